@@ -1,0 +1,12 @@
+FROM python:3.12-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir "setuptools>=69,<81" wheel \
+    && pip install --no-cache-dir --no-build-isolation .
+COPY . .
+RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input
+RUN useradd --create-home amps && chown -R amps /app
+USER amps
+EXPOSE 8000
+CMD ["sh", "-c", "python manage.py migrate --no-input && gunicorn amps_screen.wsgi --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]

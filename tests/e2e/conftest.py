@@ -1,0 +1,88 @@
+"""Browser tests: Playwright driving Debian's Chromium against Django's live server.
+
+Without Chromium they are skipped with the reason, unless REQUIRE_BROWSER=1 (CI), when its
+absence fails the run. No browser is ever downloaded.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# there are still synchronous, one at a time.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+    if HAVE_CHROMIUM:
+        return
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_items:
+        return
+    if REQUIRE_BROWSER:
+        raise pytest.UsageError(
+            f"REQUIRE_BROWSER=1 but Chromium was not found at {CHROMIUM}: "
+            "install it with `apt-get install chromium`."
+        )
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    for item in browser_items:
+        item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save a full-page screenshot under test-results/ (ignored by git)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def login(page, live_server):
+    """Sign in through the login form as a persona created by the test."""
+
+    def sign_in(username: str, password: str = "correct horse battery staple") -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _live_database(transactional_db, django_db_serialized_rollback):
+    """The live server thread needs committed data; the migrations' data (roles, the default
+    criteria set) is restored for every browser test."""

@@ -1,0 +1,70 @@
+"""Settings come from the environment, with safe defaults and loud failures."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "amps_screen" / "settings.py"
+
+
+def load_settings(monkeypatch, **env):
+    for name in ("DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOWED_HOSTS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(SETTINGS_FILE))
+
+
+def test_unset_database_url_means_sqlite(monkeypatch):
+    loaded = load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50)
+    assert loaded["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def test_empty_database_url_means_sqlite_too(monkeypatch):
+    loaded = load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, DATABASE_URL="")
+    assert loaded["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def test_postgres_database_url_is_used_with_persistent_connections(monkeypatch):
+    loaded = load_settings(
+        monkeypatch,
+        DJANGO_SECRET_KEY="x" * 50,
+        DATABASE_URL="postgres://clinic@db.example:5432/amps",
+        CONN_MAX_AGE="0",
+    )
+    database = loaded["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["NAME"] == "amps"
+    assert database["HOST"] == "db.example"
+    assert database["CONN_MAX_AGE"] > 0
+
+
+def test_missing_secret_key_is_refused_when_not_in_debug(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
+        load_settings(monkeypatch)
+
+
+def test_missing_secret_key_is_allowed_in_debug(monkeypatch):
+    loaded = load_settings(monkeypatch, DJANGO_DEBUG="1")
+    assert loaded["DEBUG"] is True
+    assert loaded["SECRET_KEY"]
+
+
+def test_debug_is_off_by_default(monkeypatch):
+    loaded = load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50)
+    assert loaded["DEBUG"] is False
+    assert loaded["ALLOWED_HOSTS"] == []
+
+
+def test_allowed_hosts_are_read_from_the_environment(monkeypatch):
+    loaded = load_settings(
+        monkeypatch, DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="amps.clinic.example, x.org"
+    )
+    assert loaded["ALLOWED_HOSTS"] == ["amps.clinic.example", "x.org"]
+
+
+def test_a_misspelt_debug_flag_is_refused(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_DEBUG"):
+        load_settings(monkeypatch, DJANGO_DEBUG="maybe")
