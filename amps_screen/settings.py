@@ -26,7 +26,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}.")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}."
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -45,6 +47,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
 
+
+def read_env_file(path: str) -> None:
+    """Load KEY=VALUE lines from an env file (the same `.env` docker compose reads) into the
+    environment. Variables already set win. DJANGO_ENV_FILE names another file; empty: none."""
+    if not path or not os.path.isfile(path):
+        return
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            key, value = line.split("=", 1)
+            os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+
+
+read_env_file(os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env")))
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 

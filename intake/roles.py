@@ -48,9 +48,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 def sync_role_groups(apps, schema_editor) -> None:
     """Migration step: create the role groups and give each exactly its permissions."""
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # Historical app configs have no models module; create_permissions skips those.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        app_config.models_module = original
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for role, wanted in ROLE_PERMISSIONS.items():

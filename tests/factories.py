@@ -1,7 +1,17 @@
 """factory-boy factories for the models the tests need."""
 
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from intake.forms import TRI_STATE_LABS, YES_NO_FIELDS
+from intake.models import INTAKE_FACT_FIELDS, Intake, IntakeStatus, Patient
+from intake.rules import facts
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -18,3 +28,93 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
+EXAMPLES = json.loads((EXAMPLES_DIR / "intakes.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((EXAMPLES_DIR / "expected.json").read_text(encoding="utf-8"))
+EXAMPLES_BY_ID = {example["id"]: example for example in EXAMPLES}
+
+
+def example(example_id: str = "V01", **overrides) -> dict:
+    """A copy of one shared example intake (JSON format), with overrides."""
+    return {**EXAMPLES_BY_ID[example_id], **overrides}
+
+
+def birth_date_for(age_years: int, on: date | None = None) -> date:
+    """A date of birth giving `age_years` completed years on `on` (today by default)."""
+    on = on or timezone.localdate()
+    return date(on.year - age_years, on.month, 1) - timedelta(days=40)
+
+
+def form_data(intake_json: dict | None = None, *, action: str = "submit", **patient) -> dict:
+    """The POST body a browser (or another tool) sends for an intake given in JSON format."""
+    intake_json = intake_json or example()
+    data = {
+        "mrn": patient.get("mrn", "MRN-1001"),
+        "given_name": patient.get("given_name", "Ada"),
+        "family_name": patient.get("family_name", "Lovelace"),
+        "date_of_birth": patient.get(
+            "date_of_birth", birth_date_for(intake_json["age_years"]).isoformat()
+        ),
+        "sex": intake_json["sex"],
+        "intake_date": patient.get("intake_date", timezone.localdate().isoformat()),
+        "clinical_notes": intake_json.get("clinical_notes", ""),
+        "action": action,
+    }
+    for name in INTAKE_FACT_FIELDS:
+        value = intake_json.get(name)
+        fact = facts.INPUT_FACTS[name]
+        if name in TRI_STATE_LABS:
+            data[name] = {True: "yes", False: "no", None: "not_done"}[value]
+        elif name in YES_NO_FIELDS:
+            data[name] = {True: "yes", False: "no"}[value]
+        elif fact.type == facts.BOOL:
+            if value:
+                data[name] = "on"
+        elif fact.type == facts.CODES:
+            data[name] = list(value)
+        elif value is not None:
+            data[name] = str(value)
+    return data
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    mrn = factory.Sequence(lambda n: f"MRN-{n:05d}")
+    given_name = factory.Sequence(lambda n: f"Given{n}")
+    family_name = factory.Sequence(lambda n: f"Family{n}")
+    date_of_birth = factory.LazyFunction(lambda: birth_date_for(13))
+    sex = "female"
+
+
+def _intake_values(example_id: str) -> dict:
+    values = {}
+    for name in INTAKE_FACT_FIELDS:
+        value = EXAMPLES_BY_ID[example_id].get(name)
+        if isinstance(value, float):
+            value = Decimal(str(value))
+        if value is None and facts.INPUT_FACTS[name].type == facts.CHOICE:
+            value = ""
+        values[name] = value
+    return values
+
+
+class IntakeFactory(factory.django.DjangoModelFactory):
+    """A submitted intake with the values of example V01 (pass example_id for another)."""
+
+    class Meta:
+        model = Intake
+
+    example_id = "V01"
+    patient = factory.SubFactory(PatientFactory)
+    created_by = factory.SubFactory(UserFactory)
+    status = IntakeStatus.SUBMITTED
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        values = _intake_values(kwargs.pop("example_id", "V01"))
+        values.update(kwargs)
+        return values

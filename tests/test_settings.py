@@ -12,6 +12,7 @@ SETTINGS_FILE = Path(__file__).resolve().parent.parent / "amps_screen" / "settin
 def load_settings(monkeypatch, **env):
     for name in ("DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOWED_HOSTS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DJANGO_ENV_FILE", "")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(SETTINGS_FILE))
@@ -68,3 +69,16 @@ def test_allowed_hosts_are_read_from_the_environment(monkeypatch):
 def test_a_misspelt_debug_flag_is_refused(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="DJANGO_DEBUG"):
         load_settings(monkeypatch, DJANGO_DEBUG="maybe")
+
+
+def test_an_env_file_fills_what_the_environment_does_not_set(monkeypatch, tmp_path):
+    env_file = tmp_path / "app.env"
+    env_file.write_text(
+        "# comment\nDJANGO_SECRET_KEY='from-the-file'\nDJANGO_ALLOWED_HOSTS=a.example\n"
+    )
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "b.example")
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    monkeypatch.setenv("DJANGO_ENV_FILE", str(env_file))
+    loaded = runpy.run_path(str(SETTINGS_FILE))
+    assert loaded["SECRET_KEY"] == "from-the-file"
+    assert loaded["ALLOWED_HOSTS"] == ["b.example"]

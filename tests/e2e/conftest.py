@@ -4,11 +4,19 @@ Without Chromium they are skipped with the reason, unless REQUIRE_BROWSER=1 (CI)
 absence fails the run. No browser is ever downloaded.
 """
 
+import importlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group
+
+from intake.models import CriteriaSet
+from intake.roles import sync_role_groups
+
+DEFAULT_CRITERIA_MIGRATION = importlib.import_module("intake.migrations.0003_default_criteria")
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # there are still synchronous, one at a time.
@@ -24,6 +32,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            # The live server thread needs committed data: a transaction per test, flushed after.
+            item.add_marker(pytest.mark.django_db(transaction=True))
     if HAVE_CHROMIUM:
         return
     browser_items = [item for item in items if item.get_closest_marker("browser")]
@@ -83,6 +93,10 @@ def login(page, live_server):
 
 
 @pytest.fixture(autouse=True)
-def _live_database(transactional_db, django_db_serialized_rollback):
-    """The live server thread needs committed data; the migrations' data (roles, the default
-    criteria set) is restored for every browser test."""
+def _migration_data(transactional_db):
+    """A transactional test's flush also removes what the data migrations created (the role
+    groups, criteria set version 1, the reference cases): put it back for each browser test."""
+    if not Group.objects.exists():
+        sync_role_groups(django_apps, None)
+    if not CriteriaSet.objects.exists():
+        DEFAULT_CRITERIA_MIGRATION.create_version_1(django_apps, None)

@@ -70,5 +70,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo logins (shown once; write them down):"))
         for username, role, *_ in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {role:<16} username: {username:<15} password: {passwords[username]}")
+            self.stdout.write(
+                f"  {role:<16} username: {username:<15} password: {passwords[username]}"
+            )
         self.stdout.write("")

@@ -1,0 +1,95 @@
+"""A stored screening, arranged for the screen: matched criteria by kind, with each
+criterion's name, rationale and source, and the comparisons that decided it."""
+
+from dataclasses import dataclass, field
+
+from intake.models import Screening
+from intake.rules import engine, facts
+
+
+@dataclass
+class ExplainedCriterion:
+    code: str
+    kind: str
+    name: str
+    matched: bool
+    comparisons: list[dict]
+    rationale: str = ""
+    source: str = ""
+    message: str = ""
+    expression: str = ""
+
+
+@dataclass
+class ExplainedScreening:
+    screening: Screening
+    outcome_label: str
+    red_flags: list[ExplainedCriterion] = field(default_factory=list)
+    pathways: list[ExplainedCriterion] = field(default_factory=list)
+    caveats: list[ExplainedCriterion] = field(default_factory=list)
+    unmatched_pathways: list[ExplainedCriterion] = field(default_factory=list)
+
+
+def explain_screening(screening: Screening) -> ExplainedScreening:
+    """Join a screening's own trace to its (immutable) criteria set's texts. One query."""
+    criteria = {c.code: c for c in screening.criteria_set.criteria.all()}
+    explained = ExplainedScreening(
+        screening=screening, outcome_label=engine.OUTCOME_LABELS[screening.outcome]
+    )
+    by_kind = {
+        "red_flag": explained.red_flags,
+        "amps_pathway": explained.pathways,
+        "caveat": explained.caveats,
+    }
+    for entry in screening.trace:
+        criterion = criteria.get(entry["code"])
+        item = ExplainedCriterion(
+            code=entry["code"],
+            kind=entry["kind"],
+            name=entry.get("name") or (criterion.name if criterion else entry["code"]),
+            matched=entry["matched"],
+            comparisons=entry.get("comparisons", []),
+            rationale=criterion.rationale if criterion else "",
+            source=criterion.source if criterion else "",
+            message=criterion.message if criterion else "",
+            expression=criterion.expression if criterion else "",
+        )
+        if item.matched:
+            by_kind[item.kind].append(item)
+        elif item.kind == "amps_pathway":
+            explained.unmatched_pathways.append(item)
+    return explained
+
+
+SUMMARY_SECTIONS = (
+    "Pain",
+    "Budapest grid",
+    "Symptom severity",
+    "Red flags",
+    "Laboratory",
+    "Function",
+)
+
+
+def intake_summary(intake) -> list[tuple[str, list[tuple[str, str, object]]]]:
+    """The intake's values by data-dictionary section: (section, [(name, label, value)]).
+
+    Budapest and severity tick boxes are listed only when ticked; red flags answered yes come
+    first so a reader sees them at once."""
+    values = intake.input_facts()
+    sections = []
+    for section in SUMMARY_SECTIONS:
+        rows = []
+        for name, fact in facts.INPUT_FACTS.items():
+            if fact.section != section or name == "pain_sites":
+                continue
+            value = values.get(name)
+            if fact.type == facts.BOOL and section in ("Budapest grid", "Symptom severity"):
+                if value:
+                    rows.append((name, fact.label, value))
+                continue
+            rows.append((name, fact.label, value))
+        if section == "Red flags":
+            rows.sort(key=lambda row: row[2] is not True)
+        sections.append((section, rows))
+    return sections

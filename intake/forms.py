@@ -1,0 +1,440 @@
+"""The intake form: every data-dictionary field under its own name, with a fixed encoding.
+
+Fields are built from the fact registry (`intake.rules.facts`), so a range or a code list
+is written once. On "submit" the whole intake is checked with the same validator the JSON
+format uses (`intake.rules.validation`), so a rule is enforced identically everywhere.
+"""
+
+import re
+from datetime import date
+
+from crispy_forms.bootstrap import InlineRadios, StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
+from django import forms
+from django.utils import timezone
+
+from intake.models import INTAKE_FACT_FIELDS, Intake, Patient, Sex, completed_years
+from intake.rules import facts, validation
+
+ACTION_SUBMIT = "submit"
+ACTION_DRAFT = "draft"
+
+MRN_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+MAX_AGE_YEARS = 21
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO_NOT_DONE = [("yes", "Yes"), ("no", "No"), ("not_done", "Not done")]
+TRI_STATE_LABS = ("ldh_raised", "blasts_on_film", "ck_raised")
+# Red-flag questions answered yes or no (radios, neither pre-selected).
+YES_NO_FIELDS = tuple(
+    name for name in facts.RED_FLAG_FIELDS if facts.INPUT_FACTS[name].type == facts.BOOL
+)
+
+# Explanations shown beside fields where the wording decides the clinical meaning.
+HELP_TEXTS = {
+    "oedema_observed": (
+        "Diffuse, regional soft-tissue oedema that crosses joint lines. Swelling confined to a "
+        "joint, or an effusion you cannot exclude, is joint swelling (a red flag), never oedema."
+    ),
+    "joint_swelling_observed": (
+        "Examiner-observed swelling confined to a joint, or an effusion that cannot be excluded. "
+        "Diffuse oedema crossing joint lines belongs in the Budapest grid instead."
+    ),
+    "pain_duration_weeks": "Completed weeks (0 = under a week). 3 months counts as 13 weeks.",
+    "morning_stiffness_minutes": "0 when there is none.",
+    "haemoglobin_g_dl": "Leave blank when not done.",
+    "fdi_score": "Functional Disability Inventory, 0-60. Leave blank when not done.",
+}
+
+
+def _yes_no(value):
+    return {"yes": True, "no": False}.get(value)
+
+
+def _number_widget(fact: facts.Fact, step: str) -> forms.NumberInput:
+    attrs = {"step": step, "inputmode": "decimal" if step != "1" else "numeric"}
+    if fact.minimum is not None:
+        attrs["min"] = fact.minimum
+    if fact.maximum is not None:
+        attrs["max"] = fact.maximum
+    return forms.NumberInput(attrs=attrs)
+
+
+def _field_for(fact: facts.Fact) -> forms.Field:
+    """The form field of one input fact, with the encoding the data dictionary fixes."""
+    options = {"label": fact.label, "required": False, "help_text": HELP_TEXTS.get(fact.name, "")}
+    if fact.type == facts.CODES:
+        return forms.MultipleChoiceField(
+            choices=list(facts.CODE_LABELS[fact.name].items()),
+            widget=forms.CheckboxSelectMultiple,
+            **options,
+        )
+    if fact.type == facts.BOOL and fact.name in TRI_STATE_LABS:
+        return forms.TypedChoiceField(
+            choices=YES_NO_NOT_DONE,
+            coerce=_yes_no,
+            empty_value=None,
+            widget=forms.RadioSelect,
+            initial="not_done",
+            **options,
+        )
+    if fact.name in YES_NO_FIELDS:
+        return forms.TypedChoiceField(
+            choices=YES_NO, coerce=_yes_no, empty_value=None, widget=forms.RadioSelect, **options
+        )
+    if fact.type == facts.BOOL:
+        return forms.BooleanField(
+            widget=forms.CheckboxInput(attrs={"class": "form-check-input"}), **options
+        )
+    if fact.type == facts.INT:
+        return forms.IntegerField(
+            min_value=fact.minimum,
+            max_value=fact.maximum,
+            widget=_number_widget(fact, "1"),
+            **options,
+        )
+    if fact.type == facts.DECIMAL:
+        return forms.DecimalField(
+            min_value=fact.minimum,
+            max_value=fact.maximum,
+            decimal_places=2,
+            widget=_number_widget(fact, "0.01"),
+            **options,
+        )
+    if fact.type == facts.CHOICE:
+        choices = list(facts.CODE_LABELS[fact.name].items())
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **options)
+    raise ValueError(f"No form field for fact type {fact.type!r}")
+
+
+class IntakeForm(forms.Form):
+    """One page: patient, pain, Budapest grid, severity, red flags, labs, function, notes."""
+
+    mrn = forms.CharField(label="MRN", max_length=20)
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    date_of_birth = forms.DateField(
+        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    sex = forms.ChoiceField(label="Sex", choices=[("", "Choose…"), *Sex.choices])
+    intake_date = forms.DateField(
+        label="Intake date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    clinical_notes = forms.CharField(
+        label="Clinical notes",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Stored with the intake; never read by the criteria.",
+    )
+
+    def __init__(self, *args, action: str = ACTION_SUBMIT, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+        for name in INTAKE_FACT_FIELDS:
+            self.fields[name] = _field_for(facts.INPUT_FACTS[name])
+        self.fields["intake_date"].initial = timezone.localdate
+        self.helper = IntakeFormHelper()
+
+    @classmethod
+    def for_intake(cls, intake: Intake, **kwargs) -> "IntakeForm":
+        """An unbound form showing a stored intake."""
+        initial = {}
+        for name in INTAKE_FACT_FIELDS:
+            value = getattr(intake, name)
+            if name in TRI_STATE_LABS:
+                value = {True: "yes", False: "no", None: "not_done"}[value]
+            elif name in YES_NO_FIELDS:
+                value = {True: "yes", False: "no", None: None}[value]
+            initial[name] = value
+        patient = intake.patient
+        initial.update(
+            mrn=patient.mrn,
+            given_name=patient.given_name,
+            family_name=patient.family_name,
+            date_of_birth=patient.date_of_birth,
+            sex=patient.sex,
+            intake_date=intake.intake_date,
+            clinical_notes=intake.clinical_notes,
+        )
+        return cls(initial=initial, **kwargs)
+
+    def budapest_rows(self) -> list[tuple[str, list, list]]:
+        """The Budapest grid: (category, reported fields, observed fields) per row."""
+        return [
+            (
+                category.label,
+                [self[name] for name in category.reported],
+                [self[name] for name in category.observed],
+            )
+            for category in facts.BUDAPEST_CATEGORIES
+        ]
+
+    # -- one field at a time ------------------------------------------------------------------
+
+    def clean_mrn(self) -> str:
+        mrn = self.cleaned_data["mrn"].strip()
+        if not MRN_PATTERN.match(mrn):
+            raise forms.ValidationError("Use 1-20 letters, digits or hyphens.", code="invalid_mrn")
+        return mrn
+
+    def clean_given_name(self) -> str:
+        return self.cleaned_data["given_name"].strip()
+
+    def clean_family_name(self) -> str:
+        return self.cleaned_data["family_name"].strip()
+
+    def clean_date_of_birth(self) -> date:
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError("The date of birth is in the future.", code="future")
+        return born
+
+    def clean_intake_date(self) -> date:
+        day = self.cleaned_data["intake_date"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The intake date is in the future.", code="future")
+        return day
+
+    # -- the whole form -------------------------------------------------------------------------
+
+    def clean(self):
+        cleaned = super().clean()
+        born, day = cleaned.get("date_of_birth"), cleaned.get("intake_date")
+        if born and day:
+            if born > day:
+                self.add_error(
+                    "date_of_birth",
+                    forms.ValidationError(
+                        "The date of birth is after the intake date.", code="after_intake"
+                    ),
+                )
+            elif completed_years(born, day) > MAX_AGE_YEARS:
+                self.add_error(
+                    "date_of_birth",
+                    forms.ValidationError(
+                        "The patient must be under 22 years old on the intake date.",
+                        code="too_old",
+                    ),
+                )
+        self._check_known_patient(cleaned)
+        if self.action == ACTION_SUBMIT:
+            self._check_complete_intake(cleaned)
+        return cleaned
+
+    def _check_known_patient(self, cleaned) -> None:
+        mrn, born = cleaned.get("mrn"), cleaned.get("date_of_birth")
+        if not mrn or not born:
+            return
+        patient = Patient.objects.filter(mrn=mrn).first()
+        if patient is not None and patient.date_of_birth != born:
+            self.add_error(
+                "date_of_birth",
+                forms.ValidationError(
+                    "MRN %(mrn)s belongs to a patient with a different date of birth. "
+                    "Check the MRN and the date of birth.",
+                    code="mrn_dob_mismatch",
+                    params={"mrn": mrn},
+                ),
+            )
+
+    def _check_complete_intake(self, cleaned) -> None:
+        """Submit: every rule of the data dictionary, through the shared validator."""
+        if "date_of_birth" not in cleaned or "intake_date" not in cleaned:
+            return
+        candidate = {"age_years": completed_years(cleaned["date_of_birth"], cleaned["intake_date"])}
+        candidate["sex"] = cleaned.get("sex") or None
+        for name in INTAKE_FACT_FIELDS:
+            if name in self.errors:
+                continue  # already reported on its field
+            value = cleaned.get(name)
+            fact = facts.INPUT_FACTS[name]
+            if value in ("", None) or (fact.type == facts.CODES and not value):
+                continue  # absent: the validator reports it when it is required
+            candidate[name] = float(value) if fact.type == facts.DECIMAL else value
+        _, errors = validation.validate_intake(candidate)
+        for error in errors:
+            field = error.field if error.field in self.fields else None
+            if field and field in self.errors:
+                continue
+            message = (
+                REQUIRED_MESSAGES.get(field, error.message)
+                if error.code == "required"
+                else (error.message)
+            )
+            self.add_error(field, forms.ValidationError(message, code=error.code))
+
+    def intake_values(self) -> dict:
+        """The cleaned values to store on the Intake (a lab radio left empty = not done)."""
+        values = {}
+        for name in INTAKE_FACT_FIELDS:
+            value = self.cleaned_data.get(name)
+            fact_type = facts.INPUT_FACTS[name].type
+            if fact_type == facts.CODES:
+                value = list(value or [])
+            elif fact_type == facts.CHOICE:
+                value = value or ""
+            values[name] = value
+        values["intake_date"] = self.cleaned_data["intake_date"]
+        values["clinical_notes"] = self.cleaned_data.get("clinical_notes", "")
+        return values
+
+    def patient_values(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("mrn", "given_name", "family_name", "date_of_birth", "sex")
+        }
+
+
+REQUIRED_MESSAGES = dict.fromkeys(
+    YES_NO_FIELDS, "Answer yes or no: a red flag that was not asked is not a no."
+)
+REQUIRED_MESSAGES.update(
+    pain_sites="Mark at least one pain site on the body map or in the list.",
+    triggers="Choose at least one trigger, or “None”.",
+    inflammatory_disease="Choose none, in remission or active.",
+)
+
+
+class IntakeFormHelper(FormHelper):
+    """The crispy-forms layout: the sections of the data dictionary, in order."""
+
+    form_tag = False
+    disable_csrf = True
+
+    def __init__(self):
+        super().__init__()
+        red_flags = [InlineRadios(name) for name in YES_NO_FIELDS]
+        self.layout = Layout(
+            Fieldset(
+                "Patient",
+                Row(
+                    Column("mrn", css_class="col-md-3"),
+                    Column("given_name", css_class="col-md-3"),
+                    Column("family_name", css_class="col-md-3"),
+                    Column("date_of_birth", css_class="col-md-3"),
+                ),
+                Row(
+                    Column("sex", css_class="col-md-3"), Column("intake_date", css_class="col-md-3")
+                ),
+                css_id="section-patient",
+            ),
+            Fieldset(
+                "Pain",
+                HTML('{% include "intake/_pain_section.html" %}'),
+                Row(
+                    Column("pain_duration_weeks", css_class="col-md-4"),
+                    Column(InlineRadios("pain_pattern"), css_class="col-md-8"),
+                ),
+                InlineRadios("pain_scale"),
+                Row(
+                    Column("pain_now", css_class="col-md-3"),
+                    Column("pain_worst", css_class="col-md-3"),
+                ),
+                Field("pain_out_of_proportion"),
+                Div("triggers", css_class="checkbox-columns"),
+                css_id="section-pain",
+            ),
+            Fieldset(
+                "Sensory and autonomic findings (Budapest)",
+                HTML('{% include "intake/_budapest_grid.html" %}'),
+                Row(Column("temperature_difference_c", css_class="col-md-4")),
+                css_id="section-budapest",
+            ),
+            Fieldset(
+                "Symptom severity",
+                Row(
+                    Column("fatigue", css_class="col-md-4"),
+                    Column("waking_unrefreshed", css_class="col-md-4"),
+                    Column("cognitive_symptoms", css_class="col-md-4"),
+                ),
+                Row(
+                    Column("headache_6mo", css_class="col-md-4"),
+                    Column("lower_abdominal_pain_6mo", css_class="col-md-4"),
+                    Column("depression_6mo", css_class="col-md-4"),
+                ),
+                Row(
+                    Column("sleep_disturbance", css_class="col-md-4"),
+                    Column("anxiety", css_class="col-md-4"),
+                ),
+                css_id="section-severity",
+            ),
+            Fieldset(
+                "Red flags",
+                HTML(
+                    '<p class="small text-body-secondary">Answer every question: a red flag '
+                    "that was not asked is not a no.</p>"
+                ),
+                Div(*red_flags, css_class="red-flag-grid"),
+                Row(
+                    Column("morning_stiffness_minutes", css_class="col-md-4"),
+                    Column(InlineRadios("inflammatory_disease"), css_class="col-md-8"),
+                ),
+                css_id="section-red-flags",
+            ),
+            Fieldset(
+                "Laboratory results",
+                HTML(
+                    '<p class="small text-body-secondary">Leave a value blank when the test '
+                    "was not done.</p>"
+                ),
+                Row(
+                    *[
+                        Column(name, css_class="col-md-4 col-lg-2")
+                        for name in facts.LAB_FIELDS
+                        if name not in TRI_STATE_LABS
+                    ]
+                ),
+                Row(*[Column(InlineRadios(name), css_class="col-md-4") for name in TRI_STATE_LABS]),
+                css_id="section-labs",
+            ),
+            Fieldset(
+                "Function",
+                Row(
+                    Column("school_days_missed_4wk", css_class="col-md-4"),
+                    Column("fdi_score", css_class="col-md-4"),
+                    Column("mobility_aid", css_class="col-md-4"),
+                ),
+                css_id="section-function",
+            ),
+            Fieldset("Notes", "clinical_notes", css_id="section-notes"),
+            Div(
+                StrictButton(
+                    "Submit and screen",
+                    type="submit",
+                    name="action",
+                    value=ACTION_SUBMIT,
+                    css_class="btn btn-primary btn-lg",
+                ),
+                StrictButton(
+                    "Save as draft",
+                    type="submit",
+                    name="action",
+                    value=ACTION_DRAFT,
+                    css_class="btn btn-outline-secondary btn-lg",
+                    formnovalidate=True,
+                ),
+                css_class="d-flex flex-wrap gap-2 mt-4 form-actions",
+            ),
+        )
+
+
+class IntakeSearchForm(forms.Form):
+    q = forms.CharField(label="MRN or name", max_length=100, required=False)
+
+
+def error_summary(form: forms.Form) -> list[dict]:
+    """Every error of a bound form, each with the anchor of the control it belongs to."""
+    if not form.is_bound or not form.errors:
+        return []
+    summary = []
+    for name, errors in form.errors.items():
+        if name == forms.forms.NON_FIELD_ERRORS:
+            summary.extend({"label": "", "message": e, "anchor": "form-errors"} for e in errors)
+            continue
+        field = form.fields[name]
+        grouped = isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+        anchor = f"id_{name}_0" if grouped else f"id_{name}"
+        summary.extend({"label": field.label, "message": e, "anchor": anchor} for e in errors)
+    return summary

@@ -1,0 +1,237 @@
+"""The engine: evaluate a set of criteria against one intake's facts.
+
+Every active criterion is evaluated (none is skipped because another matched). The outcome:
+any matched red flag -> refer; else any matched AMPS pathway -> consider AMPS; else
+indeterminate. A red flag always wins. Matched caveats are reported with any outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .explanation import explain
+from .facts import FACTS, Fact
+from .language import CompiledExpression, ExpressionError, compile_expression
+
+
+class Outcome:
+    REFER = "refer"
+    CONSIDER_AMPS = "consider_amps"
+    INDETERMINATE = "indeterminate"
+
+
+OUTCOMES = (Outcome.REFER, Outcome.CONSIDER_AMPS, Outcome.INDETERMINATE)
+OUTCOME_LABELS = {
+    Outcome.REFER: "Refer for inflammatory work-up",
+    Outcome.CONSIDER_AMPS: "Consider AMPS",
+    Outcome.INDETERMINATE: "Indeterminate",
+}
+
+RED_FLAG, AMPS_PATHWAY, CAVEAT = "red_flag", "amps_pathway", "caveat"
+KINDS = (RED_FLAG, AMPS_PATHWAY, CAVEAT)
+KIND_LABELS = {RED_FLAG: "Red flag", AMPS_PATHWAY: "AMPS pathway", CAVEAT: "Caveat"}
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """One criterion as plain data (a Django Criterion row has the same attributes)."""
+
+    code: str
+    kind: str
+    expression: str
+    name: str = ""
+    message: str = ""
+    rationale: str = ""
+    source: str = ""
+    active: bool = True
+    order: int = 0
+
+
+@dataclass
+class Result:
+    """What the engine suggests for one intake, and why.
+
+    `red_flags`, `pathways` and `caveats` are the matched criterion codes of each kind, in
+    criterion order; `caveat_messages` the messages of the matched caveats. `trace` has one
+    entry per active criterion ({"code", "kind", "name", "matched", "comparisons"}), or is []
+    when evaluated without a trace. `explanation` is the plain-text explanation, rendered from
+    the trace when first read ("" without a trace).
+    """
+
+    outcome: str
+    red_flags: list[str] = field(default_factory=list)
+    pathways: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+    caveat_messages: list[str] = field(default_factory=list)
+    trace: list[dict] = field(default_factory=list)
+    criteria: tuple[CompiledCriterion, ...] = field(default=(), repr=False, compare=False)
+    _explanation: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def explanation(self) -> str:
+        if self._explanation is None:
+            self._explanation = explain(self, self.criteria) if self.trace else ""
+        return self._explanation
+
+    def as_dict(self) -> dict:
+        """The result as JSON-ready data (with the explanation)."""
+        return {
+            "outcome": self.outcome,
+            "red_flags": list(self.red_flags),
+            "pathways": list(self.pathways),
+            "caveats": list(self.caveats),
+            "caveat_messages": list(self.caveat_messages),
+            "trace": self.trace,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCriterion:
+    """One active criterion with its compiled expression."""
+
+    code: str
+    kind: str
+    name: str
+    message: str
+    expression: CompiledExpression
+
+
+class CompiledCriteria:
+    """A set of criteria compiled once, ready to evaluate many intakes.
+
+    `criteria` may hold anything with the attributes code, kind, expression, name, message,
+    active and order (a Django Criterion row, a CriterionSpec) or mappings with those keys
+    (DEFAULT_CRITERIA). Inactive criteria are left out; the rest are kept in `order` (then in
+    the order given). Raises ExpressionError naming the criterion on a bad expression, and
+    ValueError on an unknown kind or a code used twice.
+    """
+
+    def __init__(self, criteria: Iterable[object], facts: Mapping[str, Fact] = FACTS) -> None:
+        active = _active(criteria)
+        self.hash = content_hash(active)
+        compiled = []
+        seen: set[str] = set()
+        for criterion in active:
+            code, kind = _get(criterion, "code"), _get(criterion, "kind")
+            if kind not in KINDS:
+                raise ValueError(f"Criterion {code}: unknown kind {kind!r}")
+            if code in seen:
+                raise ValueError(f"Criterion code {code!r} is used twice")
+            seen.add(code)
+            try:
+                expression = compile_expression(_get(criterion, "expression"), facts)
+            except ExpressionError as error:
+                raise error.for_criterion(code) from None
+            name, message = _get(criterion, "name") or code, _get(criterion, "message")
+            compiled.append(CompiledCriterion(code, kind, name, message, expression))
+        self.criteria: tuple[CompiledCriterion, ...] = tuple(compiled)
+        self.names: frozenset[str] = frozenset().union(
+            *(criterion.expression.names for criterion in self.criteria)
+        )
+        self._tracers = tuple(
+            (c.code, c.kind, c.name, c.message, c.expression.tracer) for c in self.criteria
+        )
+        self._red_flags = self._predicates(RED_FLAG)
+        self._pathways = self._predicates(AMPS_PATHWAY)
+        self._caveats = tuple(
+            (c.code, c.message, c.expression.predicate) for c in self.criteria if c.kind == CAVEAT
+        )
+
+    def _predicates(self, kind: str) -> tuple[tuple[str, Callable], ...]:
+        return tuple((c.code, c.expression.predicate) for c in self.criteria if c.kind == kind)
+
+    def evaluate(self, facts: Mapping[str, object], *, trace: bool = True) -> Result:
+        """The suggestion for one intake: outcome, matched codes by kind and caveat messages;
+        with `trace`, also every comparison read, and the explanation rendered from them.
+
+        `facts` is the derived facts dict (`intake.rules.facts.derive(inputs)`). Every active
+        criterion is evaluated either way; both ways give the same outcome and codes.
+        """
+        if not trace:
+            caveats = [(code, message) for code, message, test in self._caveats if test(facts)]
+            return _result(
+                [code for code, test in self._red_flags if test(facts)],
+                [code for code, test in self._pathways if test(facts)],
+                [code for code, _ in caveats],
+                [message for _, message in caveats],
+            )
+        matched: dict[str, list[str]] = {RED_FLAG: [], AMPS_PATHWAY: [], CAVEAT: []}
+        messages: list[str] = []
+        entries: list[dict] = []
+        for code, kind, name, message, tracer in self._tracers:
+            comparisons: list[dict] = []
+            hit = tracer(facts, comparisons)
+            entries.append(
+                {
+                    "code": code,
+                    "kind": kind,
+                    "name": name,
+                    "matched": hit,
+                    "comparisons": comparisons,
+                }
+            )
+            if hit:
+                matched[kind].append(code)
+                if kind == CAVEAT:
+                    messages.append(message)
+        result = _result(matched[RED_FLAG], matched[AMPS_PATHWAY], matched[CAVEAT], messages)
+        result.trace = entries
+        result.criteria = self.criteria
+        return result
+
+    def __len__(self) -> int:
+        return len(self.criteria)
+
+
+def _result(
+    red_flags: list[str], pathways: list[str], caveats: list[str], messages: list[str]
+) -> Result:
+    """The result with its outcome: a red flag always wins, then an AMPS pathway."""
+    if red_flags:
+        outcome = Outcome.REFER
+    elif pathways:
+        outcome = Outcome.CONSIDER_AMPS
+    else:
+        outcome = Outcome.INDETERMINATE
+    return Result(outcome, red_flags, pathways, caveats, messages)
+
+
+def content_hash(criteria: Iterable[object]) -> str:
+    """The sha256 (hex) of the active criteria's code, kind, expression and message.
+
+    Computed over canonical JSON sorted by code, so it does not depend on the order given or
+    on names, rationales, sources or display order; it changes when any expression changes.
+    """
+    rows = sorted(
+        (
+            {
+                "code": _get(criterion, "code"),
+                "kind": _get(criterion, "kind"),
+                "expression": _get(criterion, "expression"),
+                "message": _get(criterion, "message"),
+            }
+            for criterion in _active(criteria)
+        ),
+        key=lambda row: row["code"],
+    )
+    canonical = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _active(criteria: Iterable[object]) -> list[object]:
+    """The active criteria, in display order (stable for equal orders)."""
+    active = [criterion for criterion in criteria if _get(criterion, "active", True)]
+    return sorted(active, key=lambda criterion: _get(criterion, "order", 0) or 0)
+
+
+def _get(criterion: object, attribute: str, default: Any = "") -> Any:
+    if isinstance(criterion, Mapping):
+        value = criterion.get(attribute, default)
+    else:
+        value = getattr(criterion, attribute, default)
+    return default if value is None else value

@@ -1,0 +1,110 @@
+"""The criteria language: check an expression, compile it once, evaluate and trace it.
+
+An expression is one line a clinician can read, in the style of REDCap branching logic:
+
+    ((wpi >= 7 and sss >= 5) or (4 <= wpi <= 6 and sss >= 9)) and generalized_pain_regions >= 4
+
+Names are facts (`intake.rules.facts.FACTS`). Literals: integers, decimals, true/false,
+double-quoted codes, null, and lists of codes ["a", "b"]. Operators: and, or, not, parentheses,
+== != < <= > >= (chains such as 4 <= wpi <= 6), in / not in, is null / is not null.
+
+Null: a comparison with a null (or missing) fact is false, and a bare yes/no fact that is null
+is false; `not` turns such a false into true (two-valued logic); `is null` tests for null and
+may be used on any fact.
+
+The text is read by a hand-written parser (`syntax.py`), checked against the fact registry
+(`typecheck.py`) and compiled into closures (`compiler.py`); it is never passed to eval, exec or
+compile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .compiler import Facts, Predicate, Tracer, Why, compile_tree, fact_names
+from .facts import FACTS, Fact
+from .syntax import parse
+from .tree import ExpressionError
+from .typecheck import check_tree
+
+__all__ = ["CompiledExpression", "ExpressionError", "check_expression", "compile_expression"]
+
+
+class CompiledExpression:
+    """An expression compiled once into closures; evaluating it reads no text and no tree.
+
+    `text` is the expression as written, `names` the facts it reads, `size` the number of
+    comparisons a trace holds. `predicate` and `tracer` are the compiled closures themselves,
+    for callers that evaluate many expressions in a tight loop (the engine).
+    """
+
+    __slots__ = ("text", "names", "size", "predicate", "tracer", "_why")
+
+    def __init__(
+        self,
+        text: str,
+        names: frozenset[str],
+        size: int,
+        predicate: Predicate,
+        tracer: Tracer,
+        why: Why,
+    ) -> None:
+        self.text = text
+        self.names = names
+        self.size = size
+        self.predicate = predicate
+        self.tracer = tracer
+        self._why = why
+
+    def evaluate(self, facts: Facts) -> bool:
+        """Whether the expression is true for these facts (short-circuits, records nothing)."""
+        return self.predicate(facts)
+
+    def trace(self, facts: Facts) -> tuple[bool, list[dict]]:
+        """The result and one entry per comparison, in reading order.
+
+        Every comparison is evaluated (no short-circuit) so that an explanation can show every
+        value read. An entry is {"text", "fact", "value", "result"}, plus "other" and
+        "other_value" when two facts are compared. The result always equals `evaluate`.
+        """
+        comparisons: list[dict] = []
+        return self.tracer(facts, comparisons), comparisons
+
+    def deciding(self, comparisons: Sequence[Mapping]) -> list[int]:
+        """The positions (in a trace's comparisons) of the comparisons that decide the result.
+
+        For a true `and` all of its parts, for a false `and` its false parts; for a true `or`
+        its true parts, for a false `or` all of its parts.
+        """
+        if self.size == 1:
+            return [0]
+        return self._why([entry["result"] for entry in comparisons])[1]
+
+    def __repr__(self) -> str:
+        return f"CompiledExpression({self.text!r})"
+
+
+def check_expression(text: str, facts: Mapping[str, Fact] = FACTS) -> list[ExpressionError]:
+    """Every problem in the expression ([] when it is fine).
+
+    A syntax problem stops the reading, so it is reported alone; otherwise every unknown name,
+    type problem and unknown code is reported, each with its column.
+    """
+    try:
+        tree = parse(text)
+    except ExpressionError as error:
+        return [error]
+    return check_tree(tree, facts)
+
+
+def compile_expression(text: str, facts: Mapping[str, Fact] = FACTS) -> CompiledExpression:
+    """Check the expression, then compile it once into closures.
+
+    Returns the CompiledExpression; raises the first ExpressionError when it is not valid.
+    """
+    tree = parse(text)
+    errors = check_tree(tree, facts)
+    if errors:
+        raise errors[0]
+    predicate, tracer, why, size = compile_tree(tree, facts)
+    return CompiledExpression(text, fact_names(tree), size, predicate, tracer, why)

@@ -1,0 +1,256 @@
+"""Validation of one JSON intake (data-dictionary section 8).
+
+Types, ranges and codes come from the fact registry; this module adds only the rules that tie
+fields together (the pain scale, worst pain, the `none` trigger) and the two non-fact keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from dataclasses import dataclass
+
+from .facts import (
+    BOOL,
+    CHOICE,
+    CODES,
+    DECIMAL,
+    DERIVED_FACTS,
+    FPS_R_SCORES,
+    INPUT_FACTS,
+    INT,
+    PAIN_SCALE_FPS_R,
+    PAIN_SCALE_NOT_ASSESSABLE,
+    PAIN_SCORE_FIELDS,
+    RED_FLAG_FIELDS,
+    TRIGGER_NONE,
+    Fact,
+)
+
+#: Keys a JSON intake may carry that are not facts.
+NON_FACT_KEYS = ("id", "clinical_notes")
+CLINICAL_NOTES_MAX_LENGTH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one field of an intake (`field` is "" for the intake as a whole)."""
+
+    field: str
+    message: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def validate_intake(data: object) -> tuple[dict | None, list[FieldError]]:
+    """Check one JSON intake against every rule of data-dictionary section 8.
+
+    Returns (input facts, []) when the intake is valid: a dict holding exactly the INPUT_FACTS
+    names, normalised (omitted nullables -> None, decimals -> float, codes -> list). Returns
+    (None, every error found) when it is not; never a partial result. `id` and
+    `clinical_notes` are allowed and are not returned as facts.
+    """
+    if not isinstance(data, dict):
+        return None, [
+            FieldError("", "An intake must be a JSON object of field names and values.", "type")
+        ]
+    errors: list[FieldError] = []
+    facts: dict[str, object] = {}
+    for name, fact in INPUT_FACTS.items():
+        value = data.get(name)
+        if value is None:
+            if fact.nullable:
+                facts[name] = None
+            else:
+                errors.append(FieldError(name, _required_message(fact), "required"))
+            continue
+        normalised, error = check_value(fact, value)
+        if error is None:
+            facts[name] = normalised
+        else:
+            errors.append(error)
+    errors += _pain_score_errors(data, facts)
+    errors += _trigger_errors(facts)
+    errors += _non_fact_key_errors(data)
+    errors += [_unknown_key_error(key) for key in data if _is_unknown_key(key)]
+    if errors:
+        return None, errors
+    return facts, []
+
+
+def check_value(fact: Fact, value: object) -> tuple[object, FieldError | None]:
+    """Check one non-null value against its fact's type, range and codes.
+
+    Returns (the value in facts-dict form, None) when it is fine, else (None, the error).
+    """
+    if fact.type == BOOL:
+        if type(value) is bool:
+            return value, None
+        return None, _error(fact, "must be true or false", "type", value)
+    if fact.type in (INT, DECIMAL):
+        return _check_number(fact, value)
+    if fact.type == CHOICE:
+        if type(value) is not str:
+            return None, _error(fact, f"must be one of: {', '.join(fact.choices)}", "type", value)
+        if value not in fact.choices:
+            return None, _unknown_code_error(fact, value)
+        return value, None
+    if fact.type == CODES:
+        return _check_codes(fact, value)
+    raise ValueError(f"Fact {fact.name} has an unknown type {fact.type!r}")
+
+
+def _check_number(fact: Fact, value: object) -> tuple[object, FieldError | None]:
+    whole = fact.type == INT
+    kind = "a whole number" if whole else "a number"
+    expected = f"must be {kind} from {_number(fact.minimum)} to {_number(fact.maximum)}"
+    if fact.unit:
+        expected += f" {fact.unit}"
+    if whole:
+        valid_type = type(value) is int
+    else:
+        valid_type = type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+    if not valid_type:
+        return None, _error(fact, expected, "type", value)
+    low, high = fact.minimum, fact.maximum
+    if (low is not None and value < low) or (high is not None and value > high):  # type: ignore[operator]
+        return None, _error(fact, expected, "range", value)
+    return (value if whole else float(value)), None  # type: ignore[arg-type]
+
+
+def _check_codes(fact: Fact, value: object) -> tuple[object, FieldError | None]:
+    example = json.dumps(list(fact.choices[:2]))
+    if type(value) not in (list, tuple):
+        return None, _error(fact, f"must be a list of codes, e.g. {example}", "type", value)
+    not_text = [item for item in value if type(item) is not str]  # type: ignore[attr-defined]
+    if not_text:
+        return None, _error(
+            fact, f"must be a list of codes in quotes, e.g. {example}", "type", not_text[0]
+        )
+    unknown = [item for item in value if item not in fact.choices]  # type: ignore[attr-defined]
+    if unknown:
+        return None, _unknown_code_error(fact, *unknown)
+    repeated = sorted({item for item in value if value.count(item) > 1})  # type: ignore[attr-defined]
+    if repeated:
+        listed = ", ".join(f"'{item}'" for item in repeated)
+        return None, FieldError(fact.name, f"lists {listed} more than once", "duplicate")
+    if fact.minimum is not None and len(value) < fact.minimum:  # type: ignore[arg-type]
+        return None, FieldError(fact.name, "must list at least one code", "required")
+    return list(value), None  # type: ignore[call-overload]
+
+
+def _pain_score_errors(data: dict, facts: dict[str, object]) -> list[FieldError]:
+    scale = facts.get("pain_scale")
+    errors = []
+    for name in PAIN_SCORE_FIELDS:
+        if scale == PAIN_SCALE_NOT_ASSESSABLE and data.get(name) is not None:
+            errors.append(
+                FieldError(
+                    name,
+                    "must be empty when the pain scale is not assessable",
+                    "not_assessable_scores",
+                )
+            )
+        elif scale is not None and scale != PAIN_SCALE_NOT_ASSESSABLE and data.get(name) is None:
+            errors.append(FieldError(name, f"is required with the {scale} pain scale", "required"))
+        elif scale == PAIN_SCALE_FPS_R and facts.get(name) not in (None, *FPS_R_SCORES):
+            errors.append(
+                FieldError(
+                    name, "on the Faces Pain Scale-Revised must be 0, 2, 4, 6, 8 or 10", "fps_r"
+                )
+            )
+    now, worst = facts.get("pain_now"), facts.get("pain_worst")
+    if now is not None and worst is not None and worst < now:  # type: ignore[operator]
+        errors.append(
+            FieldError(
+                "pain_worst",
+                f"cannot be below pain_now (worst {worst}, now {now})",
+                "worst_below_now",
+            )
+        )
+    return errors
+
+
+def _trigger_errors(facts: dict[str, object]) -> list[FieldError]:
+    triggers = facts.get("triggers") or []
+    if TRIGGER_NONE in triggers and len(triggers) > 1:  # type: ignore[arg-type]
+        return [
+            FieldError(
+                "triggers", "'none' cannot be combined with another trigger", "trigger_none_alone"
+            )
+        ]
+    return []
+
+
+def _non_fact_key_errors(data: dict) -> list[FieldError]:
+    errors = []
+    if data.get("id") is not None and type(data["id"]) is not str:
+        errors.append(FieldError("id", "must be text", "type"))
+    notes = data.get("clinical_notes")
+    if notes is not None:
+        if type(notes) is not str:
+            errors.append(FieldError("clinical_notes", "must be text", "type"))
+        elif len(notes) > CLINICAL_NOTES_MAX_LENGTH:
+            errors.append(
+                FieldError(
+                    "clinical_notes",
+                    f"must be at most {CLINICAL_NOTES_MAX_LENGTH:,} characters, not {len(notes):,}",
+                    "too_long",
+                )
+            )
+    return errors
+
+
+def _is_unknown_key(key: object) -> bool:
+    return key not in INPUT_FACTS and key not in NON_FACT_KEYS
+
+
+def _unknown_key_error(key: object) -> FieldError:
+    name = str(key)
+    if name in DERIVED_FACTS:
+        message = "is worked out from the other fields and cannot be given in an intake"
+    else:
+        close = difflib.get_close_matches(name, [*INPUT_FACTS, *NON_FACT_KEYS], n=1)
+        message = "is not a field of the intake"
+        if close:
+            message += f"; did you mean '{close[0]}'?"
+    return FieldError(name, message, "unknown")
+
+
+def _required_message(fact: Fact) -> str:
+    if fact.name in RED_FLAG_FIELDS:
+        return "must be answered: a red flag that was not asked is not a 'no'"
+    if fact.type == BOOL:
+        return "is required (true or false)"
+    return "is required"
+
+
+def _unknown_code_error(fact: Fact, *codes: str) -> FieldError:
+    listed = ", ".join(f"'{code}'" for code in codes)
+    verb = "is not a code" if len(codes) == 1 else "are not codes"
+    message = f"{listed} {verb} of {fact.name}"
+    close = difflib.get_close_matches(codes[0], fact.choices, n=1)
+    if close:
+        message += f" (did you mean '{close[0]}'?)"
+    if len(fact.choices) <= 10:
+        message += f"; the codes are {', '.join(fact.choices)}"
+    return FieldError(fact.name, message, "choice")
+
+
+def _error(fact: Fact, expected: str, code: str, value: object) -> FieldError:
+    return FieldError(fact.name, f"{expected}, not {_shown(value)}", code)
+
+
+def _shown(value: object) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _number(value: int | float | None) -> str:
+    return "" if value is None else f"{value:g}"

@@ -1,0 +1,372 @@
+"""The structured intake: encoding, validation, drafts, submit and screening, permissions."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from intake.forms import YES_NO_FIELDS
+from intake.models import Intake, IntakeStatus, Patient, Screening
+from intake.rules import facts
+from tests.factories import (
+    EXAMPLES,
+    EXPECTED,
+    IntakeFactory,
+    PatientFactory,
+    birth_date_for,
+    example,
+    form_data,
+)
+from tests.html import checked_values, controls
+
+NEW = reverse("intake:intake_create")
+
+
+def submit(client, data):
+    return client.post(NEW, data)
+
+
+# -- the encoding other tools can rely on ---------------------------------------------------------
+
+
+def kinds(html: str, name: str) -> list[tuple[str, str]]:
+    return [(c.get("type", c["tag"]), c.get("value", "")) for c in controls(html, name)]
+
+
+def test_form_encodes_each_field_kind_as_the_data_dictionary_fixes(staff_client):
+    html = staff_client.get(NEW).content.decode()
+    assert [value for _, value in kinds(html, "pain_sites")] == list(facts.PAIN_SITE_CODES)
+    assert {kind for kind, _ in kinds(html, "pain_sites")} == {"checkbox"}
+    assert kinds(html, "triggers")[-1] == ("checkbox", "none")
+    assert [kind for kind, _ in kinds(html, "allodynia_observed")] == ["checkbox"]
+    assert kinds(html, "fever") == [("radio", "yes"), ("radio", "no")]
+    assert kinds(html, "ldh_raised") == [("radio", "yes"), ("radio", "no"), ("radio", "not_done")]
+    assert [kind for kind, _ in kinds(html, "esr_mm_hr")] == ["number"]
+    assert [kind for kind, _ in kinds(html, "date_of_birth")] == ["date"]
+    assert {value for _, value in kinds(html, "pain_scale")} == {"nrs", "fps_r", "not_assessable"}
+    assert [value for _, value in kinds(html, "action")] == ["submit", "draft"]
+
+
+def test_red_flag_radios_start_with_neither_answer_selected(staff_client):
+    html = staff_client.get(NEW).content.decode()
+    for name in YES_NO_FIELDS:
+        assert len(controls(html, name)) == 2, name
+        assert checked_values(html, name) == set(), name
+
+
+def test_every_pain_site_has_a_checkbox_and_a_body_map_region(staff_client):
+    html = staff_client.get(NEW).content.decode()
+    assert len(controls(html, "pain_sites")) == 25
+    assert 'data-site="shoulder_girdle_left"' in html
+    assert "body_map.js" in html
+
+
+# -- submit and screen --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example_id", [e["id"] for e in EXAMPLES])
+def test_submitting_an_example_stores_a_screening_with_its_expected_result(
+    staff_client, alice, example_id
+):
+    response = submit(staff_client, form_data(example(example_id)))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    intake = Intake.objects.get()
+    assert response["Location"] == reverse("intake:intake_detail", args=[intake.uuid])
+    assert intake.status == IntakeStatus.SUBMITTED
+    assert intake.created_by == alice
+    screening = intake.screenings.get()
+    expected = EXPECTED[example_id]
+    assert screening.outcome == expected["outcome"]
+    assert screening.red_flags == expected["red_flags"]
+    assert screening.pathways == expected["pathways"]
+    assert screening.caveats == expected["caveats"]
+    assert screening.criteria_set.version == 1
+    assert screening.criteria_hash == screening.criteria_set.content_hash
+    assert screening.facts["wpi"] == intake.facts()["wpi"]
+
+
+def test_detail_page_explains_the_suggestion(staff_client):
+    submit(staff_client, form_data(example("V17")))
+    intake = Intake.objects.get()
+    html = staff_client.get(reverse("intake:intake_detail", args=[intake.uuid])).content.decode()
+    assert "Refer for inflammatory work-up" in html
+    assert "Red flags matched" in html
+    assert "rf_fever" in html
+    assert "AMPS pathways matched" in html
+    assert "not acted on while a red flag is present" in html
+    assert "Criteria set version 1" in html
+    assert "a clinician decides" in html
+    assert "A baseline full blood count, ESR and CRP are required" in html
+    assert "Source:" in html
+
+
+def test_consider_amps_detail_shows_the_values_read(staff_client):
+    submit(staff_client, form_data(example("V01")))
+    intake = Intake.objects.get()
+    html = staff_client.get(reverse("intake:intake_detail", args=[intake.uuid])).content.decode()
+    assert "Consider AMPS" in html
+    assert "wpi ≥ 7" in html
+    assert "<strong>11</strong>" in html  # V01's WPI
+
+
+def test_resubmitting_an_edited_intake_adds_a_screening_and_keeps_the_first(staff_client):
+    submit(staff_client, form_data(example("V01")))
+    intake = Intake.objects.get()
+    first = intake.screenings.get()
+    edit = reverse("intake:intake_edit", args=[intake.uuid])
+    response = staff_client.post(edit, form_data(example("V01", fever=True)))
+    assert response.status_code == 302
+    screenings = list(intake.screenings.order_by("created_at", "pk"))
+    assert [s.outcome for s in screenings] == ["consider_amps", "refer"]
+    assert screenings[0].pk == first.pk
+    first.refresh_from_db()
+    assert first.outcome == "consider_amps"
+
+
+def test_edit_form_shows_the_stored_values(staff_client):
+    submit(staff_client, form_data(example("V16")))
+    intake = Intake.objects.get()
+    html = staff_client.get(reverse("intake:intake_edit", args=[intake.uuid])).content.decode()
+    assert checked_values(html, "joint_swelling_observed") == {"yes"}
+    assert checked_values(html, "fever") == {"no"}
+    assert controls(html, "mrn")[0]["value"] == "MRN-1001"
+
+
+# -- drafts ---------------------------------------------------------------------------------------
+
+
+def test_draft_needs_only_the_patient_identity_and_is_not_screened(staff_client):
+    data = {
+        "mrn": "D-1",
+        "given_name": "Grace",
+        "family_name": "Hopper",
+        "date_of_birth": birth_date_for(9).isoformat(),
+        "sex": "female",
+        "intake_date": "2026-11-20",
+        "action": "draft",
+    }
+    response = submit(staff_client, data)
+    assert response.status_code == 302
+    intake = Intake.objects.get()
+    assert intake.status == IntakeStatus.DRAFT
+    assert not Screening.objects.exists()
+    detail = staff_client.get(response["Location"]).content.decode()
+    assert "has not been screened" in detail
+
+
+def test_draft_without_an_mrn_is_refused_on_the_field(staff_client):
+    data = form_data(action="draft")
+    data["mrn"] = ""
+    response = submit(staff_client, data)
+    assert response.status_code == 200
+    assert "mrn" in response.context["form"].errors
+    assert not Intake.objects.exists()
+
+
+def test_saving_a_submitted_intake_as_draft_takes_it_back_to_draft(staff_client):
+    submit(staff_client, form_data(example("V01")))
+    intake = Intake.objects.get()
+    staff_client.post(
+        reverse("intake:intake_edit", args=[intake.uuid]), form_data(example("V01"), action="draft")
+    )
+    intake.refresh_from_db()
+    assert intake.status == IntakeStatus.DRAFT
+    assert intake.screenings.count() == 1
+
+
+# -- validation: every message beside its field, nothing lost -----------------------------------
+
+
+def test_submit_requires_every_red_flag_to_be_answered_and_keeps_what_was_typed(staff_client):
+    data = form_data(example("V01"))
+    for name in ("fever", "rash", "night_pain"):
+        del data[name]
+    response = submit(staff_client, data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"fever", "rash", "night_pain"}
+    assert "not asked is not a no" in errors["fever"][0]
+    html = response.content.decode()
+    assert controls(html, "mrn")[0]["value"] == "MRN-1001"
+    assert checked_values(html, "pain_sites") == set(example("V01")["pain_sites"])
+    assert checked_values(html, "joint_swelling_observed") == {"no"}
+    assert checked_values(html, "allodynia_observed") == {""} or controls(
+        html, "allodynia_observed"
+    )[0].get("checked")
+    assert controls(html, "esr_mm_hr")[0]["value"] == "8"
+    assert "3 problems to fix" in html
+    assert 'href="#id_fever_0"' in html
+    assert not Intake.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "code"),
+    [
+        ({"pain_scale": "fps_r", "pain_now": 5, "pain_worst": 6}, "pain_now", "fps_r"),
+        ({"pain_now": 8, "pain_worst": 6}, "pain_worst", "worst_below_now"),
+        ({"triggers": ["none", "injury"]}, "triggers", "trigger_none_alone"),
+        (
+            {"pain_scale": "not_assessable", "pain_now": 3, "pain_worst": 4},
+            "pain_now",
+            "not_assessable_scores",
+        ),
+        ({"pain_sites": []}, "pain_sites", "required"),
+        ({"pain_now": None, "pain_worst": None}, "pain_now", "required"),
+    ],
+)
+def test_cross_field_rules_are_reported_on_their_field(staff_client, overrides, field, code):
+    response = submit(staff_client, form_data(example("V01", **overrides)))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert field in form.errors, form.errors
+    assert code in [e.code for e in form.errors.as_data()[field]]
+
+
+def test_not_assessable_scale_with_no_scores_is_accepted(staff_client):
+    intake = example("V01", pain_scale="not_assessable", pain_now=None, pain_worst=None)
+    assert submit(staff_client, form_data(intake)).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("esr_mm_hr", "abc"),
+        ("esr_mm_hr", "-1"),
+        ("esr_mm_hr", "201"),
+        ("crp_mg_l", "1e400"),
+        ("crp_mg_l", "NaN"),
+        ("haemoglobin_g_dl", "12.345"),
+        ("pain_duration_weeks", "99999999999999999999"),
+        ("fatigue", "4"),
+        ("pain_pattern", "sometimes"),
+        ("inflammatory_disease", "<script>"),
+        ("pain_sites", "elbow"),
+        ("fever", "maybe"),
+        ("ldh_raised", "perhaps"),
+        ("date_of_birth", "2010-02-30"),
+        ("date_of_birth", "1900-01-01"),
+        ("intake_date", "2999-01-01"),
+        ("mrn", "MRN 1; DROP"),
+        ("mrn", "x" * 21),
+        ("given_name", "x" * 101),
+        ("clinical_notes", "x" * 5001),
+        ("sex", "robot"),
+    ],
+)
+def test_bad_input_comes_back_on_its_field_never_a_500(staff_client, field, value):
+    data = form_data(example("V01"))
+    data[field] = value
+    response = submit(staff_client, data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert 'value="MRN-1001"' in response.content.decode() or field == "mrn"
+    assert not Intake.objects.exists()
+
+
+def test_an_empty_post_is_an_error_page_not_a_500(staff_client):
+    response = staff_client.post(NEW, {})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+# -- patients -----------------------------------------------------------------------------------
+
+
+def test_a_known_mrn_reuses_the_patient(staff_client):
+    born = birth_date_for(14).isoformat()
+    submit(staff_client, form_data(example("V01"), mrn="K-1", date_of_birth=born))
+    submit(staff_client, form_data(example("V33"), mrn="K-1", date_of_birth=born))
+    assert Patient.objects.count() == 1
+    assert Patient.objects.get().intakes.count() == 2
+
+
+def test_a_known_mrn_with_another_date_of_birth_is_an_error_on_that_field(staff_client):
+    submit(staff_client, form_data(example("V01"), mrn="K-2"))
+    response = submit(
+        staff_client, form_data(example("V01"), mrn="K-2", date_of_birth="2015-06-01")
+    )
+    assert response.status_code == 200
+    assert "date_of_birth" in response.context["form"].errors
+    assert Intake.objects.count() == 1
+
+
+# -- permissions --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_login(client):
+    for url in (NEW, reverse("intake:intake_list")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_rheumatologist_can_read_but_not_create_or_edit(rheum_client, bob):
+    intake = IntakeFactory(created_by=bob)
+    assert rheum_client.get(reverse("intake:intake_list")).status_code == 200
+    assert rheum_client.get(reverse("intake:intake_detail", args=[intake.uuid])).status_code == 200
+    assert rheum_client.get(NEW).status_code == 403
+    assert rheum_client.post(NEW, form_data()).status_code == 403
+    assert rheum_client.get(reverse("intake:intake_edit", args=[intake.uuid])).status_code == 403
+
+
+def test_a_user_without_a_role_cannot_see_intakes(client, dave):
+    client.force_login(dave)
+    intake = IntakeFactory()
+    assert client.get(reverse("intake:intake_list")).status_code == 403
+    assert client.get(reverse("intake:intake_detail", args=[intake.uuid])).status_code == 403
+
+
+def test_an_unknown_intake_is_a_404(staff_client):
+    missing = reverse("intake:intake_detail", args=[uuid.uuid4()])
+    assert staff_client.get(missing).status_code == 404
+
+
+def test_a_signed_intake_cannot_be_edited(staff_client, alice):
+    intake = IntakeFactory(created_by=alice, status=IntakeStatus.SIGNED)
+    edit = reverse("intake:intake_edit", args=[intake.uuid])
+    response = staff_client.post(edit, form_data(example("V01", fever=True)))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("intake:intake_detail", args=[intake.uuid])
+    intake.refresh_from_db()
+    assert intake.fever is False
+    assert not intake.screenings.exists()
+    page = staff_client.get(edit, follow=True).content.decode()
+    assert "locked" in page
+
+
+# -- the list -----------------------------------------------------------------------------------
+
+
+def test_list_search_by_mrn_or_name_travels_by_post_not_in_the_url(staff_client):
+    IntakeFactory(patient=PatientFactory(mrn="FIND-ME", family_name="Zeta"))
+    IntakeFactory(patient=PatientFactory(mrn="OTHER", family_name="Alpha"))
+    url = reverse("intake:intake_list")
+    response = staff_client.post(url, {"q": "find-me"})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    html = staff_client.get(url).content.decode()
+    assert "FIND-ME" in html
+    assert "OTHER" not in html
+    staff_client.post(url, {"q": "alph"})
+    html = staff_client.get(url).content.decode()
+    assert "OTHER" in html
+    assert "FIND-ME" not in html
+
+
+def test_list_is_paginated(staff_client):
+    for _ in range(30):
+        IntakeFactory()
+    url = reverse("intake:intake_list")
+    first = staff_client.get(url)
+    assert len(first.context["page_obj"].object_list) == 25
+    assert "Page 1 of 2" in first.content.decode()
+    second = staff_client.get(url, {"page": 2})
+    assert len(second.context["page_obj"].object_list) == 5
+    assert staff_client.get(url, {"page": "zzz"}).status_code == 200
+
+
+def test_list_shows_the_latest_outcome(staff_client):
+    submit(staff_client, form_data(example("V17")))
+    html = staff_client.get(reverse("intake:intake_list")).content.decode()
+    assert "Refer for inflammatory work-up" in html
