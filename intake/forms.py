@@ -5,6 +5,7 @@ is written once. On "submit" the whole intake is checked with the same validator
 format uses (`intake.rules.validation`), so a rule is enforced identically everywhere.
 """
 
+import json
 import re
 from datetime import date
 
@@ -12,9 +13,22 @@ from crispy_forms.bootstrap import InlineRadios, StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
 from django import forms
+from django.forms.fields import InvalidJSONInput, JSONString
 from django.utils import timezone
 
-from intake.models import INTAKE_FACT_FIELDS, Intake, Patient, Sex, completed_years
+from intake.models import (
+    INTAKE_FACT_FIELDS,
+    Criterion,
+    Decision,
+    Disposition,
+    Intake,
+    Outcome,
+    OverrideReason,
+    Patient,
+    ReferenceCase,
+    Sex,
+    completed_years,
+)
 from intake.rules import facts, validation
 
 ACTION_SUBMIT = "submit"
@@ -438,3 +452,280 @@ def error_summary(form: forms.Form) -> list[dict]:
         anchor = f"id_{name}_0" if grouped else f"id_{name}"
         summary.extend({"label": field.label, "message": e, "anchor": anchor} for e in errors)
     return summary
+
+
+class ReviewForm(forms.Form):
+    """Agree or override, a disposition, and the reviewer's password as the signature."""
+
+    decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
+    override_reason = forms.ChoiceField(
+        label="Reason for overriding",
+        choices=[("", "Choose a reason…"), *OverrideReason.choices],
+        required=False,
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        help_text="Required when the reason is “Other”.",
+    )
+    disposition = forms.ChoiceField(choices=Disposition.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label="Note", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+    password = forms.CharField(
+        label="Your password (signature)",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Re-enter your password to sign. Signing locks the case.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                "That is not your password; the review was not signed.", code="wrong_password"
+            )
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        reason = cleaned.get("override_reason")
+        if decision == Decision.OVERRIDE and not reason:
+            self.add_error(
+                "override_reason",
+                forms.ValidationError("Give the reason for overriding.", code="required"),
+            )
+        if decision == Decision.OVERRIDE and reason == OverrideReason.OTHER:
+            if not cleaned.get("comment", "").strip():
+                self.add_error(
+                    "comment",
+                    forms.ValidationError(
+                        "Explain the reason in a comment when it is “Other”.", code="required"
+                    ),
+                )
+        return cleaned
+
+    def review_values(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("decision", "override_reason", "comment", "disposition", "note")
+        }
+
+
+class ReviewQueueFilterForm(forms.Form):
+    """Filters of the review queue. They carry no patient data, so they may sit in the URL."""
+
+    outcome = forms.ChoiceField(
+        choices=[("", "All suggestions"), *Outcome.choices], required=False
+    )
+    date_from = forms.DateField(
+        label="Intake from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="Intake to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error(
+                "date_to", forms.ValidationError("This is before the start date.", code="order")
+            )
+        return cleaned
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        label="Addendum",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Stored with your name and the time; the signed record is not changed.",
+    )
+
+
+# -- Criteria administration: the admin's forms ---------------------------------------------------
+
+#: The longest JSON intake the "Try it" page reads (an intake is about 2,000 characters).
+TRY_IT_MAX_CHARS = 100_000
+
+
+def parse_json_text(text: str) -> tuple[object, str | None]:
+    """JSON typed or pasted by a person: (the value, None), or (None, the problem in words with
+    its line and column). Never raises, whatever the text."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as error:
+        return None, (
+            f"This is not valid JSON: {error.msg.lower()} at line {error.lineno}, "
+            f"column {error.colno}."
+        )
+    except (ValueError, RecursionError):
+        return None, "This is not valid JSON: a number is too long or the nesting is too deep."
+
+
+class IntakeJSONField(forms.JSONField):
+    """A JSON intake in a textarea: shown indented, and invalid JSON reported with its line and
+    column (Django's own field says only "Enter a valid JSON")."""
+
+    def to_python(self, value):
+        if self.disabled or value in self.empty_values:
+            return None if value in self.empty_values else value
+        if isinstance(value, list | dict | int | float | JSONString):
+            return value
+        data, problem = parse_json_text(value)
+        if problem:
+            raise forms.ValidationError(problem, code="invalid")
+        return JSONString(data) if isinstance(data, str) else data
+
+    def bound_data(self, data, initial):
+        if self.disabled:
+            return initial
+        if data is None:
+            return None
+        value, problem = parse_json_text(data)
+        return InvalidJSONInput(data) if problem else value
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _code_textarea(rows: int, css_class: str) -> forms.Textarea:
+    """A monospace textarea (the class is styled in admin_criteria.css) with no autocorrect."""
+    return forms.Textarea(
+        attrs={
+            "rows": rows,
+            "class": css_class,
+            "spellcheck": "false",
+            "autocapitalize": "off",
+            "autocomplete": "off",
+        }
+    )
+
+
+class CriterionAdminForm(forms.ModelForm):
+    """One criterion in its set's admin page; Criterion.clean() reports expression problems on
+    the expression field, with the column."""
+
+    class Meta:
+        model = Criterion
+        fields = (
+            "code",
+            "name",
+            "kind",
+            "expression",
+            "message",
+            "rationale",
+            "source",
+            "active",
+            "order",
+        )
+        widgets = {
+            "expression": _code_textarea(2, "criteria-expression"),
+            "message": forms.Textarea(attrs={"rows": 2}),
+            "rationale": forms.Textarea(attrs={"rows": 2}),
+            "source": forms.Textarea(attrs={"rows": 1}),
+        }
+
+
+class ReferenceCaseAdminForm(forms.ModelForm):
+    """A reference case: its intake as indented JSON in a monospace textarea."""
+
+    class Meta:
+        model = ReferenceCase
+        fields = ("name", "expected_outcome", "active", "intake", "notes")
+        field_classes = {"intake": IntakeJSONField}
+        widgets = {
+            "intake": _code_textarea(24, "json-input"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def _post_clean(self):
+        # Invalid JSON is reported once, by the field: the model's own check of the intake
+        # would only add "must be a JSON object" beside it.
+        if "intake" in self._errors:
+            self._errors["intake"] = self._errors["intake"][:1]
+            super()._post_clean()
+            self._errors["intake"] = self._errors["intake"][:1]
+            return
+        super()._post_clean()
+
+
+class TryItForm(forms.Form):
+    """An intake to evaluate under a criteria set: pasted JSON, or a reference case's intake.
+    A chosen reference case wins over the text. Nothing is saved."""
+
+    reference_case = forms.ModelChoiceField(
+        queryset=ReferenceCase.objects.order_by("name"),
+        required=False,
+        empty_label="None: use the JSON below",
+        label="Reference case",
+    )
+    intake_json = forms.CharField(
+        label="Intake (JSON, data-dictionary format)",
+        required=False,
+        strip=False,
+        max_length=TRY_IT_MAX_CHARS,
+        widget=_code_textarea(18, "json-input"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        case, text = cleaned.get("reference_case"), cleaned.get("intake_json", "")
+        if case is not None:
+            data, field = case.intake, "reference_case"
+        elif text.strip():
+            data, problem = parse_json_text(text)
+            if problem:
+                self.add_error("intake_json", forms.ValidationError(problem, code="invalid_json"))
+                return cleaned
+            field = "intake_json"
+        else:
+            raise forms.ValidationError(
+                "Paste an intake in JSON, or choose a reference case.", code="required"
+            )
+        inputs, errors = validation.validate_intake(data)
+        for error in errors:
+            self.add_error(field, forms.ValidationError(str(error), code=error.code))
+        if not errors:
+            cleaned["intake"] = data
+            cleaned["facts"] = facts.derive(inputs)
+        return cleaned
+
+
+class PublishForm(forms.Form):
+    """The confirmation of a publication: a required note, and an explicit confirmation when
+    the draft's red flags raise the safety warning."""
+
+    note = forms.CharField(
+        label="Publication note",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What changed and why. Kept with the version and in its history.",
+        error_messages={"required": "Write a publication note: what changed and why."},
+    )
+    confirm_no_red_flags = forms.BooleanField(
+        label="I have read the red-flag warning and confirm this draft should be published.",
+        required=False,
+    )
+
+    def __init__(self, *args, needs_confirmation: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_confirmation:
+            field = self.fields["confirm_no_red_flags"]
+            field.required = True
+            field.error_messages["required"] = (
+                "Tick this box to confirm the red-flag warning, or change the draft."
+            )
+        else:
+            del self.fields["confirm_no_red_flags"]

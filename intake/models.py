@@ -130,6 +130,10 @@ class Intake(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The latest screening, kept by services.screen_intake (the queue and list read it).
+    current_screening = models.ForeignKey(
+        "Screening", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     # 2. Pain
     pain_sites = models.JSONField(default=list, blank=True)
@@ -215,7 +219,7 @@ class Intake(models.Model):
 
     clinical_notes = models.TextField(max_length=5000, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "current_screening"])
     objects = IntakeQuerySet.as_manager()
 
     class Meta:
@@ -248,9 +252,6 @@ class Intake(models.Model):
     def facts(self) -> dict:
         """Every fact the engine reads: the input facts plus the derived ones."""
         return facts.derive(self.input_facts())
-
-    def latest_screening(self):
-        return self.screenings.order_by("-created_at", "-pk").first()
 
 
 class CriteriaSetStatus(models.TextChoices):
@@ -411,15 +412,16 @@ class ReferenceCase(models.Model):
         return facts.derive(inputs)
 
 
+OUTCOME_PRIORITY = {Outcome.REFER: 0, Outcome.CONSIDER_AMPS: 1, Outcome.INDETERMINATE: 2}
+
+
 class ScreeningQuerySet(models.QuerySet):
-    def latest_per_intake(self):
+    def awaiting_review(self):
+        """The current screening of every submitted, unsigned intake: referrals first, then
+        consider AMPS, then indeterminate; oldest first within each."""
         return self.filter(
-            pk__in=models.Subquery(
-                Screening.objects.filter(intake=models.OuterRef("intake"))
-                .order_by("-created_at", "-pk")
-                .values("pk")[:1]
-            )
-        )
+            intake__status=IntakeStatus.SUBMITTED, intake__current_screening=models.F("pk")
+        ).order_by("priority", "created_at", "pk")
 
 
 class AppendOnlyError(Exception):
@@ -443,6 +445,8 @@ class Screening(models.Model):
         CriteriaSet, on_delete=models.PROTECT, related_name="screenings"
     )
     criteria_hash = models.CharField(max_length=64)
+    # Queue order (0 refer, 1 consider AMPS, 2 indeterminate), fixed by the outcome.
+    priority = models.PositiveSmallIntegerField(editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -454,6 +458,7 @@ class Screening(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["intake", "-created_at"], name="screening_intake_created_idx"),
+            models.Index(fields=["priority", "created_at"], name="screening_queue_order_idx"),
         ]
 
     def __str__(self) -> str:
@@ -462,7 +467,132 @@ class Screening(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("A screening is append-only; store a new one instead.")
+        self.priority = OUTCOME_PRIORITY[self.outcome]
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("A screening is append-only and cannot be deleted.")
+
+
+class Decision(models.TextChoices):
+    AGREE = "agree", "Agree with the suggestion"
+    OVERRIDE = "override", "Override the suggestion"
+
+
+class OverrideReason(models.TextChoices):
+    CLINICAL_JUDGEMENT = "clinical_judgement", "Clinical judgement"
+    MISSING_INFORMATION = "missing_information", "Missing information"
+    CRITERIA_DO_NOT_APPLY = "criteria_do_not_apply", "The criteria do not apply to this patient"
+    DATA_ENTRY_ERROR = "data_entry_error", "Data entry error"
+    OTHER = "other", "Other (explain in the comment)"
+
+
+class Disposition(models.TextChoices):
+    AMPS_PROGRAMME = "amps_programme", "AMPS programme"
+    INFLAMMATORY_WORKUP = "inflammatory_workup", "Inflammatory work-up"
+    OTHER_REFERRAL = "other_referral", "Other referral"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def agreement_by_version(self) -> list[dict]:
+        """Signed reviews per criteria set version: total, agreed, and the agreement rate."""
+        rows = (
+            self.values("screening__criteria_set__version")
+            .annotate(
+                total=models.Count("pk"),
+                agreed=models.Count("pk", filter=Q(decision=Decision.AGREE)),
+            )
+            .order_by("screening__criteria_set__version")
+        )
+        return [
+            {
+                "version": row["screening__criteria_set__version"],
+                "total": row["total"],
+                "agreed": row["agreed"],
+                "rate": row["agreed"] / row["total"],
+            }
+            for row in rows
+        ]
+
+    def agreement_by_criterion(self) -> list[dict]:
+        """Signed reviews per matched red flag or pathway code: total, agreed, rate."""
+        totals: dict[str, list[int]] = {}
+        for decision, red_flags, pathways in self.values_list(
+            "decision", "screening__red_flags", "screening__pathways"
+        ):
+            for code in [*red_flags, *pathways]:
+                counts = totals.setdefault(code, [0, 0])
+                counts[0] += 1
+                counts[1] += decision == Decision.AGREE
+        return [
+            {"code": code, "total": total, "agreed": agreed, "rate": agreed / total}
+            for code, (total, agreed) in sorted(totals.items())
+        ]
+
+    def override_reasons(self) -> list[dict]:
+        labels = dict(OverrideReason.choices)
+        rows = (
+            self.filter(decision=Decision.OVERRIDE)
+            .values("override_reason")
+            .annotate(count=models.Count("pk"))
+            .order_by("-count", "override_reason")
+        )
+        return [
+            {"reason": labels.get(r["override_reason"], r["override_reason"]), "count": r["count"]}
+            for r in rows
+        ]
+
+
+class Review(models.Model):
+    """A rheumatologist's signed decision on a screening. Signing locks the intake."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="reviews")
+    screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="review")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    override_reason = models.CharField(max_length=24, choices=OverrideReason.choices, blank=True)
+    comment = models.TextField(blank=True)
+    disposition = models.CharField(max_length=24, choices=Disposition.choices)
+    note = models.TextField(blank=True)
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at"]
+        permissions = [("sign_review", "Can review and sign screenings")]
+        constraints = [
+            # A case is signed once: a second signature, even a concurrent one, is refused.
+            models.UniqueConstraint(fields=["intake"], name="review_one_per_intake"),
+            models.CheckConstraint(
+                condition=Q(decision="agree") | ~Q(override_reason=""),
+                name="review_override_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.intake} ({self.get_decision_display()})"
+
+
+class Addendum(models.Model):
+    """A note added to an intake after it was signed; the signed record itself never changes."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum to {self.intake} ({self.created_at:%Y-%m-%d})"

@@ -1,15 +1,29 @@
 """Writes that span models, one transaction each. Views call exactly one of these."""
 
-from django.db import transaction
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from intake.models import (
+    Addendum,
     CriteriaSet,
+    CriteriaSetStatus,
+    Criterion,
+    CriterionKind,
     Intake,
     IntakeStatus,
     Patient,
+    ReferenceCase,
+    Review,
     Screening,
 )
+from intake.rules import engine, facts, language, validation
+from intake.rules.defaults import DEFAULT_CRITERIA
 
 
 class IntakeLocked(Exception):
@@ -24,12 +38,15 @@ def screen_intake(
     *, intake: Intake, criteria_set: CriteriaSet | None = None, user=None
 ) -> Screening:
     """Evaluate an intake under a criteria set (the published one by default) and store the
-    result as a new, append-only Screening with its facts, trace and the set's content hash."""
+    result as a new, append-only Screening with its facts, trace and the set's content hash.
+    The screening becomes the intake's current one. A signed intake is never re-screened."""
+    if intake.is_locked:
+        raise IntakeLocked(intake)
     criteria_set = criteria_set or CriteriaSet.objects.published()
     compiled = criteria_set.compiled()
     intake_facts = intake.facts()
     result = compiled.evaluate(intake_facts, trace=True)
-    return Screening.objects.create(
+    screening = Screening.objects.create(
         intake=intake,
         outcome=result.outcome,
         red_flags=result.red_flags,
@@ -43,6 +60,9 @@ def screen_intake(
         criteria_hash=compiled.hash,
         created_by=user,
     )
+    intake.current_screening = screening
+    intake.save(update_fields=["current_screening", "updated_at"])
+    return screening
 
 
 @transaction.atomic
@@ -81,3 +101,455 @@ def save_intake(
     intake.save()
     screening = screen_intake(intake=intake, user=user) if submit else None
     return intake, screening
+
+
+# -- Review: signature and lock ------------------------------------------------------------------
+
+
+class AlreadySigned(Exception):
+    """The case was signed already (perhaps a moment ago, by someone else)."""
+
+    def __init__(self, review: Review):
+        reviewer = review.reviewer.get_full_name() or review.reviewer.get_username()
+        when = timezone.localtime(review.signed_at).strftime("%d %b %Y %H:%M")
+        super().__init__(f"Already signed by {reviewer} at {when}; nothing was changed.")
+        self.review = review
+
+
+class NotReviewable(Exception):
+    """The screening is not the one awaiting review (a draft, or re-screened since)."""
+
+
+def record_review(
+    *,
+    screening: Screening,
+    reviewer,
+    decision: str,
+    disposition: str,
+    override_reason: str = "",
+    comment: str = "",
+    note: str = "",
+) -> Review:
+    """Sign a review of a screening and lock its intake, in one transaction.
+
+    The intake row is locked first, so two reviewers signing at once are serialised: the
+    second is refused with AlreadySigned and nothing is overwritten. The one-review-per-intake
+    constraint guards the same rule where row locks do not exist (SQLite).
+    Raises NotReviewable when the intake is not submitted or was re-screened since."""
+    try:
+        with transaction.atomic():
+            intake = Intake.objects.select_for_update().get(pk=screening.intake_id)
+            existing = Review.objects.select_related("reviewer").filter(intake=intake).first()
+            if existing is not None:
+                raise AlreadySigned(existing)
+            if intake.status != IntakeStatus.SUBMITTED:
+                raise NotReviewable("Only a submitted intake can be reviewed.")
+            if intake.current_screening_id != screening.pk:
+                raise NotReviewable(
+                    "The intake was screened again since this page was opened; review the "
+                    "latest screening."
+                )
+            review = Review.objects.create(
+                intake=intake,
+                screening=screening,
+                reviewer=reviewer,
+                decision=decision,
+                override_reason=override_reason if decision == "override" else "",
+                comment=comment,
+                disposition=disposition,
+                note=note,
+            )
+            intake.status = IntakeStatus.SIGNED
+            intake.save(update_fields=["status", "updated_at"])
+            return review
+    except IntegrityError:
+        existing = Review.objects.select_related("reviewer").filter(intake_id=screening.intake_id)
+        if existing.exists():
+            raise AlreadySigned(existing.get()) from None
+        raise
+
+
+def add_addendum(*, intake: Intake, author, text: str) -> Addendum:
+    """Add a note to an intake; a signed intake's own record stays as it was signed."""
+    return Addendum.objects.create(intake=intake, author=author, text=text)
+
+
+# -- Criteria sets: drafts, impact, publishing ---------------------------------------------------
+
+#: The changed cases an impact preview lists (the counts always cover every case).
+IMPACT_CASE_LIMIT = 500
+#: The red flags of the default set (data dictionary, section 9): dropping one needs a confirmation.
+DEFAULT_RED_FLAG_CODES = tuple(
+    spec["code"] for spec in DEFAULT_CRITERIA if spec["kind"] == CriterionKind.RED_FLAG
+)
+# Every stored field of a criterion except its identity and its set: a draft copies them all.
+_CRITERION_COPY_FIELDS = tuple(
+    f.attname for f in Criterion._meta.concrete_fields if f.name not in ("id", "criteria_set")
+)
+
+
+class DraftExists(Exception):
+    """Only one draft criteria set is open at a time; `draft` is the open one."""
+
+    def __init__(self, draft: CriteriaSet):
+        super().__init__(
+            f"Version {draft.version} is already an open draft: edit it or publish it first."
+        )
+        self.draft = draft
+
+
+@transaction.atomic
+def new_draft(*, user) -> CriteriaSet:
+    """Copy the published criteria set into a new draft and return the draft.
+
+    Every criterion is copied, active or not, with every field; the draft's version is one
+    above the highest version so far. One draft is open at a time: raises DraftExists (naming
+    it) when there is one already. The published row is locked first, so two editors starting
+    a draft at once get one draft between them.
+    """
+    published = CriteriaSet.objects.select_for_update().get(status=CriteriaSetStatus.PUBLISHED)
+    existing = CriteriaSet.objects.filter(status=CriteriaSetStatus.DRAFT).order_by("version")
+    if existing.exists():
+        raise DraftExists(existing.first())
+    criteria = list(published.criteria.all())
+    draft = CriteriaSet(
+        version=(CriteriaSet.objects.aggregate(top=Max("version"))["top"] or 0) + 1,
+        status=CriteriaSetStatus.DRAFT,
+        notes=f"Draft copied from version {published.version}.",
+        content_hash=engine.content_hash(criteria),
+        created_by=user,
+    )
+    draft._history_user = user
+    draft.save()
+    for criterion in criteria:
+        copy = Criterion(
+            criteria_set=draft,
+            **{name: getattr(criterion, name) for name in _CRITERION_COPY_FIELDS},
+        )
+        copy._history_user = user
+        copy.save()
+    return draft
+
+
+@dataclass(frozen=True)
+class FailingCase:
+    """A reference case the draft does not give its expected outcome (`got` is "" when the
+    case's own intake is invalid; `problem` then says why)."""
+
+    name: str
+    expected: str
+    got: str
+    matched: tuple[str, ...] = ()
+    problem: str = ""
+
+    def __str__(self) -> str:
+        if self.problem:
+            return f"Reference case {self.name!r}: {self.problem}"
+        expected, got = engine.OUTCOME_LABELS[self.expected], engine.OUTCOME_LABELS[self.got]
+        return f"Reference case {self.name!r} expects {expected} but the draft gives {got}"
+
+
+@dataclass
+class DraftCheck:
+    """What publishing a draft would be refused for, and what needs a confirmation.
+
+    `expression_errors` names each criterion with its problem; `failing_cases` the active
+    reference cases that do not give their expected outcome (run only when every expression
+    checks); `red_flag_warnings` the safety warnings that need an explicit confirmation.
+    """
+
+    active_criteria: int = 0
+    expression_errors: list[str] = field(default_factory=list)
+    cases_run: int = 0
+    failing_cases: list[FailingCase] = field(default_factory=list)
+    red_flag_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.expression_errors and not self.failing_cases
+
+    @property
+    def reasons(self) -> list[str]:
+        return [*self.expression_errors, *(str(case) for case in self.failing_cases)]
+
+
+def check_draft(*, draft: CriteriaSet) -> DraftCheck:
+    """Run every publishing check on a criteria set and return every finding (a DraftCheck).
+
+    Checks every active criterion's expression, then runs every active reference case under
+    the set, then the red-flag safety rule: a set with no active red flag, or without one of
+    the default red flags, needs an explicit confirmation. Saves nothing.
+    """
+    criteria = list(draft.criteria.all())
+    active = [criterion for criterion in criteria if criterion.active]
+    check = DraftCheck(active_criteria=len(active))
+    for criterion in active:
+        check.expression_errors += [
+            f"{criterion.code}: {error}"
+            for error in language.check_expression(criterion.expression)
+        ]
+    if not check.expression_errors:
+        try:
+            compiled = engine.CompiledCriteria(criteria)
+        except (language.ExpressionError, ValueError) as error:
+            check.expression_errors.append(str(error))
+    if not check.expression_errors:
+        for case in ReferenceCase.objects.filter(active=True).order_by("name"):
+            check.cases_run += 1
+            failing = _run_reference_case(case, compiled)
+            if failing is not None:
+                check.failing_cases.append(failing)
+    check.red_flag_warnings = red_flag_warnings(criteria)
+    return check
+
+
+def _run_reference_case(case: ReferenceCase, compiled: engine.CompiledCriteria):
+    """None when the case gives its expected outcome, else the FailingCase."""
+    inputs, errors = validation.validate_intake(case.intake)
+    if errors:
+        problem = "its intake is not valid (" + "; ".join(str(e) for e in errors[:3]) + ")"
+        return FailingCase(case.name, case.expected_outcome, "", problem=problem)
+    result = compiled.evaluate(facts.derive(inputs), trace=False)
+    if result.outcome == case.expected_outcome:
+        return None
+    matched = (*result.red_flags, *result.pathways)
+    return FailingCase(case.name, case.expected_outcome, result.outcome, matched)
+
+
+def red_flag_warnings(criteria) -> list[str]:
+    """The safety warnings of a set of criteria: no active red flag at all, or a default red
+    flag (data dictionary, section 9) missing, inactive or no longer a red flag."""
+    active_red_flags = {c.code for c in criteria if c.active and c.kind == CriterionKind.RED_FLAG}
+    if not active_red_flags:
+        return [
+            "This draft has no active red-flag criterion: no child would ever be suggested "
+            "for referral, whatever their findings."
+        ]
+    dropped = [code for code in DEFAULT_RED_FLAG_CODES if code not in active_red_flags]
+    if dropped:
+        return [
+            f"This draft drops {len(dropped)} of the default red flags: {', '.join(dropped)}. "
+            "Children with only these findings would no longer be suggested for referral."
+        ]
+    return []
+
+
+@dataclass(frozen=True)
+class ChangedCase:
+    """One past intake whose suggestion would change: its case number (the intake's id, never
+    a name or MRN), date, outcome under the published set and the draft, and the criterion
+    codes the draft matches in addition (`added`) or no longer matches (`removed`)."""
+
+    case_number: int
+    intake_date: date
+    old_outcome: str
+    new_outcome: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass
+class Impact:
+    """Every submitted intake's current screening re-evaluated under the published set and the
+    draft. `transitions` counts each (published outcome, draft outcome) pair seen, unchanged
+    ones too; `changed` lists the first IMPACT_CASE_LIMIT cases whose outcome changes (by case
+    number) and `changed_total` counts them all; `criteria_changed_total` counts the cases
+    whose outcome stays but whose matched criteria differ."""
+
+    draft_version: int
+    published_version: int | None
+    total: int = 0
+    transitions: dict[tuple[str, str], int] = field(default_factory=dict)
+    changed: list[ChangedCase] = field(default_factory=list)
+    changed_total: int = 0
+    criteria_changed_total: int = 0
+    seconds: float = 0.0
+
+    @property
+    def unchanged_total(self) -> int:
+        return self.total - self.changed_total
+
+    def transition_rows(self) -> list[dict]:
+        """The transitions for display: changed ones first, then by the engine's outcome order."""
+        order = {outcome: index for index, outcome in enumerate(engine.OUTCOMES)}
+        rows = [
+            {
+                "old": old,
+                "new": new,
+                "old_label": engine.OUTCOME_LABELS[old],
+                "new_label": engine.OUTCOME_LABELS[new],
+                "count": count,
+                "changed": old != new,
+            }
+            for (old, new), count in self.transitions.items()
+        ]
+        return sorted(rows, key=lambda r: (not r["changed"], order[r["old"]], order[r["new"]]))
+
+
+def preview_impact(*, draft: CriteriaSet, limit: int = IMPACT_CASE_LIMIT) -> Impact:
+    """Re-evaluate every submitted intake under the published set and the draft; return the
+    Impact (counts per transition and the changed cases). Saves nothing.
+
+    Reads each intake's current screening's stored facts (never rebuilding them from the
+    intake), streamed in chunks and evaluated without a trace, so 100,000 intakes take
+    seconds. With no published set, the stored outcome and codes stand in for it.
+    """
+    started = time.perf_counter()
+    published = CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).first()
+    new = draft.compiled().evaluate
+    old = published.compiled().evaluate if published else None
+    impact = Impact(draft.version, published.version if published else None)
+    columns = ["pk", "intake_date", "current_screening__facts"]
+    if old is None:
+        columns += [f"current_screening__{name}" for name in ("outcome", "red_flags", "pathways")]
+        columns += ["current_screening__caveats"]
+    rows = (
+        Intake.objects.submitted()
+        .filter(current_screening__isnull=False)
+        .order_by("pk")
+        .values_list(*columns)
+        .iterator(chunk_size=2000)
+    )
+    transitions: Counter = Counter()
+    for row in rows:
+        case_number, day, case_facts = row[0], row[1], row[2]
+        after = new(case_facts, trace=False)
+        before = old(case_facts, trace=False) if old else engine.Result(*row[3:])
+        transitions[before.outcome, after.outcome] += 1
+        if before.outcome != after.outcome:
+            impact.changed_total += 1
+            if len(impact.changed) < limit:
+                impact.changed.append(_changed_case(case_number, day, before, after))
+        elif (before.red_flags, before.pathways, before.caveats) != (
+            after.red_flags,
+            after.pathways,
+            after.caveats,
+        ):
+            impact.criteria_changed_total += 1
+    impact.total = sum(transitions.values())
+    impact.transitions = dict(transitions)
+    impact.seconds = time.perf_counter() - started
+    return impact
+
+
+def _changed_case(case_number: int, day, before: engine.Result, after: engine.Result):
+    old_codes = [*before.red_flags, *before.pathways, *before.caveats]
+    new_codes = [*after.red_flags, *after.pathways, *after.caveats]
+    return ChangedCase(
+        case_number=case_number,
+        intake_date=day,
+        old_outcome=before.outcome,
+        new_outcome=after.outcome,
+        added=tuple(code for code in new_codes if code not in old_codes),
+        removed=tuple(code for code in old_codes if code not in new_codes),
+    )
+
+
+@dataclass(frozen=True)
+class CriterionChange:
+    """How one criterion differs between two sets: `change` is "added", "removed" or
+    "changed"; `fields` lists (field, old, new) for a changed one."""
+
+    code: str
+    change: str
+    fields: tuple[tuple[str, str, str], ...] = ()
+
+
+def compare_criteria(*, old: CriteriaSet | None, new: CriteriaSet) -> list[CriterionChange]:
+    """The criteria added, removed or changed from `old` to `new`, in `new`'s display order
+    (removed ones last). Compares kind, expression, message, name and active."""
+    compared = ("kind", "expression", "message", "name", "active")
+    before = {c.code: c for c in old.criteria.all()} if old else {}
+    after = {c.code: c for c in new.criteria.all()}
+    changes = []
+    for code, criterion in after.items():
+        previous = before.get(code)
+        if previous is None:
+            changes.append(CriterionChange(code, "added"))
+            continue
+        fields = tuple(
+            (name, str(getattr(previous, name)), str(getattr(criterion, name)))
+            for name in compared
+            if getattr(previous, name) != getattr(criterion, name)
+        )
+        if fields:
+            changes.append(CriterionChange(code, "changed", fields))
+    changes += [CriterionChange(code, "removed") for code in before if code not in after]
+    return changes
+
+
+class PublishRefused(Exception):
+    """Publishing was refused; `reasons` says why (every reason), `failing_cases` lists the
+    reference cases that failed."""
+
+    def __init__(self, reasons: list[str], failing_cases=()):
+        super().__init__("; ".join(reasons))
+        self.reasons = list(reasons)
+        self.failing_cases = list(failing_cases)
+
+
+def publish_criteria_set(
+    *, criteria_set: CriteriaSet, user, note: str = "", confirm_no_red_flags: bool = False
+) -> CriteriaSet:
+    """Publish a draft: retire the published set and publish the draft, in one transaction.
+
+    The draft and the published set are locked first. Refused with PublishRefused (every
+    reason) when the set is no longer a draft, an expression does not check, an active
+    reference case does not give its expected outcome, the red-flag safety warning was not
+    confirmed (`confirm_no_red_flags`), or the note is empty. Two publishes at once leave
+    exactly one published set: the loser is refused. Past screenings keep their own set.
+    Returns the published set, with published_by/at, the note and its content hash.
+    """
+    try:
+        with transaction.atomic():
+            draft = CriteriaSet.objects.select_for_update().get(pk=criteria_set.pk)
+            if draft.status != CriteriaSetStatus.DRAFT:
+                raise PublishRefused(
+                    [
+                        f"Version {draft.version} is {draft.get_status_display().lower()}, "
+                        "not a draft: only a draft can be published."
+                    ]
+                )
+            current = list(
+                CriteriaSet.objects.select_for_update().filter(status=CriteriaSetStatus.PUBLISHED)
+            )
+            check = check_draft(draft=draft)
+            reasons = check.reasons
+            if check.red_flag_warnings and not confirm_no_red_flags:
+                reasons += [
+                    *check.red_flag_warnings,
+                    "Confirm the red-flag warning explicitly to publish this draft.",
+                ]
+            if not note.strip():
+                reasons.append("Write a publication note: what changed and why.")
+            if reasons:
+                raise PublishRefused(reasons, check.failing_cases)
+            for old in current:
+                old.status = CriteriaSetStatus.RETIRED
+                old._history_user = user
+                old._change_reason = f"Retired: version {draft.version} was published."
+                old.save(update_fields=["status"])
+            draft.status = CriteriaSetStatus.PUBLISHED
+            draft.published_by = user
+            draft.published_at = timezone.now()
+            draft.publish_note = note.strip()
+            draft.content_hash = draft.compiled().hash
+            draft._history_user = user
+            draft._change_reason = f"Published: {draft.publish_note}"
+            draft.save(
+                update_fields=[
+                    "status",
+                    "published_by",
+                    "published_at",
+                    "publish_note",
+                    "content_hash",
+                ]
+            )
+            return draft
+    except IntegrityError:
+        raise PublishRefused(
+            [
+                "Another criteria set was published at the same moment. Reload the page to "
+                "see what is published now."
+            ]
+        ) from None

@@ -9,4 +9,7 @@ urlpatterns = [
     path("intakes/new/", views.intake_create, name="intake_create"),
     path("intakes/<uuid:uuid>/", views.intake_detail, name="intake_detail"),
     path("intakes/<uuid:uuid>/edit/", views.intake_edit, name="intake_edit"),
+    path("intakes/<uuid:uuid>/addenda/", views.addendum_create, name="addendum_create"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/<uuid:uuid>/", views.review_create, name="review_create"),
 ]

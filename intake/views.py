@@ -4,26 +4,36 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
 from intake import services
 from intake.explain import explain_screening, intake_summary
-from intake.forms import ACTION_DRAFT, IntakeForm, IntakeSearchForm, error_summary
-from intake.models import Intake, Screening
+from intake.forms import (
+    ACTION_DRAFT,
+    AddendumForm,
+    IntakeForm,
+    IntakeSearchForm,
+    ReviewForm,
+    ReviewQueueFilterForm,
+    error_summary,
+)
+from intake.models import Criterion, Intake, Outcome, Review, Screening
 
 INTAKES_PER_PAGE = 25
+QUEUE_PER_PAGE = 50
 SEARCH_SESSION_KEY = "intake_list_search"
+QUEUE_SEARCH_SESSION_KEY = "review_queue_search"
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Send each user to their role's home page."""
     user = request.user
     if user.has_perm("intake.sign_review"):
-        return redirect("intake:intake_list")
-    if user.has_perm("intake.add_intake") or user.has_perm("intake.view_intake"):
+        return redirect("intake:review_queue")
+    if user.has_perm("intake.view_intake"):
         return redirect("intake:intake_list")
     if user.is_staff and user.has_perm("intake.change_criteriaset"):
         return redirect("admin:index")
@@ -52,10 +62,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
         request.session[SEARCH_SESSION_KEY] = search.cleaned_data["q"] if search.is_valid() else ""
         return redirect("intake:intake_list")
     term = request.session.get(SEARCH_SESSION_KEY, "")
-    latest = Screening.objects.filter(intake=OuterRef("pk")).order_by("-created_at", "-pk")
-    intakes = Intake.objects.select_related("patient").annotate(
-        latest_outcome=Subquery(latest.values("outcome")[:1])
-    )
+    intakes = Intake.objects.select_related("patient", "current_screening")
     if term:
         intakes = intakes.filter(
             Q(patient__mrn__iexact=term)
@@ -119,16 +126,120 @@ def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse
 @permission_required("intake.view_intake", raise_exception=True)
 def intake_detail(request: HttpRequest, uuid) -> HttpResponse:
     intake = get_object_or_404(Intake.objects.select_related("patient", "created_by"), uuid=uuid)
+    return render(request, "intake/intake_detail.html", _intake_context(intake))
+
+
+@permission_required("intake.add_addendum", raise_exception=True)
+def addendum_create(request: HttpRequest, uuid) -> HttpResponse:
+    intake = get_object_or_404(Intake.objects.select_related("patient", "created_by"), uuid=uuid)
+    if request.method != "POST":
+        return redirect("intake:intake_detail", uuid=intake.uuid)
+    if not intake.is_locked:
+        messages.error(request, "Only a signed intake takes addenda; edit this one instead.")
+        return redirect("intake:intake_detail", uuid=intake.uuid)
+    form = AddendumForm(request.POST)
+    if not form.is_valid():
+        context = _intake_context(intake, addendum_form=form)
+        return render(request, "intake/intake_detail.html", context)
+    services.add_addendum(intake=intake, author=request.user, text=form.cleaned_data["text"])
+    messages.success(request, "Addendum added.")
+    return redirect("intake:intake_detail", uuid=intake.uuid)
+
+
+def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None) -> dict:
+    """What the intake and review pages show of a case: its screenings, review and addenda."""
     screenings = list(intake.screenings.select_related("criteria_set").order_by("-created_at"))
     latest = screenings[0] if screenings else None
+    return {
+        "intake": intake,
+        "screening": latest,
+        "explained": explain_screening(latest) if latest else None,
+        "earlier_screenings": screenings[1:],
+        "summary": intake_summary(intake),
+        "review": Review.objects.select_related("reviewer").filter(intake=intake).first(),
+        "addenda": list(intake.addenda.select_related("author")),
+        "addendum_form": addendum_form or AddendumForm(),
+    }
+
+
+@permission_required("intake.sign_review", raise_exception=True)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Submitted, unsigned cases: referrals first, oldest first. MRN search travels by POST."""
+    if request.method == "POST":
+        request.session[QUEUE_SEARCH_SESSION_KEY] = request.POST.get("mrn", "").strip()[:20]
+        return redirect(request.get_full_path())
+    mrn = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
+    filters = ReviewQueueFilterForm(request.GET or None)
+    waiting = Screening.objects.awaiting_review()
+    if filters.is_valid():
+        if filters.cleaned_data["date_from"]:
+            waiting = waiting.filter(intake__intake_date__gte=filters.cleaned_data["date_from"])
+        if filters.cleaned_data["date_to"]:
+            waiting = waiting.filter(intake__intake_date__lte=filters.cleaned_data["date_to"])
+    if mrn:
+        waiting = waiting.filter(intake__patient__mrn__iexact=mrn)
+    counts = dict(waiting.order_by().values_list("outcome").annotate(n=Count("pk")))
+    if filters.is_valid() and filters.cleaned_data["outcome"]:
+        waiting = waiting.filter(outcome=filters.cleaned_data["outcome"])
+    page = Paginator(
+        waiting.select_related("intake__patient", "criteria_set"), QUEUE_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    _attach_matched_names(page.object_list)
+    reviews = Review.objects.all()
     return render(
         request,
-        "intake/intake_detail.html",
+        "intake/review_queue.html",
         {
-            "intake": intake,
-            "screening": latest,
-            "explained": explain_screening(latest) if latest else None,
-            "earlier_screenings": screenings[1:],
-            "summary": intake_summary(intake),
+            "page_obj": page,
+            "filters": filters,
+            "mrn": mrn,
+            "counts": [(value, label, counts.get(value, 0)) for value, label in Outcome.choices],
+            "page_query": _query_without_page(request),
+            "agreement_by_version": reviews.agreement_by_version(),
+            "agreement_by_criterion": reviews.agreement_by_criterion(),
+            "override_reasons": reviews.override_reasons(),
         },
     )
+
+
+def _attach_matched_names(screenings) -> None:
+    """Each row's matched red flag (or else pathway) names, in one query for the page."""
+    screenings = list(screenings)
+    names = {
+        (set_id, code): name
+        for set_id, code, name in Criterion.objects.filter(
+            criteria_set_id__in={s.criteria_set_id for s in screenings}
+        ).values_list("criteria_set_id", "code", "name")
+    }
+    for screening in screenings:
+        codes = screening.red_flags or screening.pathways
+        screening.matched_names = [names.get((screening.criteria_set_id, c), c) for c in codes]
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return f"&{query.urlencode()}" if query else ""
+
+
+@permission_required("intake.sign_review", raise_exception=True)
+def review_create(request: HttpRequest, uuid) -> HttpResponse:
+    """A case under review: the summary, the suggestion and its explanation, and the form."""
+    screening = get_object_or_404(
+        Screening.objects.select_related("intake__patient", "intake__created_by"), uuid=uuid
+    )
+    intake = screening.intake
+    form = ReviewForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_review(
+                screening=screening, reviewer=request.user, **form.review_values()
+            )
+        except (services.AlreadySigned, services.NotReviewable) as refusal:
+            messages.error(request, str(refusal))
+            return redirect("intake:review_create", uuid=screening.uuid)
+        messages.success(request, f"Signed: {intake.patient.full_name}. The case is now locked.")
+        return redirect("intake:review_queue")
+    context = _intake_context(intake)
+    context.update(form=form, reviewed_screening=screening)
+    return render(request, "intake/review_form.html", context)

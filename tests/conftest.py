@@ -1,13 +1,19 @@
 """Shared fixtures: one persona per role, logged-in clients, test-only settings."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.test import Client
 
-from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST
+from intake.models import CriteriaSet
+from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST, sync_role_groups
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
+DEFAULT_CRITERIA_MIGRATION = importlib.import_module("intake.migrations.0003_default_criteria")
 
 
 def pytest_configure(config):
@@ -20,6 +26,16 @@ def pytest_configure(config):
     settings.WHITENOISE_AUTOREFRESH = True
     # Argon2 is deliberately slow; tests do not need a strong hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """For tests on committed data: a transactional test's flush also removes what the data
+    migrations created (role groups, criteria set version 1, reference cases); put it back."""
+    if not Group.objects.exists():
+        sync_role_groups(django_apps, None)
+    if not CriteriaSet.objects.exists():
+        DEFAULT_CRITERIA_MIGRATION.create_version_1(django_apps, None)
 
 
 def _user_with_role(username: str, role: str | None, **extra):
@@ -55,21 +71,23 @@ def dave(db):
     return _user_with_role("dave", None)
 
 
-def _client_for(client, user):
+def _client_for(user) -> Client:
+    """A client of its own per persona, so two personas can act in one test."""
+    client = Client()
     client.force_login(user)
     return client
 
 
 @pytest.fixture
-def staff_client(client, alice):
-    return _client_for(client, alice)
+def staff_client(alice):
+    return _client_for(alice)
 
 
 @pytest.fixture
-def rheum_client(client, bob):
-    return _client_for(client, bob)
+def rheum_client(bob):
+    return _client_for(bob)
 
 
 @pytest.fixture
-def editor_client(client, carol):
-    return _client_for(client, carol)
+def editor_client(carol):
+    return _client_for(carol)

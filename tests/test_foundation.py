@@ -45,8 +45,8 @@ def test_staff_home_is_the_intake_list(staff_client):
     assert staff_client.get("/")["Location"] == reverse("intake:intake_list")
 
 
-def test_rheumatologist_home_is_the_intake_list(rheum_client):
-    assert rheum_client.get("/")["Location"] == reverse("intake:intake_list")
+def test_rheumatologist_home_is_the_review_queue(rheum_client):
+    assert rheum_client.get("/")["Location"] == reverse("intake:review_queue")
 
 
 def test_criteria_editor_home_is_the_admin(editor_client):
@@ -109,3 +109,9 @@ def test_role_group_exists_with_exactly_its_permissions(role):
 def test_only_criteria_editors_may_publish():
     publishers = Group.objects.filter(permissions__codename="publish_criteriaset")
     assert [g.name for g in publishers] == [CRITERIA_EDITOR]
+
+
+@pytest.mark.django_db
+def test_only_rheumatologists_may_sign_reviews():
+    signers = Group.objects.filter(permissions__codename="sign_review")
+    assert [g.name for g in signers] == [RHEUMATOLOGIST]

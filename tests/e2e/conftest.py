@@ -4,19 +4,11 @@ Without Chromium they are skipped with the reason, unless REQUIRE_BROWSER=1 (CI)
 absence fails the run. No browser is ever downloaded.
 """
 
-import importlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.auth.models import Group
-
-from intake.models import CriteriaSet
-from intake.roles import sync_role_groups
-
-DEFAULT_CRITERIA_MIGRATION = importlib.import_module("intake.migrations.0003_default_criteria")
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # there are still synchronous, one at a time.
@@ -93,10 +85,5 @@ def login(page, live_server):
 
 
 @pytest.fixture(autouse=True)
-def _migration_data(transactional_db):
-    """A transactional test's flush also removes what the data migrations created (the role
-    groups, criteria set version 1, the reference cases): put it back for each browser test."""
-    if not Group.objects.exists():
-        sync_role_groups(django_apps, None)
-    if not CriteriaSet.objects.exists():
-        DEFAULT_CRITERIA_MIGRATION.create_version_1(django_apps, None)
+def _migration_data(migration_data):
+    """Every browser test runs on committed data with the migrations' data in place."""

@@ -1,0 +1,417 @@
+"""The rheumatologist's review: the queue, the signature, the lock, addenda, the dashboard."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from intake import services
+from intake.models import Intake, IntakeStatus, Review, Screening
+from tests.factories import IntakeFactory, PatientFactory, UserFactory, example, form_data
+
+QUEUE = reverse("intake:review_queue")
+PASSWORD = "correct horse battery staple"
+
+
+def screened(example_id="V01", *, days_ago=0, patient=None, **fields) -> Screening:
+    """A submitted intake of an example, screened under the published set, `days_ago` old."""
+    intake = IntakeFactory(example_id=example_id, patient=patient or PatientFactory(), **fields)
+    screening = services.screen_intake(intake=intake)
+    moment = timezone.now() - timedelta(days=days_ago)
+    Screening.objects.filter(pk=screening.pk).update(created_at=moment)
+    return Screening.objects.get(pk=screening.pk)
+
+
+def sign(client, screening, **overrides):
+    data = {
+        "decision": "agree",
+        "override_reason": "",
+        "comment": "",
+        "disposition": "amps_programme",
+        "note": "",
+        "password": PASSWORD,
+        **overrides,
+    }
+    return client.post(reverse("intake:review_create", args=[screening.uuid]), data)
+
+
+# -- the queue --------------------------------------------------------------------------------
+
+
+def test_queue_orders_referrals_first_then_consider_amps_then_indeterminate_oldest_first(
+    rheum_client,
+):
+    amps_new = screened("V01", days_ago=1)
+    refer_new = screened("V17", days_ago=1)
+    indeterminate_old = screened("V33", days_ago=9)
+    refer_old = screened("V16", days_ago=5)
+    amps_old = screened("V02", days_ago=7)
+    page = rheum_client.get(QUEUE).context["page_obj"]
+    assert [s.pk for s in page] == [
+        refer_old.pk,
+        refer_new.pk,
+        amps_old.pk,
+        amps_new.pk,
+        indeterminate_old.pk,
+    ]
+
+
+def test_queue_holds_only_the_latest_screening_of_submitted_unsigned_intakes(rheum_client):
+    first = screened("V01")
+    second = services.screen_intake(intake=first.intake)
+    IntakeFactory(status=IntakeStatus.DRAFT)
+    signed = screened("V17")
+    services.record_review(
+        screening=signed, reviewer=UserFactory(), decision="agree", disposition="other_referral"
+    )
+    page = rheum_client.get(QUEUE).context["page_obj"]
+    assert [s.pk for s in page] == [second.pk]
+
+
+def test_queue_counts_each_outcome(rheum_client):
+    for example_id in ("V17", "V16", "V01", "V33", "V33", "V33"):
+        screened(example_id)
+    counts = {value: n for value, _, n in rheum_client.get(QUEUE).context["counts"]}
+    assert counts == {"refer": 2, "consider_amps": 1, "indeterminate": 3}
+
+
+def test_queue_filters_by_outcome_and_intake_date(rheum_client):
+    today = timezone.localdate()
+    old = screened("V17", intake_date=today - timedelta(days=30))
+    recent = screened("V17", intake_date=today - timedelta(days=2))
+    screened("V01", intake_date=today - timedelta(days=2))
+    response = rheum_client.get(
+        QUEUE, {"outcome": "refer", "date_from": (today - timedelta(days=7)).isoformat()}
+    )
+    assert [s.pk for s in response.context["page_obj"]] == [recent.pk]
+    response = rheum_client.get(QUEUE, {"date_to": (today - timedelta(days=7)).isoformat()})
+    assert [s.pk for s in response.context["page_obj"]] == [old.pk]
+
+
+def test_queue_filter_with_dates_the_wrong_way_round_is_an_error_not_a_500(rheum_client):
+    response = rheum_client.get(QUEUE, {"date_from": "2026-05-01", "date_to": "2026-04-01"})
+    assert response.status_code == 200
+    assert "date_to" in response.context["filters"].errors
+    assert rheum_client.get(QUEUE, {"date_from": "nonsense", "page": "x"}).status_code == 200
+
+
+def test_queue_search_by_mrn_travels_by_post_and_stays_out_of_the_url(rheum_client):
+    wanted = screened("V01", patient=PatientFactory(mrn="Q-42"))
+    screened("V01", patient=PatientFactory(mrn="Q-43"))
+    response = rheum_client.post(QUEUE, {"mrn": "q-42"})
+    assert response.status_code == 302
+    assert "Q-42" not in response["Location"].upper()
+    page = rheum_client.get(QUEUE).context["page_obj"]
+    assert [s.pk for s in page] == [wanted.pk]
+    rheum_client.post(QUEUE, {"mrn": ""})
+    assert len(rheum_client.get(QUEUE).context["page_obj"]) == 2
+
+
+def test_queue_rows_show_who_what_and_the_matched_names(rheum_client):
+    screening = screened("V17", patient=PatientFactory(mrn="ROW-1", family_name="Rowan"))
+    html = rheum_client.get(QUEUE).content.decode()
+    assert "ROW-1" in html
+    assert "Rowan" in html
+    assert "Refer for inflammatory work-up" in html
+    fever_name = screening.criteria_set.criteria.get(code="rf_fever").name
+    assert fever_name in html
+    assert reverse("intake:review_create", args=[screening.uuid]) in html
+
+
+def test_queue_is_paginated_by_50(rheum_client):
+    for _ in range(55):
+        screened("V33")
+    assert len(rheum_client.get(QUEUE).context["page_obj"]) == 50
+    assert len(rheum_client.get(QUEUE, {"page": 2}).context["page_obj"]) == 5
+
+
+def test_queue_queries_do_not_grow_with_the_rows(rheum_client):
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert rheum_client.get(QUEUE).status_code == 200
+        return len(queries)
+
+    for example_id in ("V17", "V01", "V33"):
+        screened(example_id)
+    few = count_queries()
+    for example_id in ("V17", "V01", "V33", "V16", "V02", "V06") * 5:
+        screened(example_id)
+    assert count_queries() == few
+    assert few <= 12
+
+
+@pytest.mark.django_db
+def test_queue_requires_login(client):
+    response = client.get(QUEUE)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["alice", "carol", "dave"])
+def test_only_rheumatologists_reach_the_queue_and_the_review_page(client, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+    screening = screened("V01")
+    assert client.get(QUEUE).status_code == 403
+    assert client.get(reverse("intake:review_create", args=[screening.uuid])).status_code == 403
+    assert sign(client, screening).status_code == 403
+    assert not Review.objects.exists()
+
+
+def test_an_unknown_review_is_a_404(rheum_client):
+    import uuid
+
+    assert rheum_client.get(reverse("intake:review_create", args=[uuid.uuid4()])).status_code == 404
+
+
+# -- the review page and the signature -----------------------------------------------------------
+
+
+def test_review_page_shows_the_case_the_suggestion_and_the_form(rheum_client):
+    screening = screened("V17")
+    earlier = services.screen_intake(intake=screening.intake)
+    html = rheum_client.get(reverse("intake:review_create", args=[earlier.uuid])).content.decode()
+    assert "Refer for inflammatory work-up" in html
+    assert "Red flags matched" in html
+    assert 'data-bm-mode="readonly"' in html
+    assert "Earlier screenings" in html
+    assert 'name="password"' in html
+    assert 'name="decision"' in html
+
+
+def test_agreeing_and_signing_locks_the_case_and_it_leaves_the_queue(rheum_client, bob):
+    screening = screened("V01")
+    response = sign(rheum_client, screening, note="Discussed with family.")
+    assert response.status_code == 302
+    assert response["Location"] == QUEUE
+    review = Review.objects.get()
+    assert (review.reviewer, review.decision, review.disposition) == (
+        bob,
+        "agree",
+        "amps_programme",
+    )
+    assert review.screening == screening
+    assert review.note == "Discussed with family."
+    assert review.signed_at is not None
+    screening.intake.refresh_from_db()
+    assert screening.intake.status == IntakeStatus.SIGNED
+    assert list(rheum_client.get(QUEUE).context["page_obj"]) == []
+
+
+def test_a_wrong_password_redisplays_the_form_and_saves_nothing(rheum_client):
+    screening = screened("V01")
+    response = sign(rheum_client, screening, password="not my password", note="keep me")
+    assert response.status_code == 200
+    assert "password" in response.context["form"].errors
+    assert "keep me" in response.content.decode()
+    assert not Review.objects.exists()
+    screening.intake.refresh_from_db()
+    assert screening.intake.status == IntakeStatus.SUBMITTED
+
+
+def test_overriding_requires_a_reason(rheum_client):
+    screening = screened("V01")
+    response = sign(rheum_client, screening, decision="override")
+    assert "override_reason" in response.context["form"].errors
+    assert not Review.objects.exists()
+
+
+def test_the_other_reason_requires_a_comment(rheum_client):
+    screening = screened("V01")
+    response = sign(rheum_client, screening, decision="override", override_reason="other")
+    assert "comment" in response.context["form"].errors
+    response = sign(
+        rheum_client,
+        screening,
+        decision="override",
+        override_reason="other",
+        comment="Family history of JIA.",
+        disposition="inflammatory_workup",
+    )
+    assert response.status_code == 302
+    review = Review.objects.get()
+    assert (review.override_reason, review.comment) == ("other", "Family history of JIA.")
+
+
+def test_a_reason_given_with_agree_is_not_stored(rheum_client):
+    screening = screened("V01")
+    sign(rheum_client, screening, override_reason="clinical_judgement")
+    assert Review.objects.get().override_reason == ""
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("decision", "maybe"), ("disposition", "home"), ("override_reason", "whim")],
+)
+def test_bad_review_values_come_back_on_their_field(rheum_client, field, value):
+    screening = screened("V01")
+    response = sign(rheum_client, screening, **{field: value})
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+
+
+def test_a_second_signature_is_refused_and_nothing_is_overwritten(rheum_client, bob):
+    screening = screened("V01")
+    sign(rheum_client, screening)
+    other = UserFactory(username="olga", first_name="Olga", last_name="Other")
+    with pytest.raises(services.AlreadySigned, match="Already signed by Bob Bennett"):
+        services.record_review(
+            screening=screening,
+            reviewer=other,
+            decision="override",
+            override_reason="clinical_judgement",
+            disposition="no_further_action",
+        )
+    response = sign(rheum_client, screening, decision="override", override_reason="other")
+    assert response.status_code == 200
+    review = Review.objects.get()
+    assert (review.reviewer, review.decision) == (bob, "agree")
+
+
+def test_a_screening_replaced_by_a_newer_one_cannot_be_signed(rheum_client):
+    stale = screened("V01")
+    services.screen_intake(intake=stale.intake)
+    with pytest.raises(services.NotReviewable):
+        services.record_review(
+            screening=stale, reviewer=UserFactory(), decision="agree", disposition="amps_programme"
+        )
+    assert not Review.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need PostgreSQL (DATABASE_URL)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_signatures_one_wins_the_other_is_told(migration_data):
+    screening = screened("V01")
+    reviewers = [UserFactory(username=f"r{n}") for n in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt(reviewer):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            services.record_review(
+                screening=screening,
+                reviewer=reviewer,
+                decision="agree",
+                disposition="amps_programme",
+            )
+            outcomes.append("signed")
+        except services.AlreadySigned:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(r,)) for r in reviewers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "signed"]
+    assert Review.objects.count() == 1
+
+
+# -- the lock -------------------------------------------------------------------------------------
+
+
+def test_a_signed_intake_is_refused_by_the_service_layer_too(alice):
+    screening = screened("V01")
+    services.record_review(
+        screening=screening, reviewer=UserFactory(), decision="agree", disposition="amps_programme"
+    )
+    intake = Intake.objects.get(pk=screening.intake_id)
+    with pytest.raises(services.IntakeLocked):
+        services.save_intake(
+            intake=intake,
+            patient_values={"mrn": intake.patient.mrn},
+            intake_values={"fever": True},
+            user=alice,
+            submit=True,
+        )
+    with pytest.raises(services.IntakeLocked):
+        services.screen_intake(intake=intake)
+    intake.refresh_from_db()
+    assert intake.fever is False
+    assert intake.screenings.count() == 1
+
+
+def test_staff_see_the_review_on_the_intake_page_and_cannot_edit(staff_client, rheum_client):
+    screening = screened("V17")
+    sign(rheum_client, screening, disposition="inflammatory_workup")
+    detail = reverse("intake:intake_detail", args=[screening.intake.uuid])
+    html = staff_client.get(detail).content.decode()
+    assert "Reviewed and signed" in html
+    assert "Inflammatory work-up" in html
+    assert "Bob Bennett" in html
+    assert "Edit intake" not in html
+    edit = reverse("intake:intake_edit", args=[screening.intake.uuid])
+    response = staff_client.post(edit, form_data(example("V01")), follow=True)
+    assert "locked" in response.content.decode()
+
+
+# -- addenda --------------------------------------------------------------------------------------
+
+
+def test_a_signed_intake_takes_an_addendum_with_author_and_time(staff_client, alice, rheum_client):
+    screening = screened("V01")
+    sign(rheum_client, screening)
+    url = reverse("intake:addendum_create", args=[screening.intake.uuid])
+    response = staff_client.post(url, {"text": "Parent called: pain improving."})
+    assert response.status_code == 302
+    addendum = screening.intake.addenda.get()
+    assert (addendum.author, addendum.text) == (alice, "Parent called: pain improving.")
+    assert addendum.created_at is not None
+    html = staff_client.get(response["Location"]).content.decode()
+    assert "Parent called: pain improving." in html
+
+
+def test_an_empty_addendum_is_an_error_and_an_unsigned_intake_takes_none(staff_client):
+    screening = screened("V01")
+    url = reverse("intake:addendum_create", args=[screening.intake.uuid])
+    staff_client.post(url, {"text": "too early"})
+    assert not screening.intake.addenda.exists()
+    services.record_review(
+        screening=screening, reviewer=UserFactory(), decision="agree", disposition="amps_programme"
+    )
+    response = staff_client.post(url, {"text": ""})
+    assert response.status_code == 200
+    assert "text" in response.context["addendum_form"].errors
+
+
+# -- the dashboard ----------------------------------------------------------------------------
+
+
+def test_dashboard_figures_on_a_known_set_of_reviews(rheum_client):
+    reviewer = UserFactory()
+    decisions = [
+        ("V17", "agree", ""),
+        ("V17", "override", "clinical_judgement"),
+        ("V01", "agree", ""),
+        ("V01", "agree", ""),
+        ("V02", "override", "criteria_do_not_apply"),
+        ("V33", "override", "clinical_judgement"),
+    ]
+    for example_id, decision, reason in decisions:
+        services.record_review(
+            screening=screened(example_id),
+            reviewer=reviewer,
+            decision=decision,
+            override_reason=reason,
+            disposition="other_referral",
+        )
+    context = rheum_client.get(QUEUE).context
+    assert context["agreement_by_version"] == [{"version": 1, "total": 6, "agreed": 3, "rate": 0.5}]
+    by_code = {
+        row["code"]: (row["total"], row["agreed"]) for row in context["agreement_by_criterion"]
+    }
+    assert by_code["rf_fever"] == (2, 1)
+    assert by_code["amps_p2_acr2016"] == (4, 3)  # V17 twice and V01 twice match it
+    assert by_code["amps_p1_budapest"] == (1, 0)
+    assert context["override_reasons"][0] == {"reason": "Clinical judgement", "count": 2}
