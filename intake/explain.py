@@ -90,6 +90,16 @@ def intake_summary(intake) -> list[tuple[str, list[tuple[str, str, object]]]]:
                 continue
             rows.append((name, fact.label, value))
         if section == "Red flags":
-            rows.sort(key=lambda row: row[2] is not True)
+            rows = _red_flags_at_a_glance(rows)
         sections.append((section, rows))
     return sections
+
+
+def _red_flags_at_a_glance(rows):
+    """Red flags answered yes first, one row each; every 'no' answer folded into one row."""
+    answered_no = [label for name, label, value in rows if value is False]
+    kept = [row for row in rows if row[2] is not False]
+    kept.sort(key=lambda row: row[2] is not True)
+    if answered_no:
+        kept.append(("", "Answered no", ", ".join(answered_no)))
+    return kept

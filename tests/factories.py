@@ -2,13 +2,13 @@
 
 import json
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from intake.demo import model_values
 from intake.forms import TRI_STATE_LABS, YES_NO_FIELDS
 from intake.models import INTAKE_FACT_FIELDS, Intake, IntakeStatus, Patient
 from intake.rules import facts
@@ -90,18 +90,6 @@ class PatientFactory(factory.django.DjangoModelFactory):
     sex = "female"
 
 
-def _intake_values(example_id: str) -> dict:
-    values = {}
-    for name in INTAKE_FACT_FIELDS:
-        value = EXAMPLES_BY_ID[example_id].get(name)
-        if isinstance(value, float):
-            value = Decimal(str(value))
-        if value is None and facts.INPUT_FACTS[name].type == facts.CHOICE:
-            value = ""
-        values[name] = value
-    return values
-
-
 class IntakeFactory(factory.django.DjangoModelFactory):
     """A submitted intake with the values of example V01 (pass example_id for another)."""
 
@@ -115,6 +103,6 @@ class IntakeFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _adjust_kwargs(cls, **kwargs):
-        values = _intake_values(kwargs.pop("example_id", "V01"))
+        values = model_values(EXAMPLES_BY_ID[kwargs.pop("example_id", "V01")])
         values.update(kwargs)
         return values

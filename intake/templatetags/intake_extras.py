@@ -13,7 +13,7 @@ _OPERATORS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}
 def fact_value(value, name: str = "") -> str:
     """A fact's value in words: null is 'not recorded', booleans are yes/no, codes by label."""
     if value is None:
-        return "not recorded"
+        return "not done" if name in facts.LAB_FIELDS else "not recorded"
     if value is True:
         return "yes"
     if value is False:

@@ -1,13 +1,27 @@
-"""Demo data for `make run`: one account per role (random passwords, printed once)."""
+"""Demo data: one account per role (random passwords, printed once) and synthetic cases."""
 
+import json
 import secrets
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from intake.demo import model_values, synthetic_intakes
+from intake.models import (
+    OUTCOME_PRIORITY,
+    CriteriaSet,
+    Intake,
+    IntakeStatus,
+    Patient,
+    Screening,
+)
 from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST
+from intake.rules import facts
 
 DEMO_ACCOUNTS = (
     # username, role, first name, last name, staff status (admin access)
@@ -15,38 +29,50 @@ DEMO_ACCOUNTS = (
     ("rheumatologist", RHEUMATOLOGIST, "Rhea", "Matologist", False),
     ("editor", CRITERIA_EDITOR, "Eddie", "Editor", True),
 )
+FIRST_RUN_CASES = 24
+BATCH = 2000
+EXAMPLES_FILE = Path(settings.BASE_DIR) / "fixtures" / "examples" / "intakes.json"
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (one per role) and synthetic demo patients."
+    help = (
+        "Create the demo accounts (one per role, passwords printed once) and synthetic "
+        "submitted intakes with their screenings (--intakes N, in bulk, fixed random seed)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--first-run",
             action="store_true",
-            help="Do nothing (quietly) when the demo accounts already exist.",
+            help=f"Accounts and {FIRST_RUN_CASES} cases, only when no demo account exists yet.",
         )
+        parser.add_argument(
+            "--intakes", type=int, default=0, metavar="N", help="create N synthetic intakes"
+        )
+        parser.add_argument("--seed", type=int, default=20261122, help="random seed")
         parser.add_argument(
             "--reset-passwords",
             action="store_true",
-            help="Give the demo accounts new random passwords and print them.",
+            help="give the demo accounts new random passwords and print them",
         )
 
-    def handle(self, *args, first_run=False, reset_passwords=False, **options):
+    def handle(self, *args, first_run=False, intakes=0, seed=0, reset_passwords=False, **options):
+        if intakes < 0:
+            raise CommandError("--intakes must be 0 or more.")
         user_model = get_user_model()
-        usernames = [account[0] for account in DEMO_ACCOUNTS]
-        existing = user_model.objects.filter(username__in=usernames).exists()
-        if existing and not reset_passwords:
-            if not first_run:
-                self.stdout.write(
-                    "Demo data exists already. New passwords: "
-                    "python manage.py seed_demo --reset-passwords"
-                )
+        accounts_exist = user_model.objects.filter(username="staff").exists()
+        if first_run and accounts_exist:
             return
-        passwords = self._create_accounts(user_model)
-        if not existing:
-            self._create_demo_cases()
-        self._print_logins(passwords)
+        if not accounts_exist or reset_passwords:
+            self._print_logins(self._create_accounts(user_model))
+        if first_run:
+            intakes = intakes or FIRST_RUN_CASES
+        if intakes:
+            staff = user_model.objects.get(username="staff")
+            started = timezone.now()
+            self._create_cases(intakes, staff, seed)
+            seconds = (timezone.now() - started).total_seconds()
+            self.stdout.write(f"Created {intakes} synthetic submitted intakes in {seconds:.1f} s.")
 
     @transaction.atomic
     def _create_accounts(self, user_model) -> dict[str, str]:
@@ -63,8 +89,67 @@ class Command(BaseCommand):
             passwords[username] = password
         return passwords
 
-    def _create_demo_cases(self) -> None:
-        """Synthetic demo patients arrive with the intake models."""
+    def _create_cases(self, count: int, user, seed: int) -> None:
+        """Patients, submitted intakes and their screenings, in bulk batches."""
+        examples = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+        criteria_set = CriteriaSet.objects.published()
+        compiled = criteria_set.compiled()
+        first = Patient.objects.filter(mrn__startswith="DEMO-").count()
+        generated = synthetic_intakes(count, examples=examples, seed=seed)
+        for start in range(0, count, BATCH):
+            batch = [next(generated) for _ in range(min(BATCH, count - start))]
+            with transaction.atomic():
+                self._create_batch(batch, first + start, user, criteria_set, compiled)
+
+    def _create_batch(self, batch, offset, user, criteria_set, compiled) -> None:
+        now = timezone.now()
+        patients = Patient.objects.bulk_create(
+            Patient(
+                mrn=f"DEMO-{offset + n:07d}",
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                sex=intake["sex"],
+            )
+            for n, (intake, given, family, born, _) in enumerate(batch)
+        )
+        intakes = Intake.objects.bulk_create(
+            Intake(
+                patient=patient,
+                created_by=user,
+                status=IntakeStatus.SUBMITTED,
+                submitted_at=now,
+                intake_date=intake_date,
+                clinical_notes="Synthetic demo case.",
+                **model_values(intake),
+            )
+            for patient, (intake, _, _, _, intake_date) in zip(patients, batch, strict=True)
+        )
+        screenings = []
+        for intake, (values, *_rest) in zip(intakes, batch, strict=True):
+            derived = facts.derive(values)
+            result = compiled.evaluate(derived, trace=True)
+            screenings.append(
+                Screening(
+                    intake=intake,
+                    outcome=result.outcome,
+                    priority=OUTCOME_PRIORITY[result.outcome],
+                    red_flags=result.red_flags,
+                    pathways=result.pathways,
+                    caveats=result.caveats,
+                    caveat_messages=result.caveat_messages,
+                    trace=result.trace,
+                    explanation=result.explanation,
+                    facts=derived,
+                    criteria_set=criteria_set,
+                    criteria_hash=compiled.hash,
+                    created_by=user,
+                )
+            )
+        Screening.objects.bulk_create(screenings)
+        for intake, screening in zip(intakes, screenings, strict=True):
+            intake.current_screening = screening
+        Intake.objects.bulk_update(intakes, ["current_screening"])
 
     def _print_logins(self, passwords: dict[str, str]) -> None:
         self.stdout.write("")
