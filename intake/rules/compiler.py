@@ -1,11 +1,16 @@
 """Compiling a checked expression tree into plain Python closures.
 
-Each expression becomes three closures, built once:
-- a predicate `(facts) -> bool` that short-circuits and records nothing;
-- a tracer `(facts, out) -> bool` that evaluates every comparison (no short-circuit) and appends
-  one JSON-ready entry per comparison to `out`, in reading order;
-- a "why" function `(results) -> (bool, indices)` that, given the comparison results, picks the
-  comparisons that decide the outcome (for an explanation).
+Each expression is compiled once into:
+- a *step* for evaluating it without a trace: (fact, operator, value) when it is a simple
+  comparison (`fever` is (fever, operator.is_, True); `wpi >= 7` is (wpi, operator.ge, 7)),
+  true when the fact is not null and operator(fact value, value) holds; otherwise
+  (None, predicate, None) with a predicate(facts) that short-circuits. An and / or loops over
+  its operands' steps, so a simple comparison costs no function call;
+- a *traced step* likewise: (text, fact, operator, value), or (None, None, tracer, None) with a
+  tracer(facts, out) that evaluates every comparison (no short-circuit) and appends one
+  JSON-ready entry per comparison to `out`, in reading order;
+- a *why* function (results) -> (bool, indices) that, given the comparison results of a trace,
+  picks the comparisons that decide the outcome (for an explanation).
 No closure looks at the text or the tree when it runs.
 
 A *comparison* (a leaf) is a bare yes/no fact, a comparison chain, an `in` test or an `is null`
@@ -26,6 +31,8 @@ Facts = Mapping[str, object]
 Predicate = Callable[[Facts], bool]
 Tracer = Callable[[Facts, list], bool]
 Why = Callable[[Sequence[bool]], tuple[bool, list[int]]]
+Step = tuple[str | None, Callable, object]
+TracedStep = tuple[str | None, str | None, Callable, object]
 
 _OPERATORS = {
     "==": operator.eq,
@@ -35,26 +42,30 @@ _OPERATORS = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-
-
-def compile_tree(node: Node, facts: Mapping[str, Fact]) -> CompiledTree:
-    """The closures of a checked tree."""
-    builder = _Builder(facts)
-    part = builder.part(node)
-    return CompiledTree(part.step, part.tracer, part.why, builder.leaf_count)
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledTree:
-    """`step` is how a caller evaluates the expression without a trace: (fact, operator, value)
-    for a simple comparison, true when the fact is not null and operator(fact value, value)
-    holds (a bare yes/no fact is (fact, operator.is_, True)); or (None, predicate, None) where
-    predicate(facts) gives the result. `size` is the number of comparisons in a trace."""
+    """The compiled form of one expression; `size` is the number of comparisons in a trace."""
 
     step: Step
-    tracer: Tracer
+    traced_step: TracedStep
     why: Why
     size: int
+
+    @property
+    def tracer(self) -> Tracer:
+        """The tracer(facts, out) -> bool of the whole expression."""
+        text, name, test, value = self.traced_step
+        if text is None:
+            return test  # type: ignore[return-value]
+        return _trace_simple(text, name, test, value)  # type: ignore[arg-type]
+
+
+def compile_tree(node: Node, facts: Mapping[str, Fact]) -> CompiledTree:
+    """Compile a checked tree (see `typecheck.check_tree`) into closures."""
+    return _Builder(facts).compile(node)
 
 
 def predicate_of(step: Step) -> Predicate:
@@ -89,62 +100,45 @@ def _is_leaf(node: Node) -> bool:
     return isinstance(node, LEAVES) or (isinstance(node, Not) and _is_leaf(node.operand))
 
 
-# A step: (fact, operator, value) for a simple comparison, or (None, predicate, None).
-Step = tuple[str | None, Callable, object]
-# A traced step: (text, fact, operator, value) for a simple comparison, or
-# (None, None, tracer, None) for anything else.
-TracedStep = tuple[str | None, str | None, Callable, object]
-
-
-@dataclass(frozen=True, slots=True)
-class _Part:
-    step: Step
-    traced: TracedStep
-    why: Why
-
-    @property
-    def tracer(self) -> Tracer:
-        text, name, test, value = self.traced
-        if text is None:
-            return test  # type: ignore[return-value]
-        return _trace_all((self.traced,))
-
-
 class _Builder:
     def __init__(self, facts: Mapping[str, Fact]) -> None:
         self.facts = facts
         self.leaf_count = 0
 
-    def part(self, node: Node) -> _Part:
+    def compile(self, node: Node) -> CompiledTree:
+        """The compiled node; its `size` counts the comparisons compiled so far."""
         if _is_leaf(node):
             return self.leaf(node)
         if isinstance(node, Not):
-            inner = self.part(node.operand)
+            inner = self.compile(node.operand)
             predicate, tracer = predicate_of(inner.step), inner.tracer
-            return _Part(
+            return CompiledTree(
                 (None, lambda facts: not predicate(facts), None),
                 (None, None, lambda facts, out: not tracer(facts, out), None),
                 _why_not(inner.why),
+                self.leaf_count,
             )
         if not isinstance(node, BoolOp):
             raise TypeError(f"Cannot compile {node!r}: the expression was not checked")
-        parts = [self.part(operand) for operand in node.operands]
+        parts = [self.compile(operand) for operand in node.operands]
         steps = tuple(part.step for part in parts)
-        traced = tuple(part.traced for part in parts)
+        traced = tuple(part.traced_step for part in parts)
         whys = tuple(part.why for part in parts)
         if node.op == "and":
-            return _Part((None, _all(steps), None), (None, None, _trace_all(traced), None),
-                         _why_all(whys))  # fmt: skip
-        return _Part((None, _any(steps), None), (None, None, _trace_any(traced), None),
-                     _why_any(whys))  # fmt: skip
+            predicate, tracer, why = _all(steps), _trace_all(traced), _why_all(whys)
+        else:
+            predicate, tracer, why = _any(steps), _trace_any(traced), _why_any(whys)
+        return CompiledTree(
+            (None, predicate, None), (None, None, tracer, None), why, self.leaf_count
+        )
 
-    def leaf(self, node: Node) -> _Part:
+    def leaf(self, node: Node) -> CompiledTree:
         why = self.next_why()
         text = render(node)
         simple = _simple(node)
         if simple is not None:
             name, test, value = simple
-            return _Part(simple, (text, name, test, value), why)
+            return CompiledTree(simple, (text, name, test, value), why, self.leaf_count)
         negate, inner = False, node
         while isinstance(inner, Not):
             negate, inner = not negate, inner.operand
@@ -152,16 +146,15 @@ class _Builder:
         predicate = (lambda facts: not test(facts)) if negate else test
         copy_list = self.facts[fact].type == CODES
         tracer = _leaf_tracer(test, text, fact, other, negate, copy_list)
-        return _Part((None, predicate, None), (None, None, tracer, None), why)
+        return CompiledTree(
+            (None, predicate, None), (None, None, tracer, None), why, self.leaf_count
+        )
 
     def next_why(self) -> Why:
         """The why function of the next comparison in reading order."""
         index = self.leaf_count
         self.leaf_count += 1
         return lambda results: (results[index], [index])
-
-
-_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def _simple(node: Node) -> Step | None:
@@ -314,27 +307,50 @@ def _any(steps: tuple[Step, ...]) -> Predicate:
     return any_true
 
 
-def _trace_steps(steps: tuple[TracedStep, ...], facts: Facts, out: list) -> list[bool]:
-    """Evaluate every traced step (no short-circuit), appending the simple ones' entries."""
-    get = facts.get
-    results = []
-    for text, name, test, value in steps:
-        if text is None:
-            results.append(test(facts, out))
-        else:
-            fact_value = get(name)
-            result = fact_value is not None and test(fact_value, value)
-            out.append({"text": text, "fact": name, "value": fact_value, "result": result})
-            results.append(result)
-    return results
-
-
 def _trace_all(steps: tuple[TracedStep, ...]) -> Tracer:
-    return lambda facts, out: all(_trace_steps(steps, facts, out))
+    def trace_all(facts: Facts, out: list) -> bool:
+        get = facts.get
+        all_true = True
+        for text, name, test, value in steps:
+            if text is None:
+                result = test(facts, out)
+            else:
+                fact_value = get(name)
+                result = fact_value is not None and test(fact_value, value)
+                out.append({"text": text, "fact": name, "value": fact_value, "result": result})
+            if not result:
+                all_true = False
+        return all_true
+
+    return trace_all
 
 
 def _trace_any(steps: tuple[TracedStep, ...]) -> Tracer:
-    return lambda facts, out: any(_trace_steps(steps, facts, out))
+    def trace_any(facts: Facts, out: list) -> bool:
+        get = facts.get
+        any_true = False
+        for text, name, test, value in steps:
+            if text is None:
+                result = test(facts, out)
+            else:
+                fact_value = get(name)
+                result = fact_value is not None and test(fact_value, value)
+                out.append({"text": text, "fact": name, "value": fact_value, "result": result})
+            if result:
+                any_true = True
+        return any_true
+
+    return trace_any
+
+
+def _trace_simple(text: str, name: str, test: Callable, value: object) -> Tracer:
+    def trace_simple(facts: Facts, out: list) -> bool:
+        fact_value = facts.get(name)
+        result = fact_value is not None and test(fact_value, value)
+        out.append({"text": text, "fact": name, "value": fact_value, "result": result})
+        return result
+
+    return trace_simple
 
 
 def _why_not(why: Why) -> Why:

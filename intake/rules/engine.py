@@ -133,17 +133,16 @@ class CompiledCriteria:
         self.names: frozenset[str] = frozenset().union(
             *(criterion.expression.names for criterion in self.criteria)
         )
-        self._tracers = tuple(
-            (c.code, c.kind, c.name, c.message, c.expression.tracer) for c in self.criteria
+        self._traced = tuple(
+            (c.code, c.kind, c.name, c.message, *c.expression.traced_step) for c in self.criteria
         )
-        self._red_flags = self._predicates(RED_FLAG)
-        self._pathways = self._predicates(AMPS_PATHWAY)
-        self._caveats = tuple(
-            (c.code, c.message, c.expression.predicate) for c in self.criteria if c.kind == CAVEAT
-        )
+        self._red_flags = self._steps(RED_FLAG)
+        self._pathways = self._steps(AMPS_PATHWAY)
+        self._caveats = self._steps(CAVEAT)
+        self._messages = {c.code: c.message for c in self.criteria if c.kind == CAVEAT}
 
-    def _predicates(self, kind: str) -> tuple[tuple[str, Callable], ...]:
-        return tuple((c.code, c.expression.predicate) for c in self.criteria if c.kind == kind)
+    def _steps(self, kind: str) -> tuple[tuple[str, str | None, Callable, object], ...]:
+        return tuple((c.code, *c.expression.step) for c in self.criteria if c.kind == kind)
 
     def evaluate(self, facts: Mapping[str, object], *, trace: bool = True) -> Result:
         """The suggestion for one intake: outcome, matched codes by kind and caveat messages;
@@ -153,19 +152,25 @@ class CompiledCriteria:
         criterion is evaluated either way; both ways give the same outcome and codes.
         """
         if not trace:
-            caveats = [(code, message) for code, message, test in self._caveats if test(facts)]
+            caveats = _matched(self._caveats, facts)
             return _result(
-                [code for code, test in self._red_flags if test(facts)],
-                [code for code, test in self._pathways if test(facts)],
-                [code for code, _ in caveats],
-                [message for _, message in caveats],
+                _matched(self._red_flags, facts),
+                _matched(self._pathways, facts),
+                caveats,
+                [self._messages[code] for code in caveats],
             )
         matched: dict[str, list[str]] = {RED_FLAG: [], AMPS_PATHWAY: [], CAVEAT: []}
         messages: list[str] = []
         entries: list[dict] = []
-        for code, kind, name, message, tracer in self._tracers:
-            comparisons: list[dict] = []
-            hit = tracer(facts, comparisons)
+        get = facts.get
+        for code, kind, name, message, text, fact, test, value in self._traced:
+            if text is None:
+                comparisons: list[dict] = []
+                hit = test(facts, comparisons)
+            else:  # a simple comparison, traced here to save a call per criterion
+                fact_value = get(fact)
+                hit = fact_value is not None and test(fact_value, value)
+                comparisons = [{"text": text, "fact": fact, "value": fact_value, "result": hit}]
             entries.append(
                 {
                     "code": code,
@@ -186,6 +191,21 @@ class CompiledCriteria:
 
     def __len__(self) -> int:
         return len(self.criteria)
+
+
+def _matched(steps: tuple[tuple[str, str | None, Callable, object], ...], facts: Mapping) -> list:
+    """The codes whose step holds (see CompiledExpression.step), in order."""
+    get = facts.get
+    matched = []
+    for code, name, test, value in steps:
+        if name is None:
+            if test(facts):
+                matched.append(code)
+        else:
+            fact_value = get(name)
+            if fact_value is not None and test(fact_value, value):
+                matched.append(code)
+    return matched
 
 
 def _result(

@@ -30,7 +30,7 @@ def explain(result: Result, criteria: Sequence[CompiledCriterion]) -> str:
             )
     lines = []
     if red_flags:
-        count = f"{len(red_flags)} red flag{'s' if len(red_flags) > 1 else ''}"
+        count = "a red flag" if len(red_flags) == 1 else f"{len(red_flags)} red flags"
         lines.append(
             f"Suggestion: Refer for inflammatory work-up — {count} matched, and a red flag "
             "always wins."

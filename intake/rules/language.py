@@ -19,9 +19,10 @@ compile.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
-from .compiler import Facts, Predicate, Tracer, Why, compile_tree, fact_names
+from .compiler import CompiledTree, Facts, compile_tree, fact_names, predicate_of
 from .facts import FACTS, Fact
 from .syntax import parse
 from .tree import ExpressionError
@@ -34,27 +35,27 @@ class CompiledExpression:
     """An expression compiled once into closures; evaluating it reads no text and no tree.
 
     `text` is the expression as written, `names` the facts it reads, `size` the number of
-    comparisons a trace holds. `predicate` and `tracer` are the compiled closures themselves,
-    for callers that evaluate many expressions in a tight loop (the engine).
+    comparisons a trace holds. `predicate`, `tracer` and `step` are the compiled closures
+    themselves, for callers that evaluate many expressions in a tight loop (the engine):
+    `step` is (fact, operator, value) for a simple comparison such as `fever` or `wpi >= 7`
+    (true when the fact is not null and operator(fact value, value) holds), otherwise
+    (None, predicate, None); `traced_step` is (text, fact, operator, value) for a simple
+    comparison, otherwise (None, None, tracer, None).
     """
 
-    __slots__ = ("text", "names", "size", "predicate", "tracer", "_why")
+    __slots__ = ("text", "names", "size", "step", "traced_step", "predicate", "tracer", "_why")
 
-    def __init__(
-        self,
-        text: str,
-        names: frozenset[str],
-        size: int,
-        predicate: Predicate,
-        tracer: Tracer,
-        why: Why,
-    ) -> None:
+    def __init__(self, text: str, names: frozenset[str], tree: CompiledTree) -> None:
         self.text = text
         self.names = names
-        self.size = size
-        self.predicate = predicate
-        self.tracer = tracer
-        self._why = why
+        self.size = tree.size
+        self.step = tree.step
+        self.traced_step = tree.traced_step
+        self.predicate = predicate_of(tree.step)
+        self.tracer = tree.tracer
+        why = tree.why
+        # The deciding comparisons depend only on the pattern of results: remember them.
+        self._why = functools.lru_cache(maxsize=512)(lambda results: tuple(why(results)[1]))
 
     def evaluate(self, facts: Facts) -> bool:
         """Whether the expression is true for these facts (short-circuits, records nothing)."""
@@ -78,7 +79,7 @@ class CompiledExpression:
         """
         if self.size == 1:
             return [0]
-        return self._why([entry["result"] for entry in comparisons])[1]
+        return list(self._why(tuple([entry["result"] for entry in comparisons])))
 
     def __repr__(self) -> str:
         return f"CompiledExpression({self.text!r})"
@@ -106,5 +107,4 @@ def compile_expression(text: str, facts: Mapping[str, Fact] = FACTS) -> Compiled
     errors = check_tree(tree, facts)
     if errors:
         raise errors[0]
-    predicate, tracer, why, size = compile_tree(tree, facts)
-    return CompiledExpression(text, fact_names(tree), size, predicate, tracer, why)
+    return CompiledExpression(text, fact_names(tree), compile_tree(tree, facts))

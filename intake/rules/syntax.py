@@ -162,6 +162,8 @@ def _refused_character(text: str, index: int, tokens: list[Token]) -> Expression
 
 def parse(text: str) -> Node:
     """The tree of one expression; raises ExpressionError on the first syntax problem."""
+    if not isinstance(text, str):
+        raise ExpressionError("The expression is not text", None, "syntax", "write a condition")
     return _Parser(tokenize(text)).parse()
 
 
