@@ -273,9 +273,9 @@ class IntakeForm(forms.Form):
             if field and field in self.errors:
                 continue
             message = (
-                REQUIRED_MESSAGES.get(field, error.message)
+                REQUIRED_MESSAGES.get(field, "Required to submit.")
                 if error.code == "required"
-                else (error.message)
+                else error.message
             )
             self.add_error(field, forms.ValidationError(message, code=error.code))
 
@@ -308,6 +308,7 @@ REQUIRED_MESSAGES.update(
     pain_sites="Mark at least one pain site on the body map or in the list.",
     triggers="Choose at least one trigger, or “None”.",
     inflammatory_disease="Choose none, in remission or active.",
+    morning_stiffness_minutes="Enter the minutes of morning stiffness (0 when there is none).",
 )
 
 
@@ -521,9 +522,7 @@ class ReviewForm(forms.Form):
 class ReviewQueueFilterForm(forms.Form):
     """Filters of the review queue. They carry no patient data, so they may sit in the URL."""
 
-    outcome = forms.ChoiceField(
-        choices=[("", "All suggestions"), *Outcome.choices], required=False
-    )
+    outcome = forms.ChoiceField(choices=[("", "All suggestions"), *Outcome.choices], required=False)
     date_from = forms.DateField(
         label="Intake from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -648,15 +647,24 @@ class ReferenceCaseAdminForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def clean_intake(self):
+        """Every problem of the intake, each naming its field."""
+        data = self.cleaned_data["intake"]
+        _, errors = validation.validate_intake(data)
+        if errors:
+            raise forms.ValidationError(
+                [forms.ValidationError(str(error), code=error.code) for error in errors]
+            )
+        return data
+
     def _post_clean(self):
-        # Invalid JSON is reported once, by the field: the model's own check of the intake
-        # would only add "must be a JSON object" beside it.
-        if "intake" in self._errors:
-            self._errors["intake"] = self._errors["intake"][:1]
-            super()._post_clean()
-            self._errors["intake"] = self._errors["intake"][:1]
-            return
+        # The intake's own problems are reported above, by clean_intake. The model's check
+        # would only repeat them (with "required" turned into "This field is required") or
+        # judge the value the form did not accept, so its intake errors are dropped.
+        checked = list(self._errors["intake"].data) if "intake" in self._errors else None
         super()._post_clean()
+        if checked is not None:
+            self._errors["intake"].data = checked
 
 
 class TryItForm(forms.Form):

@@ -266,7 +266,7 @@ class CriteriaSetQuerySet(models.QuerySet):
 
 
 # Compiled sets by content hash: a published set never changes, so it compiles once per process.
-_COMPILED: dict[str, engine.CompiledCriteria] = {}
+_COMPILED: dict[tuple, engine.CompiledCriteria] = {}
 
 
 class CriteriaSet(models.Model):
@@ -316,9 +316,10 @@ class CriteriaSet(models.Model):
         return self.status == CriteriaSetStatus.DRAFT
 
     def compiled(self) -> engine.CompiledCriteria:
-        """The set compiled once into closures (cached by content hash)."""
+        """The set compiled once into closures, cached by its content (the hash, and the
+        names the hash leaves out but traces show)."""
         criteria = list(self.criteria.all())
-        key = engine.content_hash(criteria)
+        key = (engine.content_hash(criteria), tuple((c.code, c.name) for c in criteria))
         compiled = _COMPILED.get(key)
         if compiled is None:
             compiled = engine.CompiledCriteria(criteria)
@@ -596,3 +597,38 @@ class Addendum(models.Model):
 
     def __str__(self) -> str:
         return f"Addendum to {self.intake} ({self.created_at:%Y-%m-%d})"
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", "Viewed the intake"
+    EDIT = "edit", "Opened the intake to edit"
+    REVIEW = "review", "Opened the case to review"
+    EXPORT = "export", "Exported"
+
+
+class AccessEvent(models.Model):
+    """Who looked at which patient's record, when, from where. Written once, never changed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_events")
+    intake = models.ForeignKey(
+        Intake, on_delete=models.PROTECT, null=True, blank=True, related_name="access_events"
+    )
+    action = models.CharField(max_length=10, choices=AccessAction.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="access_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.patient.mrn} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The access log is append-only.")

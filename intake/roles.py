@@ -9,7 +9,8 @@ from django.contrib.auth.management import create_permissions
 CLINIC_STAFF = "Clinic staff"
 RHEUMATOLOGIST = "Rheumatologist"
 CRITERIA_EDITOR = "Criteria editor"
-ROLES = (CLINIC_STAFF, RHEUMATOLOGIST, CRITERIA_EDITOR)
+AUDITOR = "Auditor"
+ROLES = (CLINIC_STAFF, RHEUMATOLOGIST, CRITERIA_EDITOR, AUDITOR)
 
 # "app_label.codename" per role. A permission whose model does not exist yet (at an early
 # point of the migration history) is skipped; the migration that adds the model syncs again.
@@ -49,6 +50,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "intake.change_referencecase",
         "intake.delete_referencecase",
         "intake.view_referencecase",
+    ),
+    # Reads the access log and the change history of patient records in the admin
+    # (needs staff status); sees no review queue and changes nothing.
+    AUDITOR: (
+        "intake.view_accessevent",
+        "intake.view_historicalpatient",
+        "intake.view_historicalintake",
+        "intake.view_historicalreview",
+        "intake.view_historicaladdendum",
     ),
 }
 

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from intake.models import (
+    AccessEvent,
     Addendum,
     CriteriaSet,
     CriteriaSetStatus,
@@ -24,6 +25,17 @@ from intake.models import (
 )
 from intake.rules import engine, facts, language, validation
 from intake.rules.defaults import DEFAULT_CRITERIA
+
+
+def record_access(*, request, intake: Intake, action: str) -> AccessEvent:
+    """Log that the signed-in user opened a patient's record (the audit trail of views)."""
+    return AccessEvent.objects.create(
+        user=request.user,
+        patient_id=intake.patient_id,
+        intake=intake,
+        action=action,
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+    )
 
 
 class IntakeLocked(Exception):
@@ -242,6 +254,14 @@ class FailingCase:
     matched: tuple[str, ...] = ()
     problem: str = ""
 
+    @property
+    def expected_label(self) -> str:
+        return engine.OUTCOME_LABELS[self.expected]
+
+    @property
+    def got_label(self) -> str:
+        return engine.OUTCOME_LABELS.get(self.got, "")
+
     def __str__(self) -> str:
         if self.problem:
             return f"Reference case {self.name!r}: {self.problem}"
@@ -346,6 +366,14 @@ class ChangedCase:
     new_outcome: str
     added: tuple[str, ...]
     removed: tuple[str, ...]
+
+    @property
+    def old_label(self) -> str:
+        return engine.OUTCOME_LABELS[self.old_outcome]
+
+    @property
+    def new_label(self) -> str:
+        return engine.OUTCOME_LABELS[self.new_outcome]
 
 
 @dataclass

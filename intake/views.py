@@ -7,7 +7,9 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from intake import services
 from intake.explain import explain_screening, intake_summary
@@ -20,7 +22,8 @@ from intake.forms import (
     ReviewQueueFilterForm,
     error_summary,
 )
-from intake.models import Criterion, Intake, Outcome, Review, Screening
+from intake.middleware import RESCUED_FORM
+from intake.models import AccessAction, Criterion, Intake, Outcome, Review, Screening
 
 INTAKES_PER_PAGE = 25
 QUEUE_PER_PAGE = 50
@@ -35,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("intake:review_queue")
     if user.has_perm("intake.view_intake"):
         return redirect("intake:intake_list")
-    if user.is_staff and user.has_perm("intake.change_criteriaset"):
+    if user.is_staff:  # criteria editors and auditors work in the admin
         return redirect("admin:index")
     return render(request, "no_role.html", status=403)
 
@@ -88,6 +91,8 @@ def intake_edit(request: HttpRequest, uuid) -> HttpResponse:
     if intake.is_locked:
         messages.error(request, "This intake has been signed and is locked; it cannot be edited.")
         return redirect("intake:intake_detail", uuid=intake.uuid)
+    if request.method == "GET":
+        services.record_access(request=request, intake=intake, action=AccessAction.EDIT)
     return _intake_form(request, intake=intake)
 
 
@@ -115,7 +120,7 @@ def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse
                 )
             return redirect("intake:intake_detail", uuid=intake.uuid)
     else:
-        form = IntakeForm.for_intake(intake) if intake else IntakeForm()
+        form = _rescued_form(request) or (IntakeForm.for_intake(intake) if intake else IntakeForm())
     return render(
         request,
         "intake/intake_form.html",
@@ -123,9 +128,26 @@ def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse
     )
 
 
+def _rescued_form(request: HttpRequest) -> IntakeForm | None:
+    """The values a form held when its session timed out, given back once after sign-in."""
+    rescued = request.session.get(RESCUED_FORM)
+    if not rescued or rescued.get("path") != request.path:
+        return None
+    del request.session[RESCUED_FORM]
+    messages.info(request, "What you typed before you were signed out is back: check it and save.")
+    return IntakeForm(MultiValueDict(rescued["data"]), action=ACTION_DRAFT)
+
+
+@require_POST
+def session_keepalive(request: HttpRequest) -> HttpResponse:
+    """'Stay signed in': the request itself restarts the idle clock (SessionTimeoutMiddleware)."""
+    return HttpResponse(status=204)
+
+
 @permission_required("intake.view_intake", raise_exception=True)
 def intake_detail(request: HttpRequest, uuid) -> HttpResponse:
     intake = get_object_or_404(Intake.objects.select_related("patient", "created_by"), uuid=uuid)
+    services.record_access(request=request, intake=intake, action=AccessAction.VIEW)
     return render(request, "intake/intake_detail.html", _intake_context(intake))
 
 
@@ -179,11 +201,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if mrn:
         waiting = waiting.filter(intake__patient__mrn__iexact=mrn)
     counts = dict(waiting.order_by().values_list("outcome").annotate(n=Count("pk")))
-    if filters.is_valid() and filters.cleaned_data["outcome"]:
-        waiting = waiting.filter(outcome=filters.cleaned_data["outcome"])
-    page = Paginator(
-        waiting.select_related("intake__patient", "criteria_set"), QUEUE_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
+    if outcome:
+        waiting = waiting.filter(outcome=outcome)
+    paginator = Paginator(waiting.select_related("intake__patient", "criteria_set"), QUEUE_PER_PAGE)
+    # The counts per outcome give the total already: no second COUNT query.
+    paginator.count = counts.get(outcome, 0) if outcome else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     _attach_matched_names(page.object_list)
     reviews = Review.objects.all()
     return render(
@@ -229,6 +253,8 @@ def review_create(request: HttpRequest, uuid) -> HttpResponse:
         Screening.objects.select_related("intake__patient", "intake__created_by"), uuid=uuid
     )
     intake = screening.intake
+    if request.method == "GET":
+        services.record_access(request=request, intake=intake, action=AccessAction.REVIEW)
     form = ReviewForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,3 +8,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Two-factor authentication is tested on its own (tests/test_two_factor.py turns it on);
+# elsewhere a forced login stands for a fully verified session.
+os.environ.setdefault("AMPS_REQUIRE_2FA", "0")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")

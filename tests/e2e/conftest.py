@@ -87,3 +87,10 @@ def login(page, live_server):
 @pytest.fixture(autouse=True)
 def _migration_data(migration_data):
     """Every browser test runs on committed data with the migrations' data in place."""
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_cookies(settings):
+    """The live server speaks plain HTTP: production's Secure-only cookies would not stick."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
