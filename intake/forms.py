@@ -15,6 +15,7 @@ from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
 from django import forms
 from django.forms.fields import InvalidJSONInput, JSONString
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from intake.models import (
     INTAKE_FACT_FIELDS,
@@ -133,7 +134,9 @@ class IntakeForm(forms.Form):
     )
     sex = forms.ChoiceField(label="Sex", choices=[("", "Choose…"), *Sex.choices])
     intake_date = forms.DateField(
-        label="Intake date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label="Intake date",
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     clinical_notes = forms.CharField(
         label="Clinical notes",
@@ -146,10 +149,12 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, action: str = ACTION_SUBMIT, **kwargs):
         super().__init__(*args, **kwargs)
         self.action = action
-        for name in INTAKE_FACT_FIELDS:
-            self.fields[name] = _field_for(facts.INPUT_FACTS[name])
-        self.fields["intake_date"].initial = timezone.localdate
-        self.helper = IntakeFormHelper()
+        self.patient: Patient | None = None  # the known patient of this MRN, found by clean()
+
+    @cached_property
+    def helper(self) -> "IntakeFormHelper":
+        """The layout, built only when the form is drawn (never for a successful submit)."""
+        return IntakeFormHelper()
 
     @classmethod
     def for_intake(cls, intake: Intake, **kwargs) -> "IntakeForm":
@@ -241,7 +246,7 @@ class IntakeForm(forms.Form):
         mrn, born = cleaned.get("mrn"), cleaned.get("date_of_birth")
         if not mrn or not born:
             return
-        patient = Patient.objects.filter(mrn=mrn).first()
+        patient = self.patient = Patient.objects.filter(mrn=mrn).first()
         if patient is not None and patient.date_of_birth != born:
             self.add_error(
                 "date_of_birth",
@@ -300,6 +305,11 @@ class IntakeForm(forms.Form):
             for name in ("mrn", "given_name", "family_name", "date_of_birth", "sex")
         }
 
+
+# The data-dictionary fields, built once from the registry (Django copies them for each form).
+IntakeForm.base_fields.update(
+    {name: _field_for(facts.INPUT_FACTS[name]) for name in INTAKE_FACT_FIELDS}
+)
 
 REQUIRED_MESSAGES = dict.fromkeys(
     YES_NO_FIELDS, "Answer yes or no: a red flag that was not asked is not a no."

@@ -316,10 +316,12 @@ class CriteriaSet(models.Model):
         return self.status == CriteriaSetStatus.DRAFT
 
     def compiled(self) -> engine.CompiledCriteria:
-        """The set compiled once into closures, cached by its content (the hash, and the
-        names the hash leaves out but traces show)."""
-        criteria = list(self.criteria.all())
-        key = (engine.content_hash(criteria), tuple((c.code, c.name) for c in criteria))
+        """The set compiled once into closures, cached by its content: the hash, and the names
+        the hash leaves out but traces show. Reads the criteria as plain rows (one query)."""
+        criteria = list(
+            self.criteria.values("code", "name", "kind", "expression", "message", "active", "order")
+        )
+        key = (engine.content_hash(criteria), tuple((c["code"], c["name"]) for c in criteria))
         compiled = _COMPILED.get(key)
         if compiled is None:
             compiled = engine.CompiledCriteria(criteria)

@@ -72,8 +72,9 @@ def screen_intake(
         criteria_hash=compiled.hash,
         created_by=user,
     )
+    # A plain update: the pointer is derived data, not a change to the record (no history row).
+    Intake.objects.filter(pk=intake.pk).update(current_screening=screening)
     intake.current_screening = screening
-    intake.save(update_fields=["current_screening", "updated_at"])
     return screening
 
 
@@ -85,10 +86,12 @@ def save_intake(
     intake_values: dict,
     user,
     submit: bool,
+    patient: Patient | None = None,
 ) -> tuple[Intake, Screening | None]:
     """Save a new or edited intake, as a draft or submitted.
 
-    A known MRN reuses its patient (the form has checked the date of birth). Submitting
+    A known MRN reuses its patient (the form has checked the date of birth, and may pass the
+    patient it found). Submitting
     screens the intake with the published criteria set in the same transaction; an edited,
     already-submitted intake submitted again gets a new screening and keeps the earlier ones.
     Saving a submitted intake as a draft takes it back to draft (out of the review queue).

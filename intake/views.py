@@ -29,6 +29,12 @@ INTAKES_PER_PAGE = 25
 QUEUE_PER_PAGE = 50
 SEARCH_SESSION_KEY = "intake_list_search"
 QUEUE_SEARCH_SESSION_KEY = "review_queue_search"
+# A screening's bulky snapshot columns, which lists never show.
+HEAVY_SCREENING_FIELDS = (
+    "current_screening__trace",
+    "current_screening__facts",
+    "current_screening__explanation",
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -65,7 +71,9 @@ def intake_list(request: HttpRequest) -> HttpResponse:
         request.session[SEARCH_SESSION_KEY] = search.cleaned_data["q"] if search.is_valid() else ""
         return redirect("intake:intake_list")
     term = request.session.get(SEARCH_SESSION_KEY, "")
-    intakes = Intake.objects.select_related("patient", "current_screening")
+    intakes = Intake.objects.select_related("patient", "current_screening").defer(
+        *HEAVY_SCREENING_FIELDS
+    )
     if term:
         intakes = intakes.filter(
             Q(patient__mrn__iexact=term)
@@ -108,6 +116,7 @@ def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse
                     intake_values=form.intake_values(),
                     user=request.user,
                     submit=action != ACTION_DRAFT,
+                    patient=form.patient,
                 )
             except services.IntakeLocked:
                 messages.error(request, "This intake was signed meanwhile; nothing was changed.")
@@ -204,7 +213,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
     if outcome:
         waiting = waiting.filter(outcome=outcome)
-    paginator = Paginator(waiting.select_related("intake__patient", "criteria_set"), QUEUE_PER_PAGE)
+    rows = waiting.select_related("intake__patient", "criteria_set").defer(
+        "trace", "facts", "explanation", "caveat_messages"
+    )
+    paginator = Paginator(rows, QUEUE_PER_PAGE)
     # The counts per outcome give the total already: no second COUNT query.
     paginator.count = counts.get(outcome, 0) if outcome else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
