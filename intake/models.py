@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -114,6 +115,14 @@ class IntakeQuerySet(models.QuerySet):
     def submitted(self):
         return self.exclude(status=IntakeStatus.DRAFT)
 
+    def awaiting_review(self):
+        """Submitted, unsigned intakes (submitting screens them): referrals first, then
+        consider AMPS, then indeterminate; the longest waiting first within each. The
+        filter and order are those of the partial index intake_review_queue_idx."""
+        return self.filter(status=IntakeStatus.SUBMITTED).order_by(
+            "review_priority", "screened_at", "pk"
+        )
+
 
 class Intake(models.Model):
     """One encounter's structured intake. Drafts may be incomplete; submitted ones are whole."""
@@ -130,10 +139,13 @@ class Intake(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    # The latest screening, kept by services.screen_intake (the queue and list read it).
+    # The latest screening and its place in the review queue, kept by services.screen_intake
+    # (the queue and the lists read these instead of searching the screenings).
     current_screening = models.ForeignKey(
         "Screening", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    review_priority = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    screened_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # 2. Pain
     pain_sites = models.JSONField(default=list, blank=True)
@@ -219,12 +231,22 @@ class Intake(models.Model):
 
     clinical_notes = models.TextField(max_length=5000, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "current_screening"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "current_screening", "review_priority", "screened_at"]
+    )
     objects = IntakeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-intake_date", "-created_at"]
-        indexes = [models.Index(fields=["status", "intake_date"], name="intake_status_date_idx")]
+        indexes = [
+            models.Index(fields=["status", "intake_date"], name="intake_status_date_idx"),
+            # The review queue: submitted intakes in queue order, read page by page.
+            models.Index(
+                fields=["review_priority", "screened_at", "id"],
+                condition=Q(status="submitted"),
+                name="intake_review_queue_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Intake {self.intake_date:%Y-%m-%d} ({self.get_status_display()})"
@@ -415,16 +437,8 @@ class ReferenceCase(models.Model):
         return facts.derive(inputs)
 
 
+# Queue order of the outcomes: referrals first.
 OUTCOME_PRIORITY = {Outcome.REFER: 0, Outcome.CONSIDER_AMPS: 1, Outcome.INDETERMINATE: 2}
-
-
-class ScreeningQuerySet(models.QuerySet):
-    def awaiting_review(self):
-        """The current screening of every submitted, unsigned intake: referrals first, then
-        consider AMPS, then indeterminate; oldest first within each."""
-        return self.filter(
-            intake__status=IntakeStatus.SUBMITTED, intake__current_screening=models.F("pk")
-        ).order_by("priority", "created_at", "pk")
 
 
 class AppendOnlyError(Exception):
@@ -448,20 +462,15 @@ class Screening(models.Model):
         CriteriaSet, on_delete=models.PROTECT, related_name="screenings"
     )
     criteria_hash = models.CharField(max_length=64)
-    # Queue order (0 refer, 1 consider AMPS, 2 indeterminate), fixed by the outcome.
-    priority = models.PositiveSmallIntegerField(editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScreeningQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["intake", "-created_at"], name="screening_intake_created_idx"),
-            models.Index(fields=["priority", "created_at"], name="screening_queue_order_idx"),
         ]
 
     def __str__(self) -> str:
@@ -470,7 +479,6 @@ class Screening(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("A screening is append-only; store a new one instead.")
-        self.priority = OUTCOME_PRIORITY[self.outcome]
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -498,6 +506,22 @@ class Disposition(models.TextChoices):
 
 
 class ReviewQuerySet(models.QuerySet):
+    def dashboard(self) -> dict:
+        """The agreement figures of signed reviews, recomputed only when a review was signed
+        since (one small query otherwise)."""
+        state = self.aggregate(n=models.Count("pk"), last=models.Max("signed_at"))
+        last = state["last"].timestamp() if state["last"] else 0
+        key = f"review-dashboard:{state['n']}:{last}"
+        figures = cache.get(key)
+        if figures is None:
+            figures = {
+                "agreement_by_version": self.agreement_by_version(),
+                "agreement_by_criterion": self.agreement_by_criterion(),
+                "override_reasons": self.override_reasons(),
+            }
+            cache.set(key, figures, 24 * 3600)
+        return figures
+
     def agreement_by_version(self) -> list[dict]:
         """Signed reviews per criteria set version: total, agreed, and the agreement rate."""
         rows = (

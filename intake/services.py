@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from intake.models import (
+    OUTCOME_PRIORITY,
     AccessEvent,
     Addendum,
     CriteriaSet,
@@ -72,9 +73,16 @@ def screen_intake(
         criteria_hash=compiled.hash,
         created_by=user,
     )
-    # A plain update: the pointer is derived data, not a change to the record (no history row).
-    Intake.objects.filter(pk=intake.pk).update(current_screening=screening)
-    intake.current_screening = screening
+    # A plain update: the pointer and the queue keys are derived data, not a change to the
+    # record (no history row).
+    queue = {
+        "current_screening": screening,
+        "review_priority": OUTCOME_PRIORITY[screening.outcome],
+        "screened_at": screening.created_at,
+    }
+    Intake.objects.filter(pk=intake.pk).update(**queue)
+    for name, value in queue.items():
+        setattr(intake, name, value)
     return screening
 
 
@@ -499,7 +507,7 @@ def compare_criteria(*, old: CriteriaSet | None, new: CriteriaSet) -> list[Crite
             changes.append(CriterionChange(code, "added"))
             continue
         fields = tuple(
-            (name, str(getattr(previous, name)), str(getattr(criterion, name)))
+            (name, _shown(getattr(previous, name)), _shown(getattr(criterion, name)))
             for name in compared
             if getattr(previous, name) != getattr(criterion, name)
         )
@@ -507,6 +515,13 @@ def compare_criteria(*, old: CriteriaSet | None, new: CriteriaSet) -> list[Crite
             changes.append(CriterionChange(code, "changed", fields))
     changes += [CriterionChange(code, "removed") for code in before if code not in after]
     return changes
+
+
+def _shown(value) -> str:
+    """A criterion field's value in words (a yes/no as yes or no)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 class PublishRefused(Exception):

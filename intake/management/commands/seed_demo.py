@@ -133,7 +133,6 @@ class Command(BaseCommand):
                 Screening(
                     intake=intake,
                     outcome=result.outcome,
-                    priority=OUTCOME_PRIORITY[result.outcome],
                     red_flags=result.red_flags,
                     pathways=result.pathways,
                     caveats=result.caveats,
@@ -149,7 +148,9 @@ class Command(BaseCommand):
         Screening.objects.bulk_create(screenings)
         for intake, screening in zip(intakes, screenings, strict=True):
             intake.current_screening = screening
-        Intake.objects.bulk_update(intakes, ["current_screening"])
+            intake.review_priority = OUTCOME_PRIORITY[screening.outcome]
+            intake.screened_at = screening.created_at
+        Intake.objects.bulk_update(intakes, ["current_screening", "review_priority", "screened_at"])
 
     def _print_logins(self, passwords: dict[str, str]) -> None:
         self.stdout.write("")
