@@ -237,9 +237,13 @@ class Intake(models.Model):
     objects = IntakeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-intake_date", "-created_at"]
+        ordering = ["-intake_date", "-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "intake_date"], name="intake_status_date_idx"),
+            # The intake list, newest first.
+            models.Index(
+                fields=["-intake_date", "-created_at", "-id"], name="intake_list_order_idx"
+            ),
             # The review queue: submitted intakes in queue order, read page by page.
             models.Index(
                 fields=["review_priority", "screened_at", "id"],

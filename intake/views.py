@@ -79,16 +79,19 @@ def intake_list(request: HttpRequest) -> HttpResponse:
         request.session[SEARCH_SESSION_KEY] = search.cleaned_data["q"] if search.is_valid() else ""
         return redirect("intake:intake_list")
     term = request.session.get(SEARCH_SESSION_KEY, "")
-    intakes = Intake.objects.select_related("patient", "current_screening").defer(
-        *HEAVY_SCREENING_FIELDS
-    )
+    intakes = Intake.objects.all()
     if term:
         intakes = intakes.filter(
             Q(patient__mrn__iexact=term)
             | Q(patient__family_name__icontains=term)
             | Q(patient__given_name__icontains=term)
         )
-    page = Paginator(intakes, INTAKES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(intakes.values_list("pk", flat=True), INTAKES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = _rows_by_id(
+        Intake.objects.select_related("patient", "current_screening"), list(page.object_list)
+    )
     return render(
         request,
         "intake/intake_list.html",
@@ -242,18 +245,22 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _rows_by_id(queryset, ids: list[int]) -> list:
+    """A page's rows, fetched by id in the page's order once an index has given the ids:
+    a deep page then joins its own rows only, not every row before it. The screening
+    snapshot columns, which pages never show, stay in the database."""
+    by_id = queryset.defer(*HEAVY_SCREENING_FIELDS).in_bulk(ids)
+    return [by_id[pk] for pk in ids]
+
+
 def _queue_rows(intake_ids: list[int]) -> list[Screening]:
-    """The page's rows, fetched by id once the index has given the page's ids (a deep page
-    then joins 50 rows, not every row before it). A row is the intake's current screening,
-    holding its intake and patient."""
-    intakes = Intake.objects.select_related("patient", "current_screening").defer(
-        *HEAVY_SCREENING_FIELDS
-    )
-    by_id = intakes.in_bulk(intake_ids)
+    """A queue row is the intake's current screening, holding its intake and patient."""
     rows = []
-    for pk in intake_ids:
-        screening = by_id[pk].current_screening
-        screening.intake = by_id[pk]
+    for intake in _rows_by_id(
+        Intake.objects.select_related("patient", "current_screening"), intake_ids
+    ):
+        screening = intake.current_screening
+        screening.intake = intake
         rows.append(screening)
     return rows
 
