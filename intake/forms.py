@@ -639,9 +639,9 @@ class CriterionAdminForm(forms.ModelForm):
         )
         widgets = {
             "expression": _code_textarea(2, "criteria-expression"),
-            "message": forms.Textarea(attrs={"rows": 2}),
-            "rationale": forms.Textarea(attrs={"rows": 2}),
-            "source": forms.Textarea(attrs={"rows": 1}),
+            "message": forms.Textarea(attrs={"rows": 2, "class": "criteria-wide"}),
+            "rationale": forms.Textarea(attrs={"rows": 3, "class": "criteria-wide"}),
+            "source": forms.Textarea(attrs={"rows": 2, "class": "criteria-wide"}),
         }
 
 

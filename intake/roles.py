@@ -40,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     CRITERIA_EDITOR: (
         "intake.add_criteriaset",
         "intake.change_criteriaset",
+        "intake.delete_criteriaset",  # drafts only: the admin refuses published and retired sets
         "intake.view_criteriaset",
         "intake.publish_criteriaset",
         "intake.add_criterion",

@@ -330,7 +330,7 @@ def check_draft(*, draft: CriteriaSet) -> DraftCheck:
             failing = _run_reference_case(case, compiled)
             if failing is not None:
                 check.failing_cases.append(failing)
-    check.red_flag_warnings = red_flag_warnings(criteria)
+    check.red_flag_warnings = red_flag_warnings(criteria=criteria)
     return check
 
 
@@ -347,7 +347,7 @@ def _run_reference_case(case: ReferenceCase, compiled: engine.CompiledCriteria):
     return FailingCase(case.name, case.expected_outcome, result.outcome, matched)
 
 
-def red_flag_warnings(criteria) -> list[str]:
+def red_flag_warnings(*, criteria) -> list[str]:
     """The safety warnings of a set of criteria: no active red flag at all, or a default red
     flag (data dictionary, section 9) missing, inactive or no longer a red flag."""
     active_red_flags = {c.code for c in criteria if c.active and c.kind == CriterionKind.RED_FLAG}
