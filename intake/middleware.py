@@ -54,8 +54,9 @@ class SessionTimeoutMiddleware:
         if now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
             return "You were signed out because your session reached its 12-hour limit."
         if now - last > settings.SESSION_IDLE_TIMEOUT:
-            minutes = settings.SESSION_IDLE_TIMEOUT // 60
-            return f"You were signed out after {minutes} minutes without activity."
+            idle = settings.SESSION_IDLE_TIMEOUT
+            span = f"{idle // 60} minutes" if idle >= 120 else f"{idle} seconds"
+            return f"You were signed out after {span} without activity."
         return ""
 
     def _sign_out(self, request, reason: str):

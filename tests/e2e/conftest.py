@@ -58,6 +58,22 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+UNSTICK = """() => {
+    for (const el of document.querySelectorAll('body *')) {
+        if (getComputedStyle(el).position === 'sticky') {
+            el.dataset.e2eSticky = '1';
+            el.style.position = 'static';
+        }
+    }
+}"""
+RESTICK = """() => {
+    for (const el of document.querySelectorAll('[data-e2e-sticky]')) {
+        el.style.removeProperty('position');
+        delete el.dataset.e2eSticky;
+    }
+}"""
+
+
 @pytest.fixture
 def screenshot(page):
     """Save a full-page screenshot under test-results/ (ignored by git)."""
@@ -65,7 +81,14 @@ def screenshot(page):
 
     def take(name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # A full-page capture draws sticky bars where the window's edge was, over the middle of
+        # the page: put them in their place in the flow while capturing. (Through the CSSOM:
+        # the CSP refuses Playwright's own injected screenshot style.)
+        page.evaluate(UNSTICK)
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        finally:
+            page.evaluate(RESTICK)
         return path
 
     return take
