@@ -342,8 +342,14 @@ class CriteriaSet(models.Model):
         return self.status == CriteriaSetStatus.DRAFT
 
     def compiled(self) -> engine.CompiledCriteria:
-        """The set compiled once into closures, cached by its content: the hash, and the names
-        the hash leaves out but traces show. Reads the criteria as plain rows (one query)."""
+        """The set compiled once into closures and cached. A published or retired set never
+        changes, so its stored content hash identifies it without reading its criteria; a
+        draft is read (one query) and keyed by its content: the hash, and the names the hash
+        leaves out but traces show."""
+        if not self.is_editable and self.content_hash:
+            final_key = (self.pk, self.content_hash)
+            if final_key in _COMPILED:
+                return _COMPILED[final_key]
         criteria = list(
             self.criteria.values("code", "name", "kind", "expression", "message", "active", "order")
         )
@@ -352,6 +358,8 @@ class CriteriaSet(models.Model):
         if compiled is None:
             compiled = engine.CompiledCriteria(criteria)
             _COMPILED[key] = compiled
+        if not self.is_editable and compiled.hash == self.content_hash:
+            _COMPILED[(self.pk, self.content_hash)] = compiled
         return compiled
 
 

@@ -28,6 +28,16 @@ from intake.rules import engine, facts, language, validation
 from intake.rules.defaults import DEFAULT_CRITERIA
 
 
+def _patient_for(values: dict) -> Patient:
+    """The patient of this MRN: new (the usual case when the form found none), or the one
+    someone created a moment ago."""
+    try:
+        with transaction.atomic():
+            return Patient.objects.create(**values)
+    except IntegrityError:
+        return Patient.objects.get(mrn=values["mrn"])
+
+
 def record_access(*, request, intake: Intake, action: str) -> AccessEvent:
     """Log that the signed-in user opened a patient's record (the audit trail of views)."""
     return AccessEvent.objects.create(
@@ -99,9 +109,9 @@ def save_intake(
     """Save a new or edited intake, as a draft or submitted.
 
     A known MRN reuses its patient (the form has checked the date of birth, and may pass the
-    patient it found). Submitting
-    screens the intake with the published criteria set in the same transaction; an edited,
-    already-submitted intake submitted again gets a new screening and keeps the earlier ones.
+    patient it found). Submitting screens the intake with the published criteria set in the
+    same transaction; an edited, already-submitted intake submitted again gets a new
+    screening and keeps the earlier ones.
     Saving a submitted intake as a draft takes it back to draft (out of the review queue).
     Returns the intake and the new screening (None for a draft).
     """
@@ -109,7 +119,8 @@ def save_intake(
         intake = Intake.objects.select_for_update().get(pk=intake.pk)
         if intake.is_locked:
             raise IntakeLocked(intake)
-    patient, _ = Patient.objects.get_or_create(mrn=patient_values["mrn"], defaults=patient_values)
+    if patient is None or patient.mrn != patient_values["mrn"]:
+        patient = _patient_for(patient_values)
     if intake is None:
         intake = Intake(created_by=user)
     intake.patient = patient
@@ -575,11 +586,13 @@ def publish_criteria_set(
                 old._history_user = user
                 old._change_reason = f"Retired: version {draft.version} was published."
                 old.save(update_fields=["status"])
+            # The hash of what is published, computed while it is still a draft (a published
+            # set's stored hash is trusted from then on).
+            draft.content_hash = draft.compiled().hash
             draft.status = CriteriaSetStatus.PUBLISHED
             draft.published_by = user
             draft.published_at = timezone.now()
             draft.publish_note = note.strip()
-            draft.content_hash = draft.compiled().hash
             draft._history_user = user
             draft._change_reason = f"Published: {draft.publish_note}"
             draft.save(
