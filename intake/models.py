@@ -263,6 +263,14 @@ class Intake(models.Model):
     def age_years(self) -> int:
         return completed_years(self.patient.date_of_birth, self.intake_date)
 
+    def queue_keys(self, screening) -> dict:
+        """The fields that make `screening` this intake's current one, in the review queue."""
+        return {
+            "current_screening": screening,
+            "review_priority": OUTCOME_PRIORITY[screening.outcome],
+            "screened_at": screening.created_at,
+        }
+
     def input_facts(self) -> dict:
         """The engine's input facts (data-dictionary JSON names and value types)."""
         values: dict = {"age_years": self.age_years, "sex": self.patient.sex}
@@ -495,6 +503,24 @@ class Screening(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("A screening is append-only and cannot be deleted.")
+
+    @classmethod
+    def of(cls, *, intake, result, facts: dict, criteria_set, criteria_hash: str, user=None):
+        """An unsaved screening holding an engine result and the facts it read."""
+        return cls(
+            intake=intake,
+            outcome=result.outcome,
+            red_flags=result.red_flags,
+            pathways=result.pathways,
+            caveats=result.caveats,
+            caveat_messages=result.caveat_messages,
+            trace=result.trace,
+            explanation=result.explanation,
+            facts=facts,
+            criteria_set=criteria_set,
+            criteria_hash=criteria_hash,
+            created_by=user,
+        )
 
 
 class Decision(models.TextChoices):

@@ -10,7 +10,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from intake.models import (
-    OUTCOME_PRIORITY,
     AccessEvent,
     Addendum,
     CriteriaSet,
@@ -69,27 +68,18 @@ def screen_intake(
     compiled = criteria_set.compiled()
     intake_facts = intake.facts()
     result = compiled.evaluate(intake_facts, trace=True)
-    screening = Screening.objects.create(
+    screening = Screening.of(
         intake=intake,
-        outcome=result.outcome,
-        red_flags=result.red_flags,
-        pathways=result.pathways,
-        caveats=result.caveats,
-        caveat_messages=result.caveat_messages,
-        trace=result.trace,
-        explanation=result.explanation,
+        result=result,
         facts=intake_facts,
         criteria_set=criteria_set,
         criteria_hash=compiled.hash,
-        created_by=user,
+        user=user,
     )
+    screening.save()
     # A plain update: the pointer and the queue keys are derived data, not a change to the
     # record (no history row).
-    queue = {
-        "current_screening": screening,
-        "review_priority": OUTCOME_PRIORITY[screening.outcome],
-        "screened_at": screening.created_at,
-    }
+    queue = intake.queue_keys(screening)
     Intake.objects.filter(pk=intake.pk).update(**queue)
     for name, value in queue.items():
         setattr(intake, name, value)

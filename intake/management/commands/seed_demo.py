@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from intake.demo import model_values, synthetic_intakes
 from intake.models import (
-    OUTCOME_PRIORITY,
     CriteriaSet,
     Intake,
     IntakeStatus,
@@ -128,28 +127,20 @@ class Command(BaseCommand):
         screenings = []
         for intake, (values, *_rest) in zip(intakes, batch, strict=True):
             derived = facts.derive(values)
-            result = compiled.evaluate(derived, trace=True)
             screenings.append(
-                Screening(
+                Screening.of(
                     intake=intake,
-                    outcome=result.outcome,
-                    red_flags=result.red_flags,
-                    pathways=result.pathways,
-                    caveats=result.caveats,
-                    caveat_messages=result.caveat_messages,
-                    trace=result.trace,
-                    explanation=result.explanation,
+                    result=compiled.evaluate(derived, trace=True),
                     facts=derived,
                     criteria_set=criteria_set,
                     criteria_hash=compiled.hash,
-                    created_by=user,
+                    user=user,
                 )
             )
         Screening.objects.bulk_create(screenings)
         for intake, screening in zip(intakes, screenings, strict=True):
-            intake.current_screening = screening
-            intake.review_priority = OUTCOME_PRIORITY[screening.outcome]
-            intake.screened_at = screening.created_at
+            for name, value in intake.queue_keys(screening).items():
+                setattr(intake, name, value)
         Intake.objects.bulk_update(intakes, ["current_screening", "review_priority", "screened_at"])
 
     def _print_logins(self, passwords: dict[str, str]) -> None:
