@@ -138,10 +138,7 @@ class Command(BaseCommand):
                 )
             )
         Screening.objects.bulk_create(screenings)
-        for intake, screening in zip(intakes, screenings, strict=True):
-            for name, value in intake.queue_keys(screening).items():
-                setattr(intake, name, value)
-        Intake.objects.bulk_update(intakes, ["current_screening", "review_priority", "screened_at"])
+        Intake.objects.filter(pk__in=[intake.pk for intake in intakes]).point_at_latest_screenings()
 
     def _print_logins(self, passwords: dict[str, str]) -> None:
         self.stdout.write("")
