@@ -61,14 +61,8 @@ def explain_screening(screening: Screening) -> ExplainedScreening:
     return explained
 
 
-SUMMARY_SECTIONS = (
-    "Pain",
-    "Budapest grid",
-    "Symptom severity",
-    "Red flags",
-    "Laboratory",
-    "Function",
-)
+# The data-dictionary sections of an intake's own values (the patient's are in the header).
+SUMMARY_SECTIONS = tuple(section for section in facts.SECTIONS if section != "Patient")
 
 
 def intake_summary(intake) -> list[tuple[str, list[tuple[str, str, object]]]]:

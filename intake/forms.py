@@ -27,7 +27,7 @@ from intake.models import (
     OverrideReason,
     Patient,
     ReferenceCase,
-    Sex,
+    code_choices,
     completed_years,
 )
 from intake.rules import facts, validation
@@ -81,7 +81,7 @@ def _field_for(fact: facts.Fact) -> forms.Field:
     options = {"label": fact.label, "required": False, "help_text": HELP_TEXTS.get(fact.name, "")}
     if fact.type == facts.CODES:
         return forms.MultipleChoiceField(
-            choices=list(facts.CODE_LABELS[fact.name].items()),
+            choices=code_choices(fact.name),
             widget=forms.CheckboxSelectMultiple,
             **options,
         )
@@ -118,8 +118,9 @@ def _field_for(fact: facts.Fact) -> forms.Field:
             **options,
         )
     if fact.type == facts.CHOICE:
-        choices = list(facts.CODE_LABELS[fact.name].items())
-        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **options)
+        return forms.ChoiceField(
+            choices=code_choices(fact.name), widget=forms.RadioSelect, **options
+        )
     raise ValueError(f"No form field for fact type {fact.type!r}")
 
 
@@ -132,7 +133,7 @@ class IntakeForm(forms.Form):
     date_of_birth = forms.DateField(
         label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    sex = forms.ChoiceField(label="Sex", choices=[("", "Choose…"), *Sex.choices])
+    sex = forms.ChoiceField(label="Sex", choices=[("", "Choose…"), *code_choices("sex")])
     intake_date = forms.DateField(
         label="Intake date",
         initial=timezone.localdate,

@@ -31,11 +31,9 @@ class Outcome(models.TextChoices):
     )
 
 
-class Sex(models.TextChoices):
-    FEMALE = "female", "Female"
-    MALE = "male", "Male"
-    OTHER = "other", "Other"
-    UNKNOWN = "unknown", "Unknown"
+def code_choices(fact_name: str) -> list[tuple[str, str]]:
+    """A choice field's (code, label) pairs, from the fact registry: one list everywhere."""
+    return list(facts.CODE_LABELS[fact_name].items())
 
 
 def completed_years(born: date, on: date) -> int:
@@ -49,7 +47,7 @@ class Patient(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
-    sex = models.CharField(max_length=10, choices=Sex.choices)
+    sex = models.CharField(max_length=10, choices=code_choices("sex"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -69,23 +67,6 @@ class IntakeStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
     SIGNED = "signed", "Signed"
-
-
-class PainPattern(models.TextChoices):
-    CONSTANT = "constant", "Constant"
-    INTERMITTENT = "intermittent", "Intermittent"
-
-
-class PainScale(models.TextChoices):
-    NRS = "nrs", "Numeric rating scale (0-10)"
-    FPS_R = "fps_r", "Faces Pain Scale-Revised (0, 2, 4, 6, 8, 10)"
-    NOT_ASSESSABLE = "not_assessable", "Not assessable (very young or non-verbal child)"
-
-
-class InflammatoryDisease(models.TextChoices):
-    NONE = "none", "None"
-    IN_REMISSION = "in_remission", "Known, in remission"
-    ACTIVE = "active", "Known, active"
 
 
 def _answer() -> models.BooleanField:
@@ -164,8 +145,8 @@ class Intake(models.Model):
     # 2. Pain
     pain_sites = models.JSONField(default=list, blank=True)
     pain_duration_weeks = _count()
-    pain_pattern = models.CharField(max_length=12, choices=PainPattern.choices, blank=True)
-    pain_scale = models.CharField(max_length=14, choices=PainScale.choices, blank=True)
+    pain_pattern = models.CharField(max_length=12, choices=code_choices("pain_pattern"), blank=True)
+    pain_scale = models.CharField(max_length=14, choices=code_choices("pain_scale"), blank=True)
     pain_now = _count()
     pain_worst = _count()
     pain_out_of_proportion = _tick()
@@ -223,7 +204,7 @@ class Intake(models.Model):
     neurological_deficit = _answer()
     immunocompromised = _answer()
     inflammatory_disease = models.CharField(
-        max_length=12, choices=InflammatoryDisease.choices, blank=True
+        max_length=12, choices=code_choices("inflammatory_disease"), blank=True
     )
     safeguarding_concern = _answer()
 
