@@ -294,8 +294,10 @@ class CriteriaSetQuerySet(models.QuerySet):
         return self.get(status=CriteriaSetStatus.PUBLISHED)
 
 
-# Compiled sets by content hash: a published set never changes, so it compiles once per process.
+# Compiled sets by content: a published set never changes, so it compiles once per process.
+# Each saved edit of a draft adds a key; the cache is emptied when it grows past this.
 _COMPILED: dict[tuple, engine.CompiledCriteria] = {}
+_COMPILED_LIMIT = 256
 
 
 class CriteriaSet(models.Model):
@@ -347,8 +349,7 @@ class CriteriaSet(models.Model):
     def compiled(self) -> engine.CompiledCriteria:
         """The set compiled once into closures and cached. A published or retired set never
         changes, so its stored content hash identifies it without reading its criteria; a
-        draft is read (one query) and keyed by its content: the hash, and the names the hash
-        leaves out but traces show."""
+        draft is read (one query) and keyed by its whole content."""
         if not self.is_editable and self.content_hash:
             final_key = (self.pk, self.content_hash)
             if final_key in _COMPILED:
@@ -356,9 +357,13 @@ class CriteriaSet(models.Model):
         criteria = list(
             self.criteria.values("code", "name", "kind", "expression", "message", "active", "order")
         )
-        key = (engine.content_hash(criteria), tuple((c["code"], c["name"]) for c in criteria))
+        # The hash leaves out names and display order, which traces and code lists show.
+        shown = tuple((c["code"], c["name"], c["order"], c["active"]) for c in criteria)
+        key = (engine.content_hash(criteria), shown)
         compiled = _COMPILED.get(key)
         if compiled is None:
+            if len(_COMPILED) >= _COMPILED_LIMIT:
+                _COMPILED.clear()
             compiled = engine.CompiledCriteria(criteria)
             _COMPILED[key] = compiled
         if not self.is_editable and compiled.hash == self.content_hash:

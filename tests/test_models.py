@@ -115,3 +115,17 @@ def test_intake_facts_match_the_json_format():
         if name in ("id", "clinical_notes"):
             continue
         assert facts[name] == value, name
+
+
+def test_reordering_a_drafts_criteria_reorders_its_codes():
+    from intake.services import new_draft
+    from tests.factories import UserFactory
+
+    draft = new_draft(user=UserFactory())
+    facts = IntakeFactory(example_id="V16").facts()  # three red flags
+    before = draft.compiled().evaluate(facts, trace=False).red_flags
+    draft.criteria.filter(code="rf_joint_swelling").update(order=999)
+    after = draft.compiled().evaluate(facts, trace=False).red_flags
+    assert before[0] == "rf_joint_swelling"
+    assert after[-1] == "rf_joint_swelling"
+    assert sorted(before) == sorted(after)
