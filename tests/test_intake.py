@@ -390,3 +390,10 @@ def test_any_garbage_in_any_fields_is_a_form_error_or_a_save_never_a_500(staff_c
     if response.status_code == 200:
         assert response.context["form"].errors
         assert not Intake.objects.exists()
+
+
+def test_a_draft_without_triggers_does_not_read_as_the_trigger_none(staff_client):
+    from intake.templatetags.intake_extras import fact_value
+
+    assert fact_value([], "triggers") == "not recorded"
+    assert fact_value(["none"], "triggers") == "None"

@@ -20,7 +20,7 @@ def fact_value(value, name: str = "") -> str:
         return "no"
     labels = facts.CODE_LABELS.get(name, {})
     if isinstance(value, list):
-        return ", ".join(labels.get(code, code) for code in value) if value else "none"
+        return ", ".join(labels.get(code, code) for code in value) if value else "not recorded"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return labels.get(value, str(value)) if isinstance(value, str) else str(value)
