@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from intake.models import Intake, IntakeStatus, Screening
 from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST
@@ -41,6 +42,9 @@ def test_first_run_creates_screened_demo_cases():
     assert all(i.current_screening_id for i in intakes)
     outcomes = set(Screening.objects.values_list("outcome", flat=True))
     assert outcomes == {"refer", "consider_amps", "indeterminate"}
+    for intake in intakes.select_related("current_screening"):
+        assert intake.current_screening.created_at == intake.submitted_at == intake.screened_at
+        assert timezone.localtime(intake.submitted_at).date() == intake.intake_date
 
 
 def test_intakes_are_screened_as_the_engine_would_screen_them_now():

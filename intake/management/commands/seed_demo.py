@@ -2,6 +2,7 @@
 
 import json
 import secrets
+from datetime import datetime, time
 from pathlib import Path
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from intake.demo import model_values, synthetic_intakes
@@ -101,7 +103,6 @@ class Command(BaseCommand):
                 self._create_batch(batch, first + start, user, criteria_set, compiled)
 
     def _create_batch(self, batch, offset, user, criteria_set, compiled) -> None:
-        now = timezone.now()
         patients = Patient.objects.bulk_create(
             Patient(
                 mrn=f"DEMO-{offset + n:07d}",
@@ -117,12 +118,18 @@ class Command(BaseCommand):
                 patient=patient,
                 created_by=user,
                 status=IntakeStatus.SUBMITTED,
-                submitted_at=now,
+                # Submitted (and screened) on its intake day, in clinic hours, so the queue
+                # shows the waits a clinic would see.
+                submitted_at=timezone.make_aware(
+                    datetime.combine(intake_date, time(9 + (offset + n) % 8))
+                ),
                 intake_date=intake_date,
                 clinical_notes="Synthetic demo case.",
                 **model_values(intake),
             )
-            for patient, (intake, _, _, _, intake_date) in zip(patients, batch, strict=True)
+            for n, (patient, (intake, _, _, _, intake_date)) in enumerate(
+                zip(patients, batch, strict=True)
+            )
         )
         screenings = []
         for intake, (values, *_rest) in zip(intakes, batch, strict=True):
@@ -138,6 +145,11 @@ class Command(BaseCommand):
                 )
             )
         Screening.objects.bulk_create(screenings)
+        # Synthetic history: each screening dated when its intake was submitted.
+        submitted = Intake.objects.filter(pk=OuterRef("intake_id")).values("submitted_at")[:1]
+        Screening.objects.filter(pk__in=[s.pk for s in screenings]).update(
+            created_at=Subquery(submitted)
+        )
         Intake.objects.filter(pk__in=[intake.pk for intake in intakes]).point_at_latest_screenings()
 
     def _print_logins(self, passwords: dict[str, str]) -> None:
