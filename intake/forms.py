@@ -550,6 +550,18 @@ class ReviewQueueFilterForm(forms.Form):
             )
         return cleaned
 
+    def narrow(self, waiting, *, mrn: str = ""):
+        """The waiting intakes within the intake-date range (when valid) and of the MRN.
+        The outcome filter is applied by the view, after it has counted every outcome."""
+        if self.is_valid():
+            if self.cleaned_data["date_from"]:
+                waiting = waiting.filter(intake_date__gte=self.cleaned_data["date_from"])
+            if self.cleaned_data["date_to"]:
+                waiting = waiting.filter(intake_date__lte=self.cleaned_data["date_to"])
+        if mrn:
+            waiting = waiting.filter(patient__mrn__iexact=mrn)
+        return waiting
+
 
 class AddendumForm(forms.Form):
     text = forms.CharField(

@@ -212,14 +212,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         return redirect(request.get_full_path())
     mrn = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
     filters = ReviewQueueFilterForm(request.GET or None)
-    waiting = Intake.objects.awaiting_review()
-    if filters.is_valid():
-        if filters.cleaned_data["date_from"]:
-            waiting = waiting.filter(intake_date__gte=filters.cleaned_data["date_from"])
-        if filters.cleaned_data["date_to"]:
-            waiting = waiting.filter(intake_date__lte=filters.cleaned_data["date_to"])
-    if mrn:
-        waiting = waiting.filter(patient__mrn__iexact=mrn)
+    waiting = filters.narrow(Intake.objects.awaiting_review(), mrn=mrn)
     by_priority = dict(waiting.order_by().values_list("review_priority").annotate(n=Count("pk")))
     counts = {outcome: by_priority.get(rank, 0) for outcome, rank in OUTCOME_PRIORITY.items()}
     outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
