@@ -1,4 +1,4 @@
-"""Writes that span models, one transaction each. Views call exactly one of these."""
+"""Criteria sets: new draft, checks, impact preview, publishing."""
 
 import time
 from collections import Counter
@@ -10,195 +10,15 @@ from django.db.models import Max
 from django.utils import timezone
 
 from intake.models import (
-    AccessEvent,
-    Addendum,
     CriteriaSet,
     CriteriaSetStatus,
     Criterion,
     CriterionKind,
     Intake,
-    IntakeStatus,
-    Patient,
     ReferenceCase,
-    Review,
-    Screening,
 )
 from intake.rules import engine, facts, language, validation
 from intake.rules.defaults import DEFAULT_CRITERIA
-
-
-def _patient_for(values: dict) -> Patient:
-    """The patient of this MRN: new (the usual case when the form found none), or the one
-    someone created a moment ago."""
-    try:
-        with transaction.atomic():
-            return Patient.objects.create(**values)
-    except IntegrityError:
-        return Patient.objects.get(mrn=values["mrn"])
-
-
-def record_access(*, request, intake: Intake, action: str) -> AccessEvent:
-    """Log that the signed-in user opened a patient's record (the audit trail of views)."""
-    return AccessEvent.objects.create(
-        user=request.user,
-        patient_id=intake.patient_id,
-        intake=intake,
-        action=action,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
-    )
-
-
-class IntakeLocked(Exception):
-    """A signed intake cannot be changed."""
-
-    def __init__(self, intake: Intake):
-        super().__init__("This intake has been signed and is locked; add an addendum instead.")
-        self.intake = intake
-
-
-def screen_intake(
-    *, intake: Intake, criteria_set: CriteriaSet | None = None, user=None
-) -> Screening:
-    """Evaluate an intake under a criteria set (the published one by default) and store the
-    result as a new, append-only Screening with its facts, trace and the set's content hash.
-    The screening becomes the intake's current one. A signed intake is never re-screened."""
-    if intake.is_locked:
-        raise IntakeLocked(intake)
-    criteria_set = criteria_set or CriteriaSet.objects.published()
-    compiled = criteria_set.compiled()
-    intake_facts = intake.facts()
-    result = compiled.evaluate(intake_facts, trace=True)
-    screening = Screening.of(
-        intake=intake,
-        result=result,
-        facts=intake_facts,
-        criteria_set=criteria_set,
-        criteria_hash=compiled.hash,
-        user=user,
-    )
-    screening.save()
-    # A plain update: the pointer and the queue keys are derived data, not a change to the
-    # record (no history row).
-    queue = intake.queue_keys(screening)
-    Intake.objects.filter(pk=intake.pk).update(**queue)
-    for name, value in queue.items():
-        setattr(intake, name, value)
-    return screening
-
-
-@transaction.atomic
-def save_intake(
-    *,
-    intake: Intake | None,
-    patient_values: dict,
-    intake_values: dict,
-    user,
-    submit: bool,
-    patient: Patient | None = None,
-) -> tuple[Intake, Screening | None]:
-    """Save a new or edited intake, as a draft or submitted.
-
-    A known MRN reuses its patient (the form has checked the date of birth, and may pass the
-    patient it found). Submitting screens the intake with the published criteria set in the
-    same transaction; an edited, already-submitted intake submitted again gets a new
-    screening and keeps the earlier ones.
-    Saving a submitted intake as a draft takes it back to draft (out of the review queue).
-    Returns the intake and the new screening (None for a draft).
-    """
-    if intake is not None:
-        intake = Intake.objects.select_for_update().get(pk=intake.pk)
-        if intake.is_locked:
-            raise IntakeLocked(intake)
-    if patient is None or patient.mrn != patient_values["mrn"]:
-        patient = _patient_for(patient_values)
-    if intake is None:
-        intake = Intake(created_by=user)
-    intake.patient = patient
-    for name, value in intake_values.items():
-        setattr(intake, name, value)
-    if submit:
-        intake.status = IntakeStatus.SUBMITTED
-        intake.submitted_at = timezone.now()
-    else:
-        # Saved as a draft again: it leaves the review queue until it is submitted.
-        intake.status = IntakeStatus.DRAFT
-    intake.save()
-    screening = screen_intake(intake=intake, user=user) if submit else None
-    return intake, screening
-
-
-# -- Review: signature and lock ------------------------------------------------------------------
-
-
-class AlreadySigned(Exception):
-    """The case was signed already (perhaps a moment ago, by someone else)."""
-
-    def __init__(self, review: Review):
-        reviewer = review.reviewer.get_full_name() or review.reviewer.get_username()
-        when = timezone.localtime(review.signed_at).strftime("%d %b %Y %H:%M")
-        super().__init__(f"Already signed by {reviewer} at {when}; nothing was changed.")
-        self.review = review
-
-
-class NotReviewable(Exception):
-    """The screening is not the one awaiting review (a draft, or re-screened since)."""
-
-
-def record_review(
-    *,
-    screening: Screening,
-    reviewer,
-    decision: str,
-    disposition: str,
-    override_reason: str = "",
-    comment: str = "",
-    note: str = "",
-) -> Review:
-    """Sign a review of a screening and lock its intake, in one transaction.
-
-    The intake row is locked first, so two reviewers signing at once are serialised: the
-    second is refused with AlreadySigned and nothing is overwritten. The one-review-per-intake
-    constraint guards the same rule where row locks do not exist (SQLite).
-    Raises NotReviewable when the intake is not submitted or was re-screened since."""
-    try:
-        with transaction.atomic():
-            intake = Intake.objects.select_for_update().get(pk=screening.intake_id)
-            existing = Review.objects.select_related("reviewer").filter(intake=intake).first()
-            if existing is not None:
-                raise AlreadySigned(existing)
-            if intake.status != IntakeStatus.SUBMITTED:
-                raise NotReviewable("Only a submitted intake can be reviewed.")
-            if intake.current_screening_id != screening.pk:
-                raise NotReviewable(
-                    "The intake was screened again since this page was opened; review the "
-                    "latest screening."
-                )
-            review = Review.objects.create(
-                intake=intake,
-                screening=screening,
-                reviewer=reviewer,
-                decision=decision,
-                override_reason=override_reason if decision == "override" else "",
-                comment=comment,
-                disposition=disposition,
-                note=note,
-            )
-            intake.status = IntakeStatus.SIGNED
-            intake.save(update_fields=["status", "updated_at"])
-            return review
-    except IntegrityError:
-        existing = Review.objects.select_related("reviewer").filter(intake_id=screening.intake_id)
-        if existing.exists():
-            raise AlreadySigned(existing.get()) from None
-        raise
-
-
-def add_addendum(*, intake: Intake, author, text: str) -> Addendum:
-    """Add a note to an intake; a signed intake's own record stays as it was signed."""
-    return Addendum.objects.create(intake=intake, author=author, text=text)
-
-
-# -- Criteria sets: drafts, impact, publishing ---------------------------------------------------
 
 #: The changed cases an impact preview lists (the counts always cover every case).
 IMPACT_CASE_LIMIT = 500

@@ -1,0 +1,113 @@
+"""Intakes: save (draft or submitted), screen, and log who opened them."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from intake.models import (
+    AccessEvent,
+    CriteriaSet,
+    Intake,
+    IntakeStatus,
+    Patient,
+    Screening,
+)
+
+
+def _patient_for(values: dict) -> Patient:
+    """The patient of this MRN: new (the usual case when the form found none), or the one
+    someone created a moment ago."""
+    try:
+        with transaction.atomic():
+            return Patient.objects.create(**values)
+    except IntegrityError:
+        return Patient.objects.get(mrn=values["mrn"])
+
+
+def record_access(*, request, intake: Intake, action: str) -> AccessEvent:
+    """Log that the signed-in user opened a patient's record (the audit trail of views)."""
+    return AccessEvent.objects.create(
+        user=request.user,
+        patient_id=intake.patient_id,
+        intake=intake,
+        action=action,
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+    )
+
+
+class IntakeLocked(Exception):
+    """A signed intake cannot be changed."""
+
+    def __init__(self, intake: Intake):
+        super().__init__("This intake has been signed and is locked; add an addendum instead.")
+        self.intake = intake
+
+
+def screen_intake(
+    *, intake: Intake, criteria_set: CriteriaSet | None = None, user=None
+) -> Screening:
+    """Evaluate an intake under a criteria set (the published one by default) and store the
+    result as a new, append-only Screening with its facts, trace and the set's content hash.
+    The screening becomes the intake's current one. A signed intake is never re-screened."""
+    if intake.is_locked:
+        raise IntakeLocked(intake)
+    criteria_set = criteria_set or CriteriaSet.objects.published()
+    compiled = criteria_set.compiled()
+    intake_facts = intake.facts()
+    result = compiled.evaluate(intake_facts, trace=True)
+    screening = Screening.of(
+        intake=intake,
+        result=result,
+        facts=intake_facts,
+        criteria_set=criteria_set,
+        criteria_hash=compiled.hash,
+        user=user,
+    )
+    screening.save()
+    # A plain update: the pointer and the queue keys are derived data, not a change to the
+    # record (no history row).
+    queue = intake.queue_keys(screening)
+    Intake.objects.filter(pk=intake.pk).update(**queue)
+    for name, value in queue.items():
+        setattr(intake, name, value)
+    return screening
+
+
+@transaction.atomic
+def save_intake(
+    *,
+    intake: Intake | None,
+    patient_values: dict,
+    intake_values: dict,
+    user,
+    submit: bool,
+    patient: Patient | None = None,
+) -> tuple[Intake, Screening | None]:
+    """Save a new or edited intake, as a draft or submitted.
+
+    A known MRN reuses its patient (the form has checked the date of birth, and may pass the
+    patient it found). Submitting screens the intake with the published criteria set in the
+    same transaction; an edited, already-submitted intake submitted again gets a new
+    screening and keeps the earlier ones.
+    Saving a submitted intake as a draft takes it back to draft (out of the review queue).
+    Returns the intake and the new screening (None for a draft).
+    """
+    if intake is not None:
+        intake = Intake.objects.select_for_update().get(pk=intake.pk)
+        if intake.is_locked:
+            raise IntakeLocked(intake)
+    if patient is None or patient.mrn != patient_values["mrn"]:
+        patient = _patient_for(patient_values)
+    if intake is None:
+        intake = Intake(created_by=user)
+    intake.patient = patient
+    for name, value in intake_values.items():
+        setattr(intake, name, value)
+    if submit:
+        intake.status = IntakeStatus.SUBMITTED
+        intake.submitted_at = timezone.now()
+    else:
+        # Saved as a draft again: it leaves the review queue until it is submitted.
+        intake.status = IntakeStatus.DRAFT
+    intake.save()
+    screening = screen_intake(intake=intake, user=user) if submit else None
+    return intake, screening
