@@ -1,0 +1,42 @@
+"""The app's forms, by subject: the intake, the review, the criteria admin.
+
+Import them from here, `intake.forms`.
+"""
+
+from intake.forms.criteria_admin import (
+    CriterionAdminForm,
+    IntakeJSONField,
+    PublishForm,
+    ReferenceCaseAdminForm,
+    TryItForm,
+    parse_json_text,
+)
+from intake.forms.intake import (
+    ACTION_DRAFT,
+    ACTION_SUBMIT,
+    TRI_STATE_LABS,
+    YES_NO_FIELDS,
+    IntakeForm,
+    IntakeSearchForm,
+    error_summary,
+)
+from intake.forms.review import AddendumForm, ReviewForm, ReviewQueueFilterForm
+
+__all__ = [
+    "ACTION_DRAFT",
+    "ACTION_SUBMIT",
+    "TRI_STATE_LABS",
+    "YES_NO_FIELDS",
+    "AddendumForm",
+    "CriterionAdminForm",
+    "IntakeForm",
+    "IntakeJSONField",
+    "IntakeSearchForm",
+    "PublishForm",
+    "ReferenceCaseAdminForm",
+    "ReviewForm",
+    "ReviewQueueFilterForm",
+    "TryItForm",
+    "error_summary",
+    "parse_json_text",
+]
