@@ -1,0 +1,57 @@
+"""Patients, intakes, criteria sets, the append-only screenings they produce, reviews and
+the access log — one module each; import them from here, `intake.models`.
+
+Field names are the data-dictionary names (`shared/intake-data-dictionary.md`). The triage
+decision itself lives in `intake.rules`; models only store and hand over plain data.
+"""
+
+from intake.models.audit import AccessAction, AccessEvent
+from intake.models.criteria import (
+    CriteriaSet,
+    CriteriaSetQuerySet,
+    CriteriaSetStatus,
+    Criterion,
+    CriterionKind,
+    ReferenceCase,
+)
+from intake.models.outcomes import OUTCOME_PRIORITY, AppendOnlyError, Outcome
+from intake.models.patients import (
+    INTAKE_FACT_FIELDS,
+    PATIENT_FACTS,
+    Intake,
+    IntakeQuerySet,
+    IntakeStatus,
+    Patient,
+    code_choices,
+    completed_years,
+)
+from intake.models.reviews import Addendum, Decision, Disposition, OverrideReason, Review
+from intake.models.screenings import Screening
+
+__all__ = [
+    "INTAKE_FACT_FIELDS",
+    "OUTCOME_PRIORITY",
+    "PATIENT_FACTS",
+    "AccessAction",
+    "AccessEvent",
+    "Addendum",
+    "AppendOnlyError",
+    "CriteriaSet",
+    "CriteriaSetQuerySet",
+    "CriteriaSetStatus",
+    "Criterion",
+    "CriterionKind",
+    "Decision",
+    "Disposition",
+    "Intake",
+    "IntakeQuerySet",
+    "IntakeStatus",
+    "Outcome",
+    "OverrideReason",
+    "Patient",
+    "ReferenceCase",
+    "Review",
+    "Screening",
+    "code_choices",
+    "completed_years",
+]

@@ -1,0 +1,184 @@
+"""Criteria sets, their criteria, and the reference cases every set must pass."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from intake.models.outcomes import Outcome
+from intake.rules import engine, facts, language, validation
+
+
+class CriteriaSetStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
+class CriteriaSetQuerySet(models.QuerySet):
+    def published(self) -> "CriteriaSet":
+        return self.get(status=CriteriaSetStatus.PUBLISHED)
+
+
+# Compiled sets by content: a published set never changes, so it compiles once per process.
+# Each saved edit of a draft adds a key; the cache is emptied when it grows past this.
+_COMPILED: dict[tuple, engine.CompiledCriteria] = {}
+_COMPILED_LIMIT = 256
+
+
+class CriteriaSet(models.Model):
+    version = models.PositiveIntegerField(unique=True)
+    status = models.CharField(
+        max_length=10, choices=CriteriaSetStatus.choices, default=CriteriaSetStatus.DRAFT
+    )
+    notes = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    publish_note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = CriteriaSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        permissions = [("publish_criteriaset", "Can publish a criteria set")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="published"),
+                name="one_published_criteria_set",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Criteria set v{self.version} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == CriteriaSetStatus.DRAFT
+
+    def compiled(self) -> engine.CompiledCriteria:
+        """The set compiled once into closures and cached. A published or retired set never
+        changes, so its stored content hash identifies it without reading its criteria; a
+        draft is read (one query) and keyed by its whole content."""
+        if not self.is_editable and self.content_hash:
+            final_key = (self.pk, self.content_hash)
+            if final_key in _COMPILED:
+                return _COMPILED[final_key]
+        criteria = list(
+            self.criteria.values("code", "name", "kind", "expression", "message", "active", "order")
+        )
+        # The hash leaves out names and display order, which traces and code lists show.
+        shown = tuple((c["code"], c["name"], c["order"], c["active"]) for c in criteria)
+        key = (engine.content_hash(criteria), shown)
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            if len(_COMPILED) >= _COMPILED_LIMIT:
+                _COMPILED.clear()
+            compiled = engine.CompiledCriteria(criteria)
+            _COMPILED[key] = compiled
+        if not self.is_editable and compiled.hash == self.content_hash:
+            _COMPILED[(self.pk, self.content_hash)] = compiled
+        return compiled
+
+
+class CriterionKind(models.TextChoices):
+    RED_FLAG = "red_flag", "Red flag"
+    AMPS_PATHWAY = "amps_pathway", "AMPS pathway"
+    CAVEAT = "caveat", "Caveat"
+
+
+class Criterion(models.Model):
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="criteria")
+    code = models.SlugField(max_length=60, help_text="Short unique code, e.g. rf_fever.")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=CriterionKind.choices)
+    expression = models.TextField(
+        help_text="In the criteria language, e.g. morning_stiffness_minutes >= 30"
+    )
+    message = models.TextField(blank=True, help_text="Shown with any outcome (caveats).")
+    rationale = models.TextField(blank=True)
+    source = models.TextField(blank=True, help_text="The clinical source of this criterion.")
+    active = models.BooleanField(default=True)
+    order = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["criteria_set", "code"], name="criterion_code_unique_in_set"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+    def clean(self) -> None:
+        errors = language.check_expression(self.expression or "")
+        if errors:
+            raise ValidationError(
+                {"expression": [ValidationError(str(e), code=e.code) for e in errors]}
+            )
+        if self.kind == CriterionKind.CAVEAT and not self.message.strip():
+            raise ValidationError(
+                {"message": ValidationError("A caveat needs a message.", code="required")}
+            )
+
+
+class ReferenceCase(models.Model):
+    """A named JSON intake with the outcome every criteria set must give it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    intake = models.JSONField(help_text="One intake in the data-dictionary JSON format.")
+    expected_outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    notes = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        _, errors = validation.validate_intake(self.intake)
+        if errors:
+            raise ValidationError(
+                {
+                    "intake": [
+                        ValidationError(
+                            f"{e.field}: {e.message}" if e.field else e.message, code=e.code
+                        )
+                        for e in errors
+                    ]
+                }
+            )
+
+    def facts(self) -> dict:
+        """The derived facts of this case's intake (it must be valid)."""
+        inputs, errors = validation.validate_intake(self.intake)
+        if errors:
+            raise ValueError(f"Reference case {self.name!r} has an invalid intake.")
+        return facts.derive(inputs)

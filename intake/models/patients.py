@@ -1,0 +1,268 @@
+"""Patients and their intakes: every data-dictionary field under its own name."""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from intake.models.outcomes import OUTCOME_PRIORITY
+from intake.rules import facts
+
+
+def code_choices(fact_name: str) -> list[tuple[str, str]]:
+    """A choice field's (code, label) pairs, from the fact registry: one list everywhere."""
+    return list(facts.CODE_LABELS[fact_name].items())
+
+
+def completed_years(born: date, on: date) -> int:
+    """Age in completed years on a day (a birthday counts from that day)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class Patient(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    mrn = models.CharField("MRN", max_length=20, unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=code_choices("sex"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class IntakeStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    SIGNED = "signed", "Signed"
+
+
+def _answer() -> models.BooleanField:
+    """A yes/no question that must be answered before submit (null = not yet answered)."""
+    return models.BooleanField(null=True, blank=True)
+
+
+def _tick() -> models.BooleanField:
+    """A tick box: false unless ticked."""
+    return models.BooleanField(default=False)
+
+
+def _count() -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(null=True, blank=True)
+
+
+def _measure(max_digits: int = 6) -> models.DecimalField:
+    return models.DecimalField(max_digits=max_digits, decimal_places=2, null=True, blank=True)
+
+
+# The input facts an intake stores itself; age_years and sex come from its patient.
+PATIENT_FACTS = ("age_years", "sex")
+INTAKE_FACT_FIELDS = tuple(name for name in facts.INPUT_FACTS if name not in PATIENT_FACTS)
+
+
+class IntakeQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.exclude(status=IntakeStatus.DRAFT)
+
+    def point_at_latest_screenings(self) -> int:
+        """Set these intakes' current screening and queue keys from their latest screening,
+        in one UPDATE (for bulk loads; services.screen_intake does it one intake at a time)."""
+        from intake.models.screenings import Screening  # screenings imports this module
+
+        latest = Screening.objects.filter(intake=OuterRef("pk")).order_by("-created_at", "-pk")
+        rank = models.Case(
+            *(models.When(outcome=o, then=models.Value(r)) for o, r in OUTCOME_PRIORITY.items()),
+            output_field=models.PositiveSmallIntegerField(),
+        )
+        return self.update(
+            current_screening=Subquery(latest.values("pk")[:1]),
+            screened_at=Subquery(latest.values("created_at")[:1]),
+            review_priority=Subquery(latest.annotate(rank=rank).values("rank")[:1]),
+        )
+
+    def awaiting_review(self):
+        """Submitted, unsigned intakes (submitting screens them): referrals first, then
+        consider AMPS, then indeterminate; the longest waiting first within each. The
+        filter and order are those of the partial index intake_review_queue_idx."""
+        return self.filter(status=IntakeStatus.SUBMITTED).order_by(
+            "review_priority", "screened_at", "pk"
+        )
+
+
+class Intake(models.Model):
+    """One encounter's structured intake. Drafts may be incomplete; submitted ones are whole."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="intakes")
+    intake_date = models.DateField(default=timezone.localdate)
+    status = models.CharField(
+        max_length=10, choices=IntakeStatus.choices, default=IntakeStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # The latest screening and its place in the review queue, kept by services.screen_intake
+    # (the queue and the lists read these instead of searching the screenings).
+    current_screening = models.ForeignKey(
+        "Screening", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_priority = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    screened_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # 2. Pain
+    pain_sites = models.JSONField(default=list, blank=True)
+    pain_duration_weeks = _count()
+    pain_pattern = models.CharField(max_length=12, choices=code_choices("pain_pattern"), blank=True)
+    pain_scale = models.CharField(max_length=14, choices=code_choices("pain_scale"), blank=True)
+    pain_now = _count()
+    pain_worst = _count()
+    pain_out_of_proportion = _tick()
+    triggers = models.JSONField(default=list, blank=True)
+
+    # 3. Sensory and autonomic findings (the Budapest grid)
+    allodynia_reported = _tick()
+    allodynia_observed = _tick()
+    hyperalgesia_observed = _tick()
+    temperature_asymmetry_reported = _tick()
+    skin_colour_change_reported = _tick()
+    temperature_asymmetry_observed = _tick()
+    skin_colour_change_observed = _tick()
+    oedema_reported = _tick()
+    sweating_change_reported = _tick()
+    oedema_observed = _tick()
+    sweating_change_observed = _tick()
+    reduced_motion_reported = _tick()
+    motor_dysfunction_reported = _tick()
+    trophic_changes_reported = _tick()
+    reduced_motion_observed = _tick()
+    motor_dysfunction_observed = _tick()
+    trophic_changes_observed = _tick()
+    temperature_difference_c = _measure(4)
+
+    # 4. Symptom severity
+    fatigue = _count()
+    waking_unrefreshed = _count()
+    cognitive_symptoms = _count()
+    headache_6mo = _tick()
+    lower_abdominal_pain_6mo = _tick()
+    depression_6mo = _tick()
+    sleep_disturbance = _tick()
+    anxiety = _tick()
+
+    # 5. Red flags: every one answered before submit
+    joint_swelling_observed = _answer()
+    fever = _answer()
+    rash = _answer()
+    morning_stiffness_minutes = _count()
+    weight_loss = _answer()
+    night_pain = _answer()
+    night_sweats = _answer()
+    focal_bone_tenderness = _answer()
+    lymphadenopathy_or_organomegaly = _answer()
+    bruising_pallor_or_bleeding = _answer()
+    limp = _answer()
+    non_weight_bearing = _answer()
+    restricted_hip_rotation = _answer()
+    proximal_weakness = _answer()
+    gi_symptoms = _answer()
+    oral_ulcers_or_photosensitivity = _answer()
+    red_eye = _answer()
+    enthesitis = _answer()
+    neurological_deficit = _answer()
+    immunocompromised = _answer()
+    inflammatory_disease = models.CharField(
+        max_length=12, choices=code_choices("inflammatory_disease"), blank=True
+    )
+    safeguarding_concern = _answer()
+
+    # 6. Laboratory results (null = not done)
+    haemoglobin_g_dl = _measure(4)
+    wbc_10e9_l = _measure(5)
+    neutrophils_10e9_l = _measure(5)
+    platelets_10e9_l = _count()
+    esr_mm_hr = _count()
+    crp_mg_l = _measure(5)
+    ldh_raised = _answer()
+    blasts_on_film = _answer()
+    ck_raised = _answer()
+
+    # 7. Function
+    school_days_missed_4wk = _count()
+    fdi_score = _count()
+    mobility_aid = _tick()
+
+    clinical_notes = models.TextField(max_length=5000, blank=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "current_screening", "review_priority", "screened_at"]
+    )
+    objects = IntakeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-intake_date", "-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "intake_date"], name="intake_status_date_idx"),
+            # The intake list, newest first.
+            models.Index(
+                fields=["-intake_date", "-created_at", "-id"], name="intake_list_order_idx"
+            ),
+            # The review queue: submitted intakes in queue order, read page by page.
+            models.Index(
+                fields=["review_priority", "screened_at", "id"],
+                condition=Q(status="submitted"),
+                name="intake_review_queue_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake {self.intake_date:%Y-%m-%d} ({self.get_status_display()})"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == IntakeStatus.SIGNED
+
+    @property
+    def age_years(self) -> int:
+        return completed_years(self.patient.date_of_birth, self.intake_date)
+
+    def queue_keys(self, screening) -> dict:
+        """The fields that make `screening` this intake's current one, in the review queue."""
+        return {
+            "current_screening": screening,
+            "review_priority": OUTCOME_PRIORITY[screening.outcome],
+            "screened_at": screening.created_at,
+        }
+
+    def input_facts(self) -> dict:
+        """The engine's input facts (data-dictionary JSON names and value types)."""
+        values: dict = {"age_years": self.age_years, "sex": self.patient.sex}
+        for name in INTAKE_FACT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, Decimal):
+                value = float(value)
+            elif value == "" and facts.FACTS[name].type == "choice":
+                value = None
+            values[name] = value
+        return values
+
+    def facts(self) -> dict:
+        """Every fact the engine reads: the input facts plus the derived ones."""
+        return facts.derive(self.input_facts())

@@ -1,0 +1,153 @@
+"""Reviews (the signature that locks a case) and addenda."""
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from intake.models.patients import Intake
+from intake.models.screenings import Screening
+
+
+class Decision(models.TextChoices):
+    AGREE = "agree", "Agree with the suggestion"
+    OVERRIDE = "override", "Override the suggestion"
+
+
+class OverrideReason(models.TextChoices):
+    CLINICAL_JUDGEMENT = "clinical_judgement", "Clinical judgement"
+    MISSING_INFORMATION = "missing_information", "Missing information"
+    CRITERIA_DO_NOT_APPLY = "criteria_do_not_apply", "The criteria do not apply to this patient"
+    DATA_ENTRY_ERROR = "data_entry_error", "Data entry error"
+    OTHER = "other", "Other (explain in the comment)"
+
+
+class Disposition(models.TextChoices):
+    AMPS_PROGRAMME = "amps_programme", "AMPS programme"
+    INFLAMMATORY_WORKUP = "inflammatory_workup", "Inflammatory work-up"
+    OTHER_REFERRAL = "other_referral", "Other referral"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def dashboard(self) -> dict:
+        """The agreement figures of signed reviews, recomputed only when a review was signed
+        since (one small query otherwise)."""
+        state = self.aggregate(n=models.Count("pk"), last=models.Max("signed_at"))
+        last = state["last"].timestamp() if state["last"] else 0
+        key = f"review-dashboard:{state['n']}:{last}"
+        figures = cache.get(key)
+        if figures is None:
+            figures = {
+                "agreement_by_version": self.agreement_by_version(),
+                "agreement_by_criterion": self.agreement_by_criterion(),
+                "override_reasons": self.override_reasons(),
+            }
+            cache.set(key, figures, 24 * 3600)
+        return figures
+
+    def agreement_by_version(self) -> list[dict]:
+        """Signed reviews per criteria set version: total, agreed, and the agreement rate."""
+        rows = (
+            self.values("screening__criteria_set__version")
+            .annotate(
+                total=models.Count("pk"),
+                agreed=models.Count("pk", filter=Q(decision=Decision.AGREE)),
+            )
+            .order_by("screening__criteria_set__version")
+        )
+        return [
+            {
+                "version": row["screening__criteria_set__version"],
+                "total": row["total"],
+                "agreed": row["agreed"],
+                "rate": row["agreed"] / row["total"],
+            }
+            for row in rows
+        ]
+
+    def agreement_by_criterion(self) -> list[dict]:
+        """Signed reviews per matched red flag or pathway code: total, agreed, rate."""
+        totals: dict[str, list[int]] = {}
+        for decision, red_flags, pathways in self.values_list(
+            "decision", "screening__red_flags", "screening__pathways"
+        ):
+            for code in [*red_flags, *pathways]:
+                counts = totals.setdefault(code, [0, 0])
+                counts[0] += 1
+                counts[1] += decision == Decision.AGREE
+        return [
+            {"code": code, "total": total, "agreed": agreed, "rate": agreed / total}
+            for code, (total, agreed) in sorted(totals.items())
+        ]
+
+    def override_reasons(self) -> list[dict]:
+        labels = dict(OverrideReason.choices)
+        rows = (
+            self.filter(decision=Decision.OVERRIDE)
+            .values("override_reason")
+            .annotate(count=models.Count("pk"))
+            .order_by("-count", "override_reason")
+        )
+        return [
+            {"reason": labels.get(r["override_reason"], r["override_reason"]), "count": r["count"]}
+            for r in rows
+        ]
+
+
+class Review(models.Model):
+    """A rheumatologist's signed decision on a screening. Signing locks the intake."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="reviews")
+    screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="review")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    override_reason = models.CharField(max_length=24, choices=OverrideReason.choices, blank=True)
+    comment = models.TextField(blank=True)
+    disposition = models.CharField(max_length=24, choices=Disposition.choices)
+    note = models.TextField(blank=True)
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at"]
+        permissions = [("sign_review", "Can review and sign screenings")]
+        constraints = [
+            # A case is signed once: a second signature, even a concurrent one, is refused.
+            models.UniqueConstraint(fields=["intake"], name="review_one_per_intake"),
+            models.CheckConstraint(
+                condition=Q(decision="agree") | ~Q(override_reason=""),
+                name="review_override_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.intake} ({self.get_decision_display()})"
+
+
+class Addendum(models.Model):
+    """A note added to an intake after it was signed; the signed record itself never changes."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum to {self.intake} ({self.created_at:%Y-%m-%d})"

@@ -1,0 +1,68 @@
+"""Screenings: what the engine suggested for one submission, frozen."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from intake.models.criteria import CriteriaSet
+from intake.models.outcomes import AppendOnlyError, Outcome
+from intake.models.patients import Intake
+
+
+class Screening(models.Model):
+    """What the engine suggested for one submission, frozen: never updated."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="screenings")
+    outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    red_flags = models.JSONField(default=list)
+    pathways = models.JSONField(default=list)
+    caveats = models.JSONField(default=list)
+    caveat_messages = models.JSONField(default=list)
+    trace = models.JSONField(default=list)
+    explanation = models.TextField(blank=True)
+    facts = models.JSONField(default=dict)
+    criteria_set = models.ForeignKey(
+        CriteriaSet, on_delete=models.PROTECT, related_name="screenings"
+    )
+    criteria_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["intake", "-created_at"], name="screening_intake_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Screening {self.created_at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("A screening is append-only; store a new one instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("A screening is append-only and cannot be deleted.")
+
+    @classmethod
+    def of(cls, *, intake, result, facts: dict, criteria_set, criteria_hash: str, user=None):
+        """An unsaved screening holding an engine result and the facts it read."""
+        return cls(
+            intake=intake,
+            outcome=result.outcome,
+            red_flags=result.red_flags,
+            pathways=result.pathways,
+            caveats=result.caveats,
+            caveat_messages=result.caveat_messages,
+            trace=result.trace,
+            explanation=result.explanation,
+            facts=facts,
+            criteria_set=criteria_set,
+            criteria_hash=criteria_hash,
+            created_by=user,
+        )
