@@ -176,7 +176,8 @@ PASSWORD_HASHERS = [
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username + IP before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with each request's permissions read in one statement.
+    "intake.auth_backends.OneQueryModelBackend",
 ]
 
 LOGIN_URL = "login"
