@@ -1,4 +1,5 @@
-"""The permission backend answers exactly as Django's ModelBackend, in one query."""
+"""The auth backend answers exactly as Django's ModelBackend: the signed-in user and their
+permissions in one query."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -67,3 +68,37 @@ def test_a_role_removed_takes_effect_on_the_next_request():
     assert _fresh(user).has_perm(permission)
     user.groups.clear()
     assert not _fresh(user).has_perm(permission)
+
+
+@pytest.mark.django_db
+def test_the_user_of_a_session_comes_with_the_same_permissions_in_one_query():
+    for label, user in _users().items():
+        with CaptureQueriesContext(connection) as queries:
+            ours = OneQueryModelBackend().get_user(str(user.pk))
+            if ours is not None:
+                permissions = ours.get_all_permissions()
+        assert len(queries) <= 1 or label == "superuser", label
+        django = ModelBackend().get_user(user.pk)
+        if django is None:
+            assert ours is None, label
+            continue
+        assert ours == django
+        assert ours.username == django.username
+        assert ours.password == django.password
+        assert not hasattr(ours, "permission_names")
+        assert permissions == ModelBackend().get_all_permissions(_fresh(user)), label
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user_id", ["999999", "not-a-number", ""])
+def test_an_unknown_or_malformed_user_id_is_nobody(user_id):
+    assert OneQueryModelBackend().get_user(user_id) is None
+
+
+def test_a_page_request_reads_the_user_and_permissions_together(staff_client):
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get("/intakes/")
+    assert response.status_code == 200
+    permission_queries = [q["sql"] for q in queries if "auth_permission" in q["sql"]]
+    assert len(permission_queries) == 1
+    assert "auth_user" in permission_queries[0]

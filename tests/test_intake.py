@@ -6,7 +6,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from intake.forms import YES_NO_FIELDS
+from intake import services
+from intake.forms import YES_NO_FIELDS, IntakeForm
 from intake.models import Intake, IntakeStatus, Patient, Screening
 from intake.rules import facts
 from tests.factories import (
@@ -14,6 +15,7 @@ from tests.factories import (
     EXPECTED,
     IntakeFactory,
     PatientFactory,
+    UserFactory,
     birth_date_for,
     example,
     form_data,
@@ -289,6 +291,33 @@ def test_a_known_mrn_with_another_date_of_birth_is_an_error_on_that_field(staff_
     assert response.status_code == 200
     assert "date_of_birth" in response.context["form"].errors
     assert Intake.objects.count() == 1
+
+
+def _patient_created_meanwhile(user):
+    """Two submits for one new MRN: the form found no patient, then someone else saved one."""
+    form = IntakeForm(form_data(example("V01"), mrn="RACE-1"))
+    assert form.is_valid(), form.errors
+    assert form.patient is None
+    meanwhile = PatientFactory(mrn="RACE-1", date_of_birth=form.cleaned_data["date_of_birth"])
+    intake, screening = services.save_intake(
+        intake=None,
+        patient_values=form.patient_values(),
+        intake_values=form.intake_values(),
+        user=user,
+        submit=True,
+        patient=form.patient,
+    )
+    assert intake.patient == meanwhile
+    assert Patient.objects.filter(mrn="RACE-1").count() == 1
+    assert Intake.objects.get(pk=intake.pk).current_screening == screening
+
+
+def test_a_patient_created_meanwhile_is_reused_not_an_error(alice):
+    _patient_created_meanwhile(alice)
+
+
+def test_a_patient_created_meanwhile_is_reused_outside_any_transaction(migration_data):
+    _patient_created_meanwhile(UserFactory())
 
 
 # -- permissions --------------------------------------------------------------------------------

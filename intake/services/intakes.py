@@ -13,16 +13,6 @@ from intake.models import (
 )
 
 
-def _patient_for(values: dict) -> Patient:
-    """The patient of this MRN: new (the usual case when the form found none), or the one
-    someone created a moment ago."""
-    try:
-        with transaction.atomic():
-            return Patient.objects.create(**values)
-    except IntegrityError:
-        return Patient.objects.get(mrn=values["mrn"])
-
-
 def record_access(*, request, intake: Intake, action: str) -> AccessEvent:
     """Log that the signed-in user opened a patient's record (the audit trail of views)."""
     return AccessEvent.objects.create(
@@ -72,7 +62,6 @@ def screen_intake(
     return screening
 
 
-@transaction.atomic
 def save_intake(
     *,
     intake: Intake | None,
@@ -91,12 +80,41 @@ def save_intake(
     Saving a submitted intake as a draft takes it back to draft (out of the review queue).
     Returns the intake and the new screening (None for a draft).
     """
+    arguments = dict(
+        intake=intake,
+        patient_values=patient_values,
+        intake_values=intake_values,
+        user=user,
+        submit=submit,
+    )
+    try:
+        return _save_intake(patient=patient, **arguments)
+    except IntegrityError:
+        # Someone created this MRN's patient between the form's check and this save (the
+        # transaction was rolled back whole): save again with that patient. Checking for it
+        # here, not with a savepoint around every new patient, saves two round trips a save.
+        existing = Patient.objects.filter(mrn=patient_values["mrn"]).first()
+        if existing is None or existing == patient:
+            raise
+        return _save_intake(patient=existing, **arguments)
+
+
+@transaction.atomic
+def _save_intake(
+    *,
+    intake: Intake | None,
+    patient_values: dict,
+    intake_values: dict,
+    user,
+    submit: bool,
+    patient: Patient | None,
+) -> tuple[Intake, Screening | None]:
     if intake is not None:
         intake = Intake.objects.select_for_update().get(pk=intake.pk)
         if intake.is_locked:
             raise IntakeLocked(intake)
     if patient is None or patient.mrn != patient_values["mrn"]:
-        patient = _patient_for(patient_values)
+        patient = Patient.objects.create(**patient_values)
     if intake is None:
         intake = Intake(created_by=user)
     intake.patient = patient
