@@ -4,6 +4,8 @@ import random
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from intake import services
@@ -86,6 +88,32 @@ def test_submitting_an_example_stores_a_screening_with_its_expected_result(
     assert screening.criteria_set.version == 1
     assert screening.criteria_hash == screening.criteria_set.content_hash
     assert screening.facts["wpi"] == intake.facts()["wpi"]
+
+
+def test_a_submit_stores_the_intake_once_already_queued_with_its_screening(staff_client):
+    with CaptureQueriesContext(connection) as queries:
+        response = submit(staff_client, form_data(example("V17")))
+    assert response.status_code == 302
+    intake = Intake.objects.get()
+    screening = intake.screenings.get()
+    assert intake.current_screening == screening
+    assert intake.screened_at == screening.created_at
+    assert intake.review_priority == 0  # refer: first in the queue
+    writes = [q["sql"].split()[0:3] for q in queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert ["UPDATE", '"intake_intake"', "SET"] not in writes
+
+
+def test_resubmitting_points_the_intake_at_the_new_screening(staff_client):
+    submit(staff_client, form_data(example("V01")))
+    intake = Intake.objects.get()
+    first = intake.current_screening
+    edit = reverse("intake:intake_edit", args=[intake.uuid])
+    staff_client.post(edit, form_data(example("V01", fever=True)))
+    intake.refresh_from_db()
+    assert intake.current_screening != first
+    assert intake.current_screening == intake.screenings.latest("created_at")
+    assert intake.current_screening.outcome == "refer"
+    assert intake.screened_at == intake.current_screening.created_at
 
 
 def test_detail_page_explains_the_suggestion(staff_client):

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from intake.models.criteria import CriteriaSet
 from intake.models.outcomes import AppendOnlyError, Outcome
@@ -30,7 +31,9 @@ class Screening(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the screening is made, so that its intake can be stored pointing at it (and
+    # queued by this time) before the screening row itself is inserted.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

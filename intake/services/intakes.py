@@ -32,26 +32,33 @@ class IntakeLocked(Exception):
         self.intake = intake
 
 
-def screen_intake(
-    *, intake: Intake, criteria_set: CriteriaSet | None = None, user=None
-) -> Screening:
-    """Evaluate an intake under a criteria set (the published one by default) and store the
-    result as a new, append-only Screening with its facts, trace and the set's content hash.
-    The screening becomes the intake's current one. A signed intake is never re-screened."""
+def _screening_of(*, intake: Intake, criteria_set: CriteriaSet | None, user) -> Screening:
+    """The intake's values (stored or not yet) evaluated under a criteria set, the published
+    one by default: an unsaved Screening. A signed intake is never screened again."""
     if intake.is_locked:
         raise IntakeLocked(intake)
     criteria_set = criteria_set or CriteriaSet.objects.published()
     compiled = criteria_set.compiled()
     intake_facts = intake.facts()
-    result = compiled.evaluate(intake_facts, trace=True)
-    screening = Screening.of(
+    return Screening.of(
         intake=intake,
-        result=result,
+        result=compiled.evaluate(intake_facts, trace=True),
         facts=intake_facts,
         criteria_set=criteria_set,
         criteria_hash=compiled.hash,
         user=user,
     )
+
+
+def screen_intake(
+    *, intake: Intake, criteria_set: CriteriaSet | None = None, user=None
+) -> Screening:
+    """Evaluate a stored intake under a criteria set (the published one by default) and store
+    the result as a new, append-only Screening with its facts, trace and the set's content
+    hash. The screening becomes the intake's current one. A signed intake is never
+    re-screened. (Submitting a form screens through save_intake, which stores the intake and
+    its screening together.)"""
+    screening = _screening_of(intake=intake, criteria_set=criteria_set, user=user)
     screening.save()
     # A plain update: the pointer and the queue keys are derived data, not a change to the
     # record (no history row).
@@ -126,6 +133,14 @@ def _save_intake(
     else:
         # Saved as a draft again: it leaves the review queue until it is submitted.
         intake.status = IntakeStatus.DRAFT
+    screening = None
+    if submit:
+        # Screened before it is stored, so that the intake row is written once, already
+        # pointing at its screening and placed in the queue.
+        screening = _screening_of(intake=intake, criteria_set=None, user=user)
+        for name, value in intake.queue_keys(screening).items():
+            setattr(intake, name, value)
     intake.save()
-    screening = screen_intake(intake=intake, user=user) if submit else None
+    if screening is not None:
+        screening.save()  # its intake now has a primary key
     return intake, screening

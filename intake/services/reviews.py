@@ -50,7 +50,7 @@ def record_review(
                 raise AlreadySigned(existing)
             if intake.status != IntakeStatus.SUBMITTED:
                 raise NotReviewable("Only a submitted intake can be reviewed.")
-            if intake.current_screening_id != screening.pk:
+            if intake.current_screening_id != screening.uuid:
                 raise NotReviewable(
                     "The intake was screened again since this page was opened; review the "
                     "latest screening."
