@@ -129,3 +129,17 @@ def test_reordering_a_drafts_criteria_reorders_its_codes():
     assert before[0] == "rf_joint_swelling"
     assert after[-1] == "rf_joint_swelling"
     assert sorted(before) == sorted(after)
+
+
+def test_the_history_manager_class_is_made_once_and_still_answers():
+    patient = PatientFactory(given_name="Ann")
+    patient.given_name = "Anna"
+    patient.save()
+    assert type(patient.history) is type(patient.history)
+    assert type(patient.history) is type(PatientFactory().history)
+    assert [h.given_name for h in patient.history.all()] == ["Anna", "Ann"]
+    assert patient.history.earliest().history_type == "+"
+    assert patient.history.as_of(patient.history.earliest().history_date).given_name == "Ann"
+    intake = IntakeFactory(patient=patient)
+    assert intake.history.model is not patient.history.model
+    assert [h.pk for h in intake.history.all()] == [intake.pk]

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
+from intake.models.history import change_history
 from intake.models.outcomes import Outcome
 from intake.rules import engine, facts, language, validation
 
@@ -52,7 +52,7 @@ class CriteriaSet(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     publish_note = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = change_history()
     objects = CriteriaSetQuerySet.as_manager()
 
     class Meta:
@@ -118,7 +118,7 @@ class Criterion(models.Model):
     active = models.BooleanField(default=True)
     order = models.PositiveIntegerField(default=0)
 
-    history = HistoricalRecords()
+    history = change_history()
 
     class Meta:
         ordering = ["order", "code"]
@@ -154,7 +154,7 @@ class ReferenceCase(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = change_history()
 
     class Meta:
         ordering = ["name"]

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
+from intake.models.history import change_history
 from intake.models.outcomes import OUTCOME_PRIORITY
 from intake.rules import facts
 
@@ -33,7 +33,7 @@ class Patient(models.Model):
     sex = models.CharField(max_length=10, choices=code_choices("sex"))
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = change_history()
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -219,7 +219,7 @@ class Intake(models.Model):
 
     clinical_notes = models.TextField(max_length=5000, blank=True)
 
-    history = HistoricalRecords(
+    history = change_history(
         excluded_fields=["updated_at", "current_screening", "review_priority", "screened_at"]
     )
     objects = IntakeQuerySet.as_manager()

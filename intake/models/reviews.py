@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
+from intake.models.history import change_history
 from intake.models.patients import Intake
 from intake.models.screenings import Screening
 
@@ -115,7 +115,7 @@ class Review(models.Model):
     note = models.TextField(blank=True)
     signed_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = change_history()
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
@@ -143,7 +143,7 @@ class Addendum(models.Model):
     text = models.TextField(max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = change_history()
 
     class Meta:
         ordering = ["created_at"]
