@@ -192,7 +192,8 @@ def bench_evaluate_intakes() -> list[dict]:
 def seed_large() -> None:
     from intake.models import Intake
 
-    present = Intake.objects.count()
+    # Screened intakes are what the impact preview and the queue read.
+    present = Intake.objects.submitted().filter(current_screening__isnull=False).count()
     if present < LARGE:
         print(
             f"Seeding {LARGE - present:,} synthetic intakes (once; kept for later runs)…",

@@ -142,4 +142,4 @@ def test_the_history_manager_class_is_made_once_and_still_answers():
     assert patient.history.as_of(patient.history.earliest().history_date).given_name == "Ann"
     intake = IntakeFactory(patient=patient)
     assert intake.history.model is not patient.history.model
-    assert [h.pk for h in intake.history.all()] == [intake.pk]
+    assert [h.id for h in intake.history.all()] == [intake.pk]

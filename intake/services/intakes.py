@@ -127,19 +127,18 @@ def _save_intake(
     intake.patient = patient
     for name, value in intake_values.items():
         setattr(intake, name, value)
+    screening = None
     if submit:
         intake.status = IntakeStatus.SUBMITTED
         intake.submitted_at = timezone.now()
-    else:
-        # Saved as a draft again: it leaves the review queue until it is submitted.
-        intake.status = IntakeStatus.DRAFT
-    screening = None
-    if submit:
         # Screened before it is stored, so that the intake row is written once, already
         # pointing at its screening and placed in the queue.
         screening = _screening_of(intake=intake, criteria_set=None, user=user)
         for name, value in intake.queue_keys(screening).items():
             setattr(intake, name, value)
+    else:
+        # Saved as a draft again: it leaves the review queue until it is submitted.
+        intake.status = IntakeStatus.DRAFT
     intake.save()
     if screening is not None:
         screening.save()  # its intake now has a primary key
