@@ -283,6 +283,20 @@ def test_a_screening_replaced_by_a_newer_one_cannot_be_signed(rheum_client):
     assert not Review.objects.exists()
 
 
+def test_the_page_of_a_replaced_screening_points_to_the_latest_and_offers_no_signature(
+    rheum_client,
+):
+    stale = screened("V01")
+    latest = services.screen_intake(intake=stale.intake)
+    html = rheum_client.get(reverse("intake:review_create", args=[stale.uuid])).content.decode()
+    assert "This is not the intake's latest screening" in html
+    assert reverse("intake:review_create", args=[latest.uuid]) in html
+    assert 'name="decision"' not in html
+    html = rheum_client.get(reverse("intake:review_create", args=[latest.uuid])).content.decode()
+    assert "latest screening" not in html
+    assert 'name="decision"' in html
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL (DATABASE_URL)"
 )
