@@ -31,10 +31,14 @@ def screened_case(example_id, given_name, family_name, days_waiting, created_by)
     intake = IntakeFactory(example_id=example_id, patient=patient, created_by=created_by)
     screening = services.screen_intake(intake=intake)
     # Back-date the case, as if screened days ago: the screening (append-only through save(),
-    # hence update()) and the intake's queue key.
+    # hence update()), and the intake's day, submission time and queue key with it.
     waiting_since = timezone.now() - timedelta(days=days_waiting)
     Screening.objects.filter(pk=screening.pk).update(created_at=waiting_since)
-    Intake.objects.filter(pk=intake.pk).update(screened_at=waiting_since)
+    Intake.objects.filter(pk=intake.pk).update(
+        screened_at=waiting_since,
+        submitted_at=waiting_since,
+        intake_date=timezone.localdate(waiting_since),
+    )
     return screening
 
 
