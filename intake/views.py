@@ -132,13 +132,10 @@ def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse
             except services.IntakeLocked:
                 messages.error(request, "This intake was signed meanwhile; nothing was changed.")
                 return redirect("intake:intake_detail", uuid=intake.uuid)
-            if screening is None:
-                messages.success(request, "Draft saved. It is not screened until you submit it.")
+            except services.PatientRegisteredMeanwhile as taken:
+                form.report_other_patient(taken.patient.mrn)  # drawn again below, as typed
             else:
-                messages.success(
-                    request, f"Intake submitted. Suggestion: {screening.get_outcome_display()}."
-                )
-            return redirect("intake:intake_detail", uuid=intake.uuid)
+                return _saved(request, intake, screening)
     else:
         form = _rescued_form(request) or (IntakeForm.for_intake(intake) if intake else IntakeForm())
     return render(
@@ -146,6 +143,16 @@ def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse
         "intake/intake_form.html",
         {"form": form, "intake": intake, "error_summary": error_summary(form)},
     )
+
+
+def _saved(request: HttpRequest, intake: Intake, screening) -> HttpResponse:
+    if screening is None:
+        messages.success(request, "Draft saved. It is not screened until you submit it.")
+    else:
+        messages.success(
+            request, f"Intake submitted. Suggestion: {screening.get_outcome_display()}."
+        )
+    return redirect("intake:intake_detail", uuid=intake.uuid)
 
 
 def _rescued_form(request: HttpRequest) -> IntakeForm | None:

@@ -340,6 +340,23 @@ def _patient_created_meanwhile(user):
     assert Intake.objects.get(pk=intake.pk).current_screening == screening
 
 
+def test_an_mrn_registered_meanwhile_with_another_birth_date_is_an_error_on_that_field(
+    staff_client, monkeypatch
+):
+    # The form's own check finds no patient; someone registers the MRN before the save.
+    born_elsewhere = PatientFactory(mrn="RACE-2", date_of_birth=birth_date_for(9))
+    monkeypatch.setattr(IntakeForm, "_check_known_patient", lambda form, cleaned: None)
+    data = form_data(example("V01"), mrn="RACE-2", date_of_birth=birth_date_for(14).isoformat())
+    response = submit(staff_client, data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert [e.code for e in form.errors.as_data()["date_of_birth"]] == ["mrn_dob_mismatch"]
+    assert form["mrn"].value() == "RACE-2"
+    assert form["pain_now"].value() == data["pain_now"]
+    assert not Intake.objects.exists()
+    assert list(Patient.objects.all()) == [born_elsewhere]
+
+
 def test_a_patient_created_meanwhile_is_reused_not_an_error(alice):
     _patient_created_meanwhile(alice)
 

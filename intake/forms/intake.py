@@ -242,15 +242,20 @@ class IntakeForm(forms.Form):
             return
         patient = self.patient = Patient.objects.filter(mrn=mrn).first()
         if patient is not None and patient.date_of_birth != born:
-            self.add_error(
-                "date_of_birth",
-                forms.ValidationError(
-                    "MRN %(mrn)s belongs to a patient with a different date of birth. "
-                    "Check the MRN and the date of birth.",
-                    code="mrn_dob_mismatch",
-                    params={"mrn": mrn},
-                ),
-            )
+            self.report_other_patient(mrn)
+
+    def report_other_patient(self, mrn: str) -> None:
+        """The MRN belongs to a patient born on another day (found here, or registered by
+        someone else between this check and the save)."""
+        self.add_error(
+            "date_of_birth",
+            forms.ValidationError(
+                "MRN %(mrn)s belongs to a patient with a different date of birth. "
+                "Check the MRN and the date of birth.",
+                code="mrn_dob_mismatch",
+                params={"mrn": mrn},
+            ),
+        )
 
     def _check_complete_intake(self, cleaned) -> None:
         """Submit: every rule of the data dictionary, through the shared validator."""

@@ -20,7 +20,13 @@ from intake.services.criteria import (
     publish_criteria_set,
     red_flag_warnings,
 )
-from intake.services.intakes import IntakeLocked, record_access, save_intake, screen_intake
+from intake.services.intakes import (
+    IntakeLocked,
+    PatientRegisteredMeanwhile,
+    record_access,
+    save_intake,
+    screen_intake,
+)
 from intake.services.reviews import AlreadySigned, NotReviewable, add_addendum, record_review
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "Impact",
     "IntakeLocked",
     "NotReviewable",
+    "PatientRegisteredMeanwhile",
     "PublishRefused",
     "add_addendum",
     "check_draft",

@@ -32,6 +32,14 @@ class IntakeLocked(Exception):
         self.intake = intake
 
 
+class PatientRegisteredMeanwhile(Exception):
+    """Someone registered this MRN a moment ago, with another date of birth."""
+
+    def __init__(self, patient: Patient):
+        super().__init__(f"MRN {patient.mrn} was registered meanwhile with another date of birth.")
+        self.patient = patient
+
+
 def _screening_of(*, intake: Intake, criteria_set: CriteriaSet | None, user) -> Screening:
     """The intake's values (stored or not yet) evaluated under a criteria set, the published
     one by default: an unsaved Screening. A signed intake is never screened again."""
@@ -85,7 +93,9 @@ def save_intake(
     same transaction; an edited, already-submitted intake submitted again gets a new
     screening and keeps the earlier ones.
     Saving a submitted intake as a draft takes it back to draft (out of the review queue).
-    Returns the intake and the new screening (None for a draft).
+    Returns the intake and the new screening (None for a draft). Raises IntakeLocked for a
+    signed intake, and PatientRegisteredMeanwhile when the MRN was registered since the
+    form was checked, with another date of birth (nothing is saved).
     """
     arguments = dict(
         intake=intake,
@@ -103,6 +113,9 @@ def save_intake(
         existing = Patient.objects.filter(mrn=patient_values["mrn"]).first()
         if existing is None or existing == patient:
             raise
+        born = patient_values.get("date_of_birth")
+        if born is not None and existing.date_of_birth != born:
+            raise PatientRegisteredMeanwhile(existing) from None
         return _save_intake(patient=existing, **arguments)
 
 
