@@ -69,12 +69,16 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG"  # noqa: S105
+    elif os.environ.get("AMPS_MANAGEMENT_COMMAND") != "1":
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off. "
             "Set it to a long random string (see .env.example)."
         )
-    SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG"  # noqa: S105
+    # Else manage.py (makemigrations, migrate, check, …): the key stays empty, so whatever
+    # would sign something (a session, a password reset) is refused by Django, never signed
+    # with a made-up key. Serving (wsgi.py) still needs the key.
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []

@@ -1,6 +1,9 @@
 """Settings come from the environment, with safe defaults and loud failures."""
 
+import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,6 +48,29 @@ def test_postgres_database_url_is_used_with_persistent_connections(monkeypatch):
 def test_missing_secret_key_is_refused_when_not_in_debug(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
         load_settings(monkeypatch)
+
+
+def test_management_commands_load_without_a_secret_key_and_sign_nothing():
+    """A fresh checkout without .env: `manage.py makemigrations --check` works, and what
+    would sign something is refused (never signed with a made-up key)."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL")
+    }
+    env["DJANGO_ENV_FILE"] = ""
+    manage = [sys.executable, str(SETTINGS_FILE.parent.parent / "manage.py")]
+    checked = subprocess.run(  # noqa: S603 -- our own manage.py
+        [*manage, "makemigrations", "--check", "--dry-run"], env=env, capture_output=True
+    )
+    assert checked.returncode == 0, checked.stderr.decode()[-2000:]
+    signing = subprocess.run(  # noqa: S603 -- our own manage.py
+        [*manage, "shell", "-c", "from django.core import signing; signing.dumps(1)"],
+        env=env,
+        capture_output=True,
+    )
+    assert signing.returncode != 0
+    assert b"SECRET_KEY" in signing.stderr
 
 
 def test_missing_secret_key_is_allowed_in_debug(monkeypatch):
