@@ -5,7 +5,8 @@ does that in three round trips: the user, then two ORM queries for the permissio
 user's own, then their groups'), which alone cost ~2.5 ms a request to build. This backend
 reads the user row with the names of all their permissions in one SQL statement, and gives
 the same answers (tests/test_auth_backend.py compares both on every kind of user). Only
-these two paths change: superusers, per-source lookups and `with_perm` are Django's.
+loading the session's user changes: the permission checks are ModelBackend's, which find
+the permissions already cached on the user (a user loaded otherwise gets Django's queries).
 """
 
 from functools import cache
@@ -36,45 +37,29 @@ def _tables() -> dict[str, str]:
     return {name: connection.ops.quote_name(table) for name, table in tables.items()}
 
 
-# The ids of a user's permissions, their own and their groups' (two parameters: the user's id).
-_PERMISSION_IDS = (
-    "SELECT permission_id FROM {user_permissions} WHERE user_id = %s"
-    " UNION SELECT gp.permission_id FROM {group_permissions} gp"
-    " JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s"
-)
-# A user's permissions as rows of (app label, codename).
-_PERMISSIONS = (
-    "SELECT ct.app_label, p.codename"
-    " FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id"
-    " WHERE p.id IN ({permission_ids})"
-)
-# The user row plus `permission_names`: "app_label.codename", joined by spaces.
+# The user row plus `permission_names`: the "app_label.codename" of each of their own and
+# their groups' permissions, joined by spaces. Three parameters, each the user's id.
 _USER = (
     "SELECT u.*, (SELECT {names}"
     " FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id"
-    " WHERE p.id IN ({permission_ids})) AS permission_names"
+    " WHERE p.id IN ("
+    "SELECT permission_id FROM {user_permissions} WHERE user_id = %s"
+    " UNION SELECT gp.permission_id FROM {group_permissions} gp"
+    " JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s"
+    ")) AS permission_names"
     " FROM {user} u WHERE u.id = %s"
 )
 
 
-def _statement(template: str, **parts: str) -> str:
-    """A statement above with the quoted table names of the installed models: no value from
-    outside the code is formatted in (values travel as parameters)."""
-    permission_ids = _PERMISSION_IDS.format(**_tables())
-    return template.format(permission_ids=permission_ids, **parts, **_tables())
-
-
-@cache
-def _permissions_sql() -> str:
-    return _statement(_PERMISSIONS)
-
-
 @cache
 def _user_sql() -> str | None:
+    """The statement with the quoted table names of the installed models: no value from
+    outside the code is formatted in (the user's id travels as a parameter)."""
     aggregate = _STRING_AGGREGATE.get(connection.vendor)
     if aggregate is None:
         return None
-    return _statement(_USER, names=aggregate.format("ct.app_label || '.' || p.codename"))
+    names = aggregate.format("ct.app_label || '.' || p.codename")
+    return _USER.format(names=names, **_tables())
 
 
 class OneQueryModelBackend(ModelBackend):
@@ -94,13 +79,3 @@ class OneQueryModelBackend(ModelBackend):
             user._perm_cache = set((user.permission_names or "").split())
         del user.permission_names
         return user
-
-    def get_all_permissions(self, user_obj, obj=None):
-        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
-            return set()
-        if user_obj.is_superuser or hasattr(user_obj, "_perm_cache"):
-            return super().get_all_permissions(user_obj, obj)
-        with connection.cursor() as cursor:
-            cursor.execute(_permissions_sql(), [user_obj.pk, user_obj.pk])
-            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in cursor}
-        return user_obj._perm_cache

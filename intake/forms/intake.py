@@ -314,8 +314,8 @@ def _clone(obj):
 
 def _copy_field(field: forms.Field) -> forms.Field:
     """Field.__deepcopy__ and Widget.__deepcopy__ of Django 6, step for step: the form gets
-    its own field, widget, widget attrs (crispy-forms writes CSS classes into them when it
-    draws the form), widget choices, error messages and validators. A field's choices are
+    its own field, widget, widget attrs, widget choices, error messages and validators, so
+    that whatever changes them while one form is drawn never shows in another. A field's choices are
     copied as a list of the same (value, label) tuples: they are flat and tuples cannot
     change (tests/test_intake_form_copy.py checks both)."""
     if isinstance(field, forms.MultiValueField) or isinstance(field.widget, forms.MultiWidget):

@@ -81,7 +81,7 @@ class IntakeQuerySet(models.QuerySet):
 
     def point_at_latest_screenings(self) -> int:
         """Set these intakes' current screening and queue keys from their latest screening,
-        in one UPDATE (for bulk loads; services.screen_intake does it one intake at a time)."""
+        in one UPDATE (for bulk loads; the intake services do it one intake at a time)."""
         from intake.models.screenings import Screening  # screenings imports this module
 
         latest = Screening.objects.filter(intake=OuterRef("pk")).order_by("-created_at", "-pk")
