@@ -195,6 +195,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files served at the site root by WhiteNoise, before any sign-in: the favicon browsers ask for.
+WHITENOISE_ROOT = BASE_DIR / "public"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("bootstrap", xstatic_bootstrap.BASE_DIR),

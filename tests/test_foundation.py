@@ -80,6 +80,12 @@ def test_bootstrap_is_served_locally_not_from_a_cdn(staff_client):
     assert "cdn" not in content.lower()
 
 
+def test_the_favicon_is_served_without_sign_in(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an icon file
+
+
 @pytest.mark.django_db
 def test_healthz_answers_200_without_login(client):
     response = client.get("/healthz")
