@@ -5,6 +5,7 @@ empty or unset DATABASE_URL means the embedded SQLite database.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -216,9 +217,28 @@ STORAGES = {
 # -- Security (safe by default; DJANGO_DEBUG relaxes only what local HTTP needs) --------------
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-if env_bool("DJANGO_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1)
+if PROXY_COUNT < 1:
+    raise ImproperlyConfigured(f"DJANGO_PROXY_COUNT must be 1 or more; got {PROXY_COUNT}.")
+if BEHIND_PROXY:
     # Only behind a proxy that sets this header itself (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The client's address, for the sign-in lockout and the access log (one rule for both:
+# django-axes' django-ipware support, read by audit.access.client_address too). Without a
+# proxy: the connection's address; X-Forwarded-For is ignored, whoever sends it. Behind
+# DJANGO_PROXY_COUNT proxies that each append the address they saw to X-Forwarded-For: the
+# entry the outermost proxy appended (counted from the right, so addresses a client puts in
+# the header itself are never believed); without the header, the connection's address.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_ORDER = "left-most"
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if BEHIND_PROXY else None
+# Not strict: a longer chain (a client-sent X-Forwarded-For in front of the proxies' entries)
+# still gives the proxies' entry instead of falling back to the proxy's own address.
+IPWARE_STRICT = False
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
@@ -258,12 +278,22 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 AMPS_REQUIRE_2FA = env_bool("AMPS_REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "amps_screen"
 
-# Login throttling: 5 failures lock that username from that address until unlocked
-# (`python manage.py axes_reset_username USERNAME`, or the admin's access attempts).
+# Login throttling: 5 failures for a username (from any address, so rotating addresses does
+# not help) lock that username, and 5 failures from one address (for any usernames) lock that
+# address, each for the cool-off (AMPS_LOCKOUT_COOLOFF_MINUTES, counted from the last failure
+# before the lockout) or until unlocked (`python manage.py axes_reset_username USERNAME`, or
+# the admin's access attempts). A sign-in clears that user's own failures only.
 AXES_FAILURE_LIMIT = 5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_COOLOFF_TIME = None
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+LOCKOUT_COOLOFF_MINUTES = env_int("AMPS_LOCKOUT_COOLOFF_MINUTES", 15)
+if LOCKOUT_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"AMPS_LOCKOUT_COOLOFF_MINUTES must be 1 or more; got {LOCKOUT_COOLOFF_MINUTES}."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_COOLOFF_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
