@@ -308,6 +308,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Two-factor authentication (TOTP) for every user; off by default only with DJANGO_DEBUG.
 AMPS_REQUIRE_2FA = env_bool("AMPS_REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "amps_screen"
+# Enrolling an authenticator needs a one-time enrolment code from an administrator.
+AMPS_ENROLMENT_CODE_HOURS = env_int("AMPS_ENROLMENT_CODE_HOURS", 72)
 
 # Login throttling: 5 failures for a username (from any address, so rotating addresses does
 # not help) lock that username, and 5 failures from one address (for any usernames) lock that

@@ -1,4 +1,8 @@
-"""Demo data: one account per role (random passwords, printed once) and synthetic cases."""
+"""Demo data: one account per role (random passwords, printed once) and synthetic cases.
+
+With AMPS_REQUIRE_2FA on, each demo login also gets a one-time enrolment code (printed
+beside its password) to set up an authenticator app at first sign-in; `make run` runs with
+DJANGO_DEBUG, where two-factor authentication is off and no code is needed."""
 
 import json
 import secrets
@@ -13,6 +17,8 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from accounts.enrolment import issue_enrolment_code
+from accounts.two_factor import confirmed_authenticator
 from intake.demo import model_values, synthetic_intakes
 from intake.models import (
     CriteriaSet,
@@ -21,7 +27,7 @@ from intake.models import (
     Patient,
     Screening,
 )
-from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST
+from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST
 from intake.rules import facts
 
 DEMO_ACCOUNTS = (
@@ -29,6 +35,7 @@ DEMO_ACCOUNTS = (
     ("staff", CLINIC_STAFF, "Sam", "Staff", False),
     ("rheumatologist", RHEUMATOLOGIST, "Rhea", "Matologist", False),
     ("editor", CRITERIA_EDITOR, "Eddie", "Editor", True),
+    ("auditor", AUDITOR, "Audrey", "Auditor", True),
 )
 FIRST_RUN_CASES = 24
 BATCH = 2000
@@ -76,7 +83,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {intakes} synthetic submitted intakes in {seconds:.1f} s.")
 
     @transaction.atomic
-    def _create_accounts(self, user_model) -> dict[str, str]:
+    def _create_accounts(self, user_model) -> dict[str, tuple[str, str]]:
+        """{username: (password, enrolment code or "")} for every demo account."""
         passwords = {}
         for username, role, first_name, last_name, is_staff in DEMO_ACCOUNTS:
             user, _ = user_model.objects.get_or_create(
@@ -87,7 +95,10 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             user.groups.add(Group.objects.get(name=role))
-            passwords[username] = password
+            code = ""
+            if settings.AMPS_REQUIRE_2FA and confirmed_authenticator(user) is None:
+                _, code = issue_enrolment_code(user=user)
+            passwords[username] = (password, code)
         return passwords
 
     def _create_cases(self, count: int, user, seed: int) -> None:
@@ -152,11 +163,19 @@ class Command(BaseCommand):
         )
         Intake.objects.filter(pk__in=[intake.pk for intake in intakes]).point_at_latest_screenings()
 
-    def _print_logins(self, passwords: dict[str, str]) -> None:
+    def _print_logins(self, passwords: dict[str, tuple[str, str]]) -> None:
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo logins (shown once; write them down):"))
         for username, role, *_ in DEMO_ACCOUNTS:
+            password, code = passwords[username]
+            line = f"  {role:<16} username: {username:<15} password: {password}"
+            if code:
+                line += f"  enrolment code: {code}"
+            self.stdout.write(line)
+        if any(code for _, code in passwords.values()):
+            hours = settings.AMPS_ENROLMENT_CODE_HOURS
             self.stdout.write(
-                f"  {role:<16} username: {username:<15} password: {passwords[username]}"
+                f"Two-factor authentication is on: each enrolment code sets up an "
+                f"authenticator app once, within {hours} hours."
             )
         self.stdout.write("")
