@@ -165,6 +165,42 @@ else:
         }
     }
 
+# A database that accepts connections and never answers must not hang every request: a
+# connection gives up after AMPS_DB_CONNECT_TIMEOUT seconds, and on PostgreSQL a statement
+# after AMPS_DB_STATEMENT_TIMEOUT_MS (0: none). manage.py commands (migrate, seed_demo, …)
+# have no statement timeout unless the variable is set; pages and /healthz always do.
+DB_CONNECT_TIMEOUT = env_int("AMPS_DB_CONNECT_TIMEOUT", 5)
+if DB_CONNECT_TIMEOUT < 1:
+    raise ImproperlyConfigured(
+        f"AMPS_DB_CONNECT_TIMEOUT must be 1 or more seconds; got {DB_CONNECT_TIMEOUT}."
+    )
+DB_STATEMENT_TIMEOUT_MS = env_int(
+    "AMPS_DB_STATEMENT_TIMEOUT_MS",
+    0 if os.environ.get("AMPS_MANAGEMENT_COMMAND") == "1" else 30_000,
+)
+if DB_STATEMENT_TIMEOUT_MS < 0:
+    raise ImproperlyConfigured(
+        f"AMPS_DB_STATEMENT_TIMEOUT_MS must be 0 (none) or more; got {DB_STATEMENT_TIMEOUT_MS}."
+    )
+# /healthz gives the database this long to answer SELECT 1 (PostgreSQL), then answers 503.
+HEALTHZ_STATEMENT_TIMEOUT_MS = 2_000
+_database = DATABASES["default"]
+_options = _database.setdefault("OPTIONS", {})
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    _options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    if DB_STATEMENT_TIMEOUT_MS:
+        _server_options = _options.get("options", "")
+        _options["options"] = (
+            f"{_server_options} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}".strip()
+        )
+elif _database["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers write one file: start every transaction holding the write lock
+    # (a second writer waits up to 20 s instead of failing with "database is locked"), and
+    # WAL so readers never wait for a writer.
+    _options.setdefault("transaction_mode", "IMMEDIATE")
+    _options.setdefault("timeout", 20)
+    _options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

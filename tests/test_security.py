@@ -18,26 +18,41 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
 
 
-def test_check_deploy_passes_with_production_settings():
-    env = {
+def production_check(**env) -> subprocess.CompletedProcess:
+    environment = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "AMPS_", "DATABASE_URL"))
     }
-    env.update(
+    environment.update(
         DJANGO_SECRET_KEY="a-production-like-secret-key-" + "x" * 40,
         DJANGO_ALLOWED_HOSTS="amps.clinic.example",
         DJANGO_ENV_FILE="",
+        **env,
     )
-    result = subprocess.run(  # noqa: S603
+    return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_passes_with_production_settings():
+    """A clinic deployment: production settings on PostgreSQL (the check does not connect)."""
+    result = production_check(DATABASE_URL="postgres://amps@db.clinic.example:5432/amps")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_settings_on_sqlite_warn_and_nothing_else_does():
+    result = production_check()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "amps_screen.W001" in output
+    assert "SQLite" in output
+    assert "System check identified 1 issue" in output, output
 
 
 # -- headers --------------------------------------------------------------------------------------
