@@ -153,7 +153,7 @@ def confirm_authenticator(*, device: TOTPDevice) -> list[str]:
     """Save a just-verified authenticator as the user's confirmed one, drop any unconfirmed
     ones, and return a fresh set of recovery codes. Raises AlreadyEnrolled when the user has
     a confirmed authenticator already (the user's row is locked: one confirmation wins)."""
-    get_user_model().objects.select_for_update().filter(pk=device.user_id).exists()
+    get_user_model().objects.select_for_update().get(pk=device.user_id)
     if TOTPDevice.objects.filter(user=device.user, confirmed=True).exists():
         raise AlreadyEnrolled
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()

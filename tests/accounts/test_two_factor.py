@@ -16,10 +16,16 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from accounts.enrolment import issue_enrolment_code
 from accounts.models import EnrolmentCode
-from accounts.two_factor import PENDING_ENROLMENT, replace_recovery_codes
+from accounts.two_factor import (
+    PENDING_ENROLMENT,
+    AlreadyEnrolled,
+    confirm_authenticator,
+    replace_recovery_codes,
+)
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 from tests.html import controls
@@ -386,6 +392,16 @@ def test_two_sessions_of_one_user_never_see_the_same_pending_key(alice):
     response = attacker.post(VERIFY, {"code": totp_code(attacker_key)})
     assert response.context["code_form"].has_error("code", "invalid_code")
     assert attacker.get("/intakes/")["Location"].startswith(VERIFY)
+    assert TOTPDevice.objects.filter(user=alice).count() == 1
+
+
+def test_a_second_confirmation_at_the_same_moment_is_refused(alice):
+    """Two sessions confirming at once: the user's row is locked, the second finds the first
+    authenticator and saves nothing."""
+    first = with_enrolment_code(signed_in(alice), alice)
+    confirm_authenticator(device=pending_device(first, alice))
+    with pytest.raises(AlreadyEnrolled):
+        confirm_authenticator(device=TOTPDevice(user=alice, key=random_hex(20)))
     assert TOTPDevice.objects.filter(user=alice).count() == 1
 
 
