@@ -38,6 +38,8 @@ from .tree import (
 )
 
 MAX_NESTING = 40
+MAX_EXPRESSION_LENGTH = 500
+MAX_NUMBER_LENGTH = 12
 
 
 # --- Tokens ---------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from .facts import (
 #: Keys a JSON intake may carry that are not facts.
 NON_FACT_KEYS = ("id", "clinical_notes")
 CLINICAL_NOTES_MAX_LENGTH = 5000
+MAX_INTAKE_CHARS = 64_000
 
 
 @dataclass(frozen=True, slots=True)
