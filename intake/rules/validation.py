@@ -31,7 +31,14 @@ from .facts import (
 #: Keys a JSON intake may carry that are not facts.
 NON_FACT_KEYS = ("id", "clinical_notes")
 CLINICAL_NOTES_MAX_LENGTH = 5000
+#: The largest JSON intake read anywhere (a complete intake is about 3,000 characters).
 MAX_INTAKE_CHARS = 64_000
+#: The deepest a value may be nested inside an intake (a list of codes is 1 level).
+MAX_VALUE_NESTING = 10
+TOO_LARGE_MESSAGE = (
+    f"The intake is larger than the limit of {MAX_INTAKE_CHARS:,} characters of JSON "
+    "(a complete intake is about 3,000); it was not read."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +65,14 @@ def validate_intake(data: object) -> tuple[dict | None, list[FieldError]]:
         return None, [
             FieldError("", "An intake must be a JSON object of field names and values.", "type")
         ]
-    errors: list[FieldError] = []
+    if intake_size(data) > MAX_INTAKE_CHARS:
+        return None, [FieldError("", TOO_LARGE_MESSAGE, "too_large")]
+    errors = _shape_errors(data)
+    unreadable = {error.field for error in errors}
     facts: dict[str, object] = {}
     for name, fact in INPUT_FACTS.items():
+        if name in unreadable:
+            continue
         value = data.get(name)
         if value is None:
             if fact.nullable:
@@ -75,8 +87,12 @@ def validate_intake(data: object) -> tuple[dict | None, list[FieldError]]:
             errors.append(error)
     errors += _pain_score_errors(data, facts)
     errors += _trigger_errors(facts)
-    errors += _non_fact_key_errors(data)
-    errors += [_unknown_key_error(key) for key in data if _is_unknown_key(key)]
+    errors += _non_fact_key_errors(data, skip=unreadable)
+    errors += [
+        _unknown_key_error(key)
+        for key in data
+        if _is_unknown_key(key) and printable(str(key)) not in unreadable
+    ]
     if errors:
         return None, errors
     return facts, []
@@ -134,7 +150,11 @@ def _check_codes(fact: Fact, value: object) -> tuple[object, FieldError | None]:
     unknown = [item for item in value if item not in fact.choices]  # type: ignore[attr-defined]
     if unknown:
         return None, _unknown_code_error(fact, *unknown)
-    repeated = sorted({item for item in value if value.count(item) > 1})  # type: ignore[attr-defined]
+    seen: set[str] = set()
+    repeated_once: set[str] = set()
+    for item in value:  # type: ignore[attr-defined]
+        (repeated_once if item in seen else seen).add(item)
+    repeated = sorted(repeated_once)
     if repeated:
         listed = ", ".join(f"'{item}'" for item in repeated)
         return None, FieldError(fact.name, f"lists {listed} more than once", "duplicate")
@@ -186,12 +206,12 @@ def _trigger_errors(facts: dict[str, object]) -> list[FieldError]:
     return []
 
 
-def _non_fact_key_errors(data: dict) -> list[FieldError]:
+def _non_fact_key_errors(data: dict, *, skip: set[str]) -> list[FieldError]:
     errors = []
-    if data.get("id") is not None and type(data["id"]) is not str:
+    if "id" not in skip and data.get("id") is not None and type(data["id"]) is not str:
         errors.append(FieldError("id", "must be text", "type"))
     notes = data.get("clinical_notes")
-    if notes is not None:
+    if notes is not None and "clinical_notes" not in skip:
         if type(notes) is not str:
             errors.append(FieldError("clinical_notes", "must be text", "type"))
         elif len(notes) > CLINICAL_NOTES_MAX_LENGTH:
@@ -205,12 +225,85 @@ def _non_fact_key_errors(data: dict) -> list[FieldError]:
     return errors
 
 
+def intake_size(data: object, limit: int = MAX_INTAKE_CHARS) -> int:
+    """About how many characters `data` takes as compact JSON, counted without converting a
+    number to text, and only until the count passes `limit` (so that a huge intake costs no
+    more than a small one to refuse)."""
+    size = 0
+    stack = [data]
+    while stack and size <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            size += len(item) + 3
+        elif isinstance(item, dict):
+            size += 2
+            for key, value in item.items():
+                size += len(key) + 4 if isinstance(key, str) else 8
+                stack.append(value)
+        elif isinstance(item, list | tuple):
+            size += 2
+            stack.extend(item)
+        elif isinstance(item, bool) or item is None:
+            size += 6
+        elif isinstance(item, int):
+            size += item.bit_length() * 3 // 10 + 3  # about its digits
+        else:
+            size += 25
+    return size
+
+
+def _shape_errors(data: dict) -> list[FieldError]:
+    """One error per field whose value is nested too deeply, or holds text that is not text
+    (a lone surrogate, which cannot be encoded) or that no database stores (a NUL)."""
+    errors = []
+    for key, value in data.items():
+        field = printable(str(key))
+        problem = _unreadable_text(key) if isinstance(key, str) else None
+        if problem:
+            errors.append(FieldError(field, f"is a field name that {problem}", "invalid_text"))
+            continue
+        stack = [(value, 0)]
+        while stack:
+            item, depth = stack.pop()
+            if depth > MAX_VALUE_NESTING:
+                message = f"is nested more than {MAX_VALUE_NESTING} levels deep"
+                errors.append(FieldError(field, message, "too_deep"))
+                break
+            problem = _unreadable_text(item) if isinstance(item, str) else None
+            if problem:
+                errors.append(FieldError(field, problem, "invalid_text"))
+                break
+            if isinstance(item, dict):
+                stack.extend((part, depth + 1) for pair in item.items() for part in pair)
+            elif isinstance(item, list | tuple):
+                stack.extend((part, depth + 1) for part in item)
+    return errors
+
+
+def _unreadable_text(text: str) -> str:
+    """Why a text cannot be read or stored ("" when it can)."""
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000), which cannot be stored"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = printable(text[error.start : error.start + 1])
+        return f"contains {bad}, half of a character (a lone surrogate), which is not text"
+    return ""
+
+
+def printable(text: str) -> str:
+    """The text with lone surrogates and NUL written as escapes, so it can be printed, sent
+    and stored whatever it holds."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
 def _is_unknown_key(key: object) -> bool:
     return key not in INPUT_FACTS and key not in NON_FACT_KEYS
 
 
 def _unknown_key_error(key: object) -> FieldError:
-    name = str(key)
+    name = printable(str(key))
     if name in DERIVED_FACTS:
         message = "is worked out from the other fields and cannot be given in an intake"
     else:
@@ -248,8 +341,9 @@ def _error(fact: Fact, expected: str, code: str, value: object) -> FieldError:
 def _shown(value: object) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        text = "this value"
+    text = printable(text)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
