@@ -60,9 +60,7 @@ def _filter_parameters(model_admin, request) -> set[str]:
         else:  # a SimpleListFilter class
             parameters.add(entry.parameter_name)
     if model_admin.date_hierarchy:
-        parameters.update(
-            f"{model_admin.date_hierarchy}__{part}" for part in DATE_HIERARCHY_PARTS
-        )
+        parameters.update(f"{model_admin.date_hierarchy}__{part}" for part in DATE_HIERARCHY_PARTS)
     return parameters
 
 

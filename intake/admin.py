@@ -8,7 +8,6 @@ intakes and screenings are deliberately not registered: an editor sees a past ca
 case number, a date and its outcomes, in the impact preview.
 """
 
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied

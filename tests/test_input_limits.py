@@ -51,7 +51,7 @@ def add_case(client, intake_text: str):
     )
 
 
-# -- the JSON intake: size limit, linear repeated-code check ----------------------------------------
+# -- the JSON intake: size limit, linear repeated-code check --------------------------------------
 
 
 def test_a_repeated_code_is_found_once_however_often_it_is_repeated():
@@ -113,7 +113,9 @@ def test_a_reference_case_of_forty_thousand_necks_is_refused_naming_the_limit(ed
 
 
 def test_try_it_with_forty_thousand_necks_is_refused_naming_the_limit(editor_client):
-    response = try_it(editor_client, published(), intake_json=json.dumps(example("V01", pain_sites=NECKS)))
+    response = try_it(
+        editor_client, published(), intake_json=json.dumps(example("V01", pain_sites=NECKS))
+    )
     assert response.status_code == 200
     assert LIMIT_WORDS in " ".join(response.context["form"].errors["intake_json"])
     assert response.context["outcome"] is None
@@ -143,7 +145,7 @@ def test_a_reference_case_with_text_postgresql_refuses_is_a_form_error_there(edi
     assert "id" in " ".join(response.context["adminform"].form.errors["intake"])
 
 
-# -- evaluate_intakes: invalid input exits 2, errors named, nothing on stdout ------------------------
+# -- evaluate_intakes: invalid input exits 2, errors named, nothing on stdout ---------------------
 
 
 def run(path):
@@ -216,7 +218,7 @@ def test_evaluate_intakes_in_a_process_of_its_own_shows_no_traceback(tmp_path):
     env = {**os.environ, "DJANGO_DEBUG": "1", "PYTHONIOENCODING": "utf-8"}
     if connection.vendor == "sqlite":
         env["DATABASE_URL"] = ""
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 -- our own manage.py
         [sys.executable, "manage.py", "evaluate_intakes", str(path)],
         cwd=settings.BASE_DIR,
         env=env,
@@ -229,7 +231,7 @@ def test_evaluate_intakes_in_a_process_of_its_own_shows_no_traceback(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-# -- the criteria language --------------------------------------------------------------------------
+# -- the criteria language ------------------------------------------------------------------------
 
 
 def only_problem(text: str):
@@ -336,7 +338,7 @@ def test_try_it_on_a_set_with_a_too_long_stored_expression_stays_small(editor_cl
     assert len(response.content) < 200_000
 
 
-# -- the admin's lookups, dates and history ids ------------------------------------------------------
+# -- the admin's lookups, dates and history ids ---------------------------------------------------
 
 
 @pytest.fixture
@@ -380,9 +382,7 @@ def test_a_sane_date_in_the_access_log_filter_still_works(auditor_client):
         lambda case: reverse("admin:intake_referencecase_simple_history", args=["abc", "1"]),
         lambda case: reverse("admin:intake_criteriaset_history", args=["abc"]),
         lambda case: reverse("admin:intake_criteriaset_simple_history", args=["1", "abc"]),
-        lambda case: reverse(
-            "admin:intake_referencecase_simple_history", args=[case.pk, "9" * 30]
-        ),
+        lambda case: reverse("admin:intake_referencecase_simple_history", args=[case.pk, "9" * 30]),
     ],
 )
 def test_a_history_url_with_a_non_number_is_a_404(editor_client, url):

@@ -26,6 +26,7 @@ from intake.models.patients import (
 )
 from intake.models.reviews import Addendum, Decision, Disposition, OverrideReason, Review
 from intake.models.screenings import Screening
+from intake.models.tokens import SubmitToken
 
 __all__ = [
     "INTAKE_FACT_FIELDS",
@@ -49,6 +50,7 @@ __all__ = [
     "ReferenceCase",
     "Review",
     "Screening",
+    "SubmitToken",
     "code_choices",
     "completed_years",
 ]

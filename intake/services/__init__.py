@@ -21,6 +21,9 @@ from intake.services.criteria import (
     red_flag_warnings,
 )
 from intake.services.intakes import (
+    AlreadySubmitted,
+    FormTokenRefused,
+    IdentityKept,
     IntakeLocked,
     PatientRegisteredMeanwhile,
     save_intake,
@@ -29,6 +32,9 @@ from intake.services.intakes import (
 from intake.services.reviews import AlreadySigned, NotReviewable, add_addendum, record_review
 
 __all__ = [
+    "AlreadySubmitted",
+    "FormTokenRefused",
+    "IdentityKept",
     "DEFAULT_RED_FLAG_CODES",
     "IMPACT_CASE_LIMIT",
     "AlreadySigned",
