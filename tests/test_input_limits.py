@@ -363,6 +363,8 @@ def access_log_url() -> str:
         {"created_at__year": "2026", "created_at__month": "99999999999999999999"},
         {"created_at__year": "2026", "created_at__month": "1", "created_at__day": "9" * 20},
         {"created_at__year": "99999"},
+        {"created_at__year": "9999"},
+        {"created_at__year": "9999", "created_at__month": "12"},
     ],
 )
 def test_an_absurd_date_in_the_access_log_filter_is_a_400(auditor_client, params):
@@ -420,3 +422,11 @@ def test_the_filters_the_pages_offer_still_work(editor_client, auditor_client):
     sets = reverse("admin:intake_criteriaset_changelist")
     assert editor_client.get(sets, {"status__exact": "published"}).status_code == 200
     assert auditor_client.get(access_log_url(), {"action__exact": "view"}).status_code == 200
+
+
+@pytest.mark.parametrize("term", ["%00", "%ED%A0%80", "a" * 10_000])
+def test_an_unreadable_search_term_in_the_admin_is_not_a_500(editor_client, auditor_client, term):
+    cases = editor_client.get(f"{reverse('admin:intake_referencecase_changelist')}?q={term}")
+    log = auditor_client.get(f"{access_log_url()}?q={term}")
+    assert cases.status_code in (200, 400)
+    assert log.status_code in (200, 400)

@@ -8,13 +8,17 @@ refused beside their field.
 """
 
 import re
+import threading
 import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
+from intake import services
+from intake.forms import IntakeForm
 from intake.models import Intake, IntakeStatus, Patient, Screening, SubmitToken
 from tests.factories import (
     IntakeFactory,
@@ -234,6 +238,51 @@ def test_a_malformed_token_is_a_form_error_that_keeps_what_was_typed(staff_clien
     assert response.status_code == 200
     assert 'value="MRN-1001"' in response.content.decode()
     assert not Intake.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="two writers at once need PostgreSQL (DATABASE_URL)"
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("new_patient", [True, False], ids=["new-patient", "known-patient"])
+def test_two_identical_submits_at_the_same_moment_save_once(migration_data, new_patient):
+    user = UserFactory(username="clicker")
+    if not new_patient:
+        PatientFactory(mrn="MRN-1001", given_name="Ada", family_name="Lovelace",
+                       sex=example("V17")["sex"],
+                       date_of_birth=birth_date_for(example("V17")["age_years"]))  # fmt: skip
+    form = IntakeForm({**form_data(example("V17")), "form_token": str(uuid.uuid4())})
+    assert form.is_valid(), form.errors
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt():
+        try:
+            barrier.wait()
+            services.save_intake(
+                intake=None,
+                patient_values=form.patient_values(),
+                intake_values=form.intake_values(),
+                user=user,
+                submit=True,
+                patient=form.patient,
+                token=form.token(),
+            )
+            outcomes.append("saved")
+        except services.AlreadySubmitted:
+            outcomes.append("shown the first")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["saved", "shown the first"]
+    assert Intake.objects.count() == 1
+    assert Screening.objects.count() == 1
+    assert Intake.objects.awaiting_review().count() == 1
 
 
 def test_a_post_without_a_token_still_saves(staff_client):
