@@ -151,8 +151,9 @@ def _save(request: HttpRequest, form: IntakeForm, intake: Intake | None) -> Http
         messages.error(request, "This intake was signed meanwhile; nothing was changed.")
         return redirect("intake:intake_detail", uuid=locked.intake.uuid)
     except services.AlreadySubmitted as done:
-        messages.info(request, "This form was already submitted: this is its result. "
-                      "Nothing was saved again.")  # fmt: skip
+        messages.info(
+            request, "This form was already submitted: this is its result. Nothing was saved again."
+        )
         return redirect("intake:intake_detail", uuid=done.intake.uuid)
     except services.PatientRegisteredMeanwhile as taken:
         form.report_other_patient(taken.patient.mrn)

@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from intake import services
 from intake.forms import YES_NO_FIELDS, IntakeForm
-from intake.forms.intake import IDENTITY_FIELDS
-from intake.models import Intake, IntakeStatus, Patient, Screening
+from intake.models import IDENTITY_FIELDS, Intake, IntakeStatus, Patient, Screening
 from intake.rules import facts
 from tests.factories import (
     EXAMPLES,

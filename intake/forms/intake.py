@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from intake.models import (
+    IDENTITY_FIELDS,
     INTAKE_FACT_FIELDS,
     Intake,
     Patient,
@@ -32,8 +33,6 @@ MRN_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 # Data dictionary: age at the intake date under 22 years; intake dates from 1990.
 MAX_AGE_YEARS = 21
 FIRST_INTAKE_DATE = date(1990, 1, 1)
-# The patient's identity, as the intake form shows it (the MRN finds the patient).
-IDENTITY_FIELDS = ("given_name", "family_name", "date_of_birth", "sex")
 
 
 def action_of(data) -> str:
@@ -293,8 +292,8 @@ class IntakeForm(forms.Form):
             for name in IDENTITY_FIELDS
             if name in cleaned and cleaned[name] != getattr(patient, name)
         ]
-        own = self.intake is not None and self.intake.patient_id == patient.pk
-        if changed and not (own and not patient.intakes.exclude(pk=self.intake.pk).exists()):
+        if changed and not patient.identity_editable_from(self.intake):
+            own = self.intake is not None and self.intake.patient_id == patient.pk
             self.report_identity_kept(patient, changed, own=own)
 
     def report_identity_kept(self, patient: Patient, fields, *, own: bool) -> None:

@@ -21,6 +21,7 @@ from intake.models.outcomes import (
     Urgency,
 )
 from intake.models.patients import (
+    IDENTITY_FIELDS,
     INTAKE_FACT_FIELDS,
     PATIENT_FACTS,
     Intake,
@@ -35,6 +36,7 @@ from intake.models.screenings import Screening
 from intake.models.tokens import SubmitToken
 
 __all__ = [
+    "IDENTITY_FIELDS",
     "INTAKE_FACT_FIELDS",
     "OUTCOME_PRIORITY",
     "PATIENT_FACTS",

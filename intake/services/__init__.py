@@ -32,17 +32,17 @@ from intake.services.intakes import (
 from intake.services.reviews import AlreadySigned, NotReviewable, add_addendum, record_review
 
 __all__ = [
-    "AlreadySubmitted",
-    "FormTokenRefused",
-    "IdentityKept",
     "DEFAULT_RED_FLAG_CODES",
     "IMPACT_CASE_LIMIT",
     "AlreadySigned",
+    "AlreadySubmitted",
     "ChangedCase",
     "CriterionChange",
     "DraftCheck",
     "DraftExists",
     "FailingCase",
+    "FormTokenRefused",
+    "IdentityKept",
     "Impact",
     "IntakeLocked",
     "NotReviewable",

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from intake.models import (
+    IDENTITY_FIELDS,
     CriteriaSet,
     Intake,
     IntakeStatus,
@@ -13,9 +14,6 @@ from intake.models import (
     Screening,
     SubmitToken,
 )
-
-# The patient's identity as an intake form shows it (the MRN finds the patient).
-IDENTITY_FIELDS = ("given_name", "family_name", "date_of_birth", "sex")
 
 
 class IntakeLocked(Exception):
@@ -220,8 +218,8 @@ def _with_identity(*, patient: Patient, values: dict, intake: Intake | None) -> 
         return patient
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     changed = [name for name in IDENTITY_FIELDS if getattr(patient, name) != values[name]]
-    own = intake is not None and intake.patient_id == patient.pk
-    if changed and not (own and not patient.intakes.exclude(pk=intake.pk).exists()):
+    if changed and not patient.identity_editable_from(intake):
+        own = intake is not None and intake.patient_id == patient.pk
         raise IdentityKept(patient, changed, own=own)
     for name in changed:
         setattr(patient, name, values[name])
