@@ -75,6 +75,18 @@ def test_an_intake_nested_too_deeply_is_refused():
     assert [(e.field, e.code) for e in errors] == [("clinical_notes", "too_deep")]
 
 
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [(10**5000, "range"), (10**100_000, "too_large"), (-(10**5000), "range")],
+    ids=["5000-digits", "100000-digits", "minus-5000-digits"],
+)
+def test_a_huge_number_is_refused_without_being_written_out(value, code):
+    _, errors = validation.validate_intake(example("V01", esr_mm_hr=value))
+    assert [e.code for e in errors] == [code]
+    for error in errors:
+        assert len(str(error)) < 500
+
+
 def test_a_real_intake_is_well_under_the_limit():
     assert len(json.dumps(example("V17"), indent=2)) * 10 < validation.MAX_INTAKE_CHARS
 
