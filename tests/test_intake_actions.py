@@ -236,8 +236,13 @@ def test_a_token_used_on_one_intake_does_not_act_on_another(staff_client):
 def test_a_malformed_token_is_a_form_error_that_keeps_what_was_typed(staff_client):
     response = staff_client.post(NEW, {**form_data(example("V17")), "form_token": "not-a-token"})
     assert response.status_code == 200
-    assert 'value="MRN-1001"' in response.content.decode()
+    html = response.content.decode()
+    assert 'value="MRN-1001"' in html
     assert not Intake.objects.exists()
+    # Drawn again with a sound token: saving again works.
+    again = staff_client.post(NEW, {**form_data(example("V17")), "form_token": token_of(html)})
+    assert again.status_code == 302
+    assert Intake.objects.count() == 1
 
 
 @pytest.mark.skipif(

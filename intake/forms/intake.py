@@ -273,6 +273,8 @@ class IntakeForm(forms.Form):
                         code="too_old",
                     ),
                 )
+        if "form_token" in self.errors:
+            self._renew_token()  # drawn again with a sound one, so that saving again works
         self._check_known_patient(cleaned)
         if self.action == ACTION_SUBMIT:
             self._check_complete_intake(cleaned)
@@ -342,6 +344,9 @@ class IntakeForm(forms.Form):
                 code="token_refused",
             ),
         )
+        self._renew_token()
+
+    def _renew_token(self) -> None:
         self.data = self.data.copy()
         self.data["form_token"] = str(new_form_token())
 
