@@ -11,6 +11,7 @@ from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
+from amps_screen.admin_guards import GuardedChangeListMixin
 from audit.models import AccessEvent
 from intake.models import Addendum, Intake, Patient, Review
 
@@ -73,7 +74,7 @@ class PostedSearchAdmin(admin.ModelAdmin):
         return redirect(request.get_full_path())
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(GuardedChangeListMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
