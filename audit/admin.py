@@ -68,9 +68,8 @@ class PostedSearchAdmin(admin.ModelAdmin):
         elif form.is_valid():
             request.session[self.posted_search_key] = form.cleaned_data["q"]
         else:
-            messages.error(
-                request, f"Search for at most {SEARCH_MAX_LENGTH} characters; nothing changed."
-            )
+            reason = " ".join(form.errors["q"])
+            messages.error(request, f"That search cannot be used: {reason} Nothing changed.")
         return redirect(request.get_full_path())
 
 

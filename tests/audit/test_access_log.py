@@ -152,7 +152,7 @@ def test_an_overlong_search_is_refused_and_the_previous_one_kept(auditor_client,
     url = reverse("admin:audit_accessevent_changelist")
     auditor_client.post(url, {"q": first.patient.mrn, "posted_search": "search"})
     response = auditor_client.post(url, {"q": "x" * 101, "posted_search": "search"}, follow=True)
-    assert "at most 100 characters" in response.content.decode()
+    assert "at most 100 characters" in response.content.decode()  # the form's own reason
     assert len(response.context["cl"].result_list) == 1
 
 
