@@ -1,5 +1,7 @@
 """Function views: fetch with an access check, bind a form, call one service, redirect."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
@@ -25,11 +27,13 @@ from intake.forms import (
 )
 from intake.models import (
     OUTCOME_PRIORITY,
+    URGENCY_PRIORITY,
     Criterion,
     Intake,
     Outcome,
     Review,
     Screening,
+    Urgency,
 )
 
 INTAKES_PER_PAGE = 25
@@ -149,7 +153,7 @@ def _saved(request: HttpRequest, intake: Intake, screening) -> HttpResponse:
         messages.success(request, "Draft saved. It is not screened until you submit it.")
     else:
         messages.success(
-            request, f"Intake submitted. Suggestion: {screening.get_outcome_display()}."
+            request, f"Intake submitted. Suggestion: {screening.suggestion_text}."
         )
     return redirect("intake:intake_detail", uuid=intake.uuid)
 
@@ -213,8 +217,18 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     mrn = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
     filters = ReviewQueueFilterForm(request.GET or None)
     waiting = filters.narrow(Intake.objects.awaiting_review(), mrn=mrn)
-    by_priority = dict(waiting.order_by().values_list("review_priority").annotate(n=Count("pk")))
+    by_rank = waiting.order_by().values_list("review_priority", "review_urgency")
+    by_priority: Counter = Counter()
+    by_urgency: Counter = Counter()
+    for priority, urgency, n in by_rank.annotate(n=Count("pk")):
+        by_priority[priority] += n
+        if priority == OUTCOME_PRIORITY[Outcome.REFER]:
+            by_urgency[urgency] += n
     counts = {outcome: by_priority.get(rank, 0) for outcome, rank in OUTCOME_PRIORITY.items()}
+    urgency_counts = [
+        (value, label, by_urgency.get(URGENCY_PRIORITY[value], 0))
+        for value, label in Urgency.choices
+    ]
     outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
     if outcome:
         waiting = waiting.filter(review_priority=OUTCOME_PRIORITY[outcome])
@@ -232,6 +246,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "mrn": mrn,
             "counts": [(value, label, counts[value]) for value, label in Outcome.choices],
+            "urgency_counts": urgency_counts,
             "page_query": _query_without_page(request),
             **Review.objects.dashboard(),
         },
