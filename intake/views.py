@@ -18,6 +18,7 @@ from intake import services
 from intake.explain import explain_screening, intake_summary
 from intake.forms import (
     ACTION_DRAFT,
+    ACTION_SIGN,
     AddendumForm,
     IntakeForm,
     IntakeSearchForm,
@@ -152,9 +153,7 @@ def _saved(request: HttpRequest, intake: Intake, screening) -> HttpResponse:
     if screening is None:
         messages.success(request, "Draft saved. It is not screened until you submit it.")
     else:
-        messages.success(
-            request, f"Intake submitted. Suggestion: {screening.suggestion_text}."
-        )
+        messages.success(request, f"Intake submitted. Suggestion: {screening.suggestion_text}.")
     return redirect("intake:intake_detail", uuid=intake.uuid)
 
 
@@ -202,8 +201,10 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
         "explained": explain_screening(latest) if latest else None,
         "earlier_screenings": screenings[1:],
         "summary": intake_summary(intake),
-        "review": Review.objects.select_related("reviewer").filter(intake=intake).first(),
-        "addenda": list(intake.addenda.select_related("author")),
+        "review": Review.objects.select_related("reviewer", "screening")
+        .filter(intake=intake)
+        .first(),
+        "addenda": list(intake.addenda.select_related("author").order_by("-created_at", "-pk")),
         "addendum_form": addendum_form or AddendumForm(),
     }
 
@@ -302,8 +303,13 @@ def review_create(request: HttpRequest, uuid) -> HttpResponse:
     intake = screening.intake
     if request.method == "GET":
         record_access(request, action=AccessAction.REVIEW, intake=intake)
-    form = ReviewForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # Only the Sign button signs; "check" (or a missing or unknown action) shows what would be
+    # signed, computed here, so the summary is right without JavaScript.
+    signing = request.POST.get("action") == ACTION_SIGN
+    form = ReviewForm(
+        request.POST or None, user=request.user, suggestion=screening.outcome, signing=signing
+    )
+    if request.method == "POST" and form.is_valid() and signing:
         try:
             services.record_review(
                 screening=screening, reviewer=request.user, **form.review_values()

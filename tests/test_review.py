@@ -35,6 +35,7 @@ def sign(client, screening, **overrides):
         "disposition": "amps_programme",
         "note": "",
         "password": PASSWORD,
+        "action": "sign",
         **overrides,
     }
     return client.post(reverse("intake:review_create", args=[screening.uuid]), data)

@@ -11,26 +11,39 @@ from django.utils import timezone
 from intake.models.history import change_history
 from intake.models.patients import Intake
 from intake.models.screenings import Screening
+from intake.rules import review as review_rules
 
 
 class Decision(models.TextChoices):
-    AGREE = "agree", "Agree with the suggestion"
-    OVERRIDE = "override", "Override the suggestion"
+    AGREE = review_rules.AGREE, review_rules.DECISION_LABELS[review_rules.AGREE]
+    OVERRIDE = review_rules.OVERRIDE, review_rules.DECISION_LABELS[review_rules.OVERRIDE]
+
+
+_REASONS = review_rules.OVERRIDE_REASON_LABELS
 
 
 class OverrideReason(models.TextChoices):
-    CLINICAL_JUDGEMENT = "clinical_judgement", "Clinical judgement"
-    MISSING_INFORMATION = "missing_information", "Missing information"
-    CRITERIA_DO_NOT_APPLY = "criteria_do_not_apply", "The criteria do not apply to this patient"
-    DATA_ENTRY_ERROR = "data_entry_error", "Data entry error"
-    OTHER = "other", "Other (explain in the comment)"
+    CLINICAL_JUDGEMENT = "clinical_judgement", _REASONS["clinical_judgement"]
+    MISSING_INFORMATION = "missing_information", _REASONS["missing_information"]
+    CRITERIA_DO_NOT_APPLY = "criteria_do_not_apply", _REASONS["criteria_do_not_apply"]
+    DATA_ENTRY_ERROR = "data_entry_error", _REASONS["data_entry_error"]
+    OTHER = "other", _REASONS["other"]
+
+
+_DISPOSITIONS = review_rules.DISPOSITION_LABELS
 
 
 class Disposition(models.TextChoices):
-    AMPS_PROGRAMME = "amps_programme", "AMPS programme"
-    INFLAMMATORY_WORKUP = "inflammatory_workup", "Inflammatory work-up"
-    OTHER_REFERRAL = "other_referral", "Other referral"
-    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    AMPS_PROGRAMME = review_rules.AMPS_PROGRAMME, _DISPOSITIONS[review_rules.AMPS_PROGRAMME]
+    INFLAMMATORY_WORKUP = (
+        review_rules.INFLAMMATORY_WORKUP,
+        _DISPOSITIONS[review_rules.INFLAMMATORY_WORKUP],
+    )
+    OTHER_REFERRAL = review_rules.OTHER_REFERRAL, _DISPOSITIONS[review_rules.OTHER_REFERRAL]
+    NO_FURTHER_ACTION = (
+        review_rules.NO_FURTHER_ACTION,
+        _DISPOSITIONS[review_rules.NO_FURTHER_ACTION],
+    )
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -132,6 +145,16 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.intake} ({self.get_decision_display()})"
+
+    @property
+    def summary(self) -> str:
+        """What was signed, in one line (the review rules' wording)."""
+        return review_rules.signature_summary(
+            decision=self.decision,
+            suggestion=self.screening.outcome,
+            disposition=self.disposition,
+            override_reason=self.override_reason,
+        )
 
 
 class Addendum(models.Model):
