@@ -15,7 +15,7 @@ from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
 DEFAULT_CRITERIA_MIGRATION = importlib.import_module("intake.migrations.0003_default_criteria")
-VERSION_2_MIGRATION = importlib.import_module("intake.migrations.0021_criteria_version_2")
+VERSION_2_MIGRATION = importlib.import_module("intake.migrations.0020_criteria_version_2")
 
 
 def pytest_configure(config):
@@ -38,7 +38,7 @@ def migration_data(transactional_db):
     if not Group.objects.exists():
         sync_role_groups(django_apps, None)
     if not CriteriaSet.objects.exists():
-        # Version 1 as migrations 0003 and 0019 leave it (its red flags read as routine).
+        # Version 1 as migrations 0003 and 0018 leave it (its red flags read as routine).
         version_1 = [
             {**spec, "urgency": "routine"} if spec["kind"] == "red_flag" else spec
             for spec in DEFAULT_CRITERIA_MIGRATION.DEFAULT_CRITERIA

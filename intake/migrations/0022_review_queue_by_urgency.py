@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0021_criteria_version_2'),
+        ('intake', '0021_merge_access_log_move_and_urgency'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,6 +12,6 @@ def routine(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0018_urgency")]
+    dependencies = [("intake", "0017_urgency")]
 
     operations = [migrations.RunPython(routine, migrations.RunPython.noop)]

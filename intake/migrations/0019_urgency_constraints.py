@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0019_red_flags_read_as_routine")]
+    dependencies = [("intake", "0018_red_flags_read_as_routine")]
 
     operations = [
         migrations.AddConstraint(

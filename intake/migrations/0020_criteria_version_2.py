@@ -30,7 +30,7 @@ REFERENCE_CASES = (
 )
 #: The urgency version 2 gives the shared examples that are referrals.
 EXAMPLE_URGENCIES = {"Example V16": "routine", "Example V17": "urgent"}
-REASON = "Version 2 (urgencies), made by data migration 0021"
+REASON = "Version 2 (urgencies), made by data migration 0020"
 HISTORY_FIELDS = {
     "history_id",
     "history_date",
@@ -182,6 +182,6 @@ def unpublish_version_2(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0020_urgency_constraints")]
+    dependencies = [("intake", "0019_urgency_constraints")]
 
     operations = [migrations.RunPython(publish_version_2, unpublish_version_2)]
