@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from accounts.middleware import RESCUED_FORM
 from audit.access import AccessAction, record_access
 from intake import services
+from intake.charts import agreement_figures
 from intake.explain import explain_screening, intake_summary
 from intake.forms import (
     ACTION_DRAFT,
@@ -249,7 +250,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "counts": [(value, label, counts[value]) for value, label in Outcome.choices],
             "urgency_counts": urgency_counts,
             "page_query": _query_without_page(request),
-            **Review.objects.dashboard(),
+            **agreement_figures(),
         },
     )
 

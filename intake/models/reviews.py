@@ -84,7 +84,13 @@ class ReviewQuerySet(models.QuerySet):
         ]
 
     def agreement_by_criterion(self) -> list[dict]:
-        """Signed reviews per matched red flag or pathway code: total, agreed, rate."""
+        """Signed reviews per matched red flag or pathway code: its name (as the newest set
+        that has the code calls it), total, agreed, rate; by name."""
+        from intake.models.criteria import Criterion  # criteria imports nothing of reviews
+
+        names = dict(
+            Criterion.objects.order_by("criteria_set__version").values_list("code", "name")
+        )
         totals: dict[str, list[int]] = {}
         for decision, red_flags, pathways in self.values_list(
             "decision", "screening__red_flags", "screening__pathways"
@@ -93,10 +99,17 @@ class ReviewQuerySet(models.QuerySet):
                 counts = totals.setdefault(code, [0, 0])
                 counts[0] += 1
                 counts[1] += decision == Decision.AGREE
-        return [
-            {"code": code, "total": total, "agreed": agreed, "rate": agreed / total}
-            for code, (total, agreed) in sorted(totals.items())
+        rows = [
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "total": total,
+                "agreed": agreed,
+                "rate": agreed / total,
+            }
+            for code, (total, agreed) in totals.items()
         ]
+        return sorted(rows, key=lambda row: (row["name"].lower(), row["code"]))
 
     def override_reasons(self) -> list[dict]:
         labels = dict(OverrideReason.choices)
