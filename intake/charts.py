@@ -41,8 +41,7 @@ def agreement_chart(rows: list[dict]) -> BarChart:
         )
     height = GAP + len(rows) * (BAR_HEIGHT + GAP) + 18
     ticks = tuple(
-        (LABEL_WIDTH + round(plot_width * percent / 100), f"{percent}%")
-        for percent in (0, 50, 100)
+        (LABEL_WIDTH + round(plot_width * percent / 100), f"{percent}%") for percent in (0, 50, 100)
     )
     return BarChart(WIDTH, height, LABEL_WIDTH, plot_width, tuple(bars), ticks)
 
