@@ -21,6 +21,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0022_review_queue_by_urgency")]
+    dependencies = [("intake", "0023_review_queue_by_urgency")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
