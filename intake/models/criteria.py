@@ -147,12 +147,24 @@ class Criterion(models.Model):
 class ReferenceCase(models.Model):
     """A named JSON intake with the outcome every criteria set must give it."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(
+        max_length=200, unique=True, help_text="What the case is, in a few words."
+    )
+    description = models.CharField(
+        max_length=500, blank=True, help_text="What the case tests and why its outcome is expected."
+    )
     intake = models.JSONField(help_text="One intake in the data-dictionary JSON format.")
     expected_outcome = models.CharField(max_length=14, choices=Outcome.choices)
     notes = models.TextField(blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     history = change_history()
 

@@ -305,36 +305,54 @@ def _changed_case(case_number: int, day, before: engine.Result, after: engine.Re
     )
 
 
+#: What a comparison of two versions looks at, in this order (urgency where the model has it).
+COMPARED_FIELDS = tuple(
+    name
+    for name in ("name", "kind", "expression", "urgency", "message", "active")
+    if name in {f.name for f in Criterion._meta.concrete_fields}
+)
+
+
 @dataclass(frozen=True)
 class CriterionChange:
     """How one criterion differs between two sets: `change` is "added", "removed" or
-    "changed"; `fields` lists (field, old, new) for a changed one."""
+    "changed"; `fields` lists (field, old, new) for a changed one; `before` and `after` are
+    the criterion in each set (None where it is absent)."""
 
     code: str
     change: str
     fields: tuple[tuple[str, str, str], ...] = ()
+    before: Criterion | None = field(default=None, compare=False, repr=False)
+    after: Criterion | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return (self.after or self.before).name
 
 
 def compare_criteria(*, old: CriteriaSet | None, new: CriteriaSet) -> list[CriterionChange]:
     """The criteria added, removed or changed from `old` to `new`, in `new`'s display order
-    (removed ones last). Compares kind, expression, message, name and active."""
-    compared = ("kind", "expression", "message", "name", "active")
+    (removed ones last). Compares name, kind, expression, urgency, message and active."""
     before = {c.code: c for c in old.criteria.all()} if old else {}
     after = {c.code: c for c in new.criteria.all()}
     changes = []
     for code, criterion in after.items():
         previous = before.get(code)
         if previous is None:
-            changes.append(CriterionChange(code, "added"))
+            changes.append(CriterionChange(code, "added", after=criterion))
             continue
         fields = tuple(
             (name, _shown(getattr(previous, name)), _shown(getattr(criterion, name)))
-            for name in compared
+            for name in COMPARED_FIELDS
             if getattr(previous, name) != getattr(criterion, name)
         )
         if fields:
-            changes.append(CriterionChange(code, "changed", fields))
-    changes += [CriterionChange(code, "removed") for code in before if code not in after]
+            changes.append(CriterionChange(code, "changed", fields, previous, criterion))
+    changes += [
+        CriterionChange(code, "removed", before=criterion)
+        for code, criterion in before.items()
+        if code not in after
+    ]
     return changes
 
 

@@ -12,7 +12,7 @@ from intake import services
 from intake.models import CriteriaSet, ReferenceCase
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import fill_intake, intake_values
-from tests.factories import EXAMPLES_BY_ID, IntakeFactory, PatientFactory, birth_date_for
+from tests.factories import EXAMPLES_BY_ID, V06_CASE, IntakeFactory, PatientFactory, birth_date_for
 
 OLD, NEW = "morning_stiffness_minutes >= 30", "morning_stiffness_minutes >= 15"
 
@@ -35,7 +35,7 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     assert earlier.outcome == "consider_amps"
     # The reference case the new threshold moves (checked here, so a change in the examples
     # shows up as this line failing, not as a puzzling browser failure below).
-    assert failing_reference_cases(NEW, carol) == ["Example V06"]
+    assert failing_reference_cases(NEW, carol) == [V06_CASE]
 
     login("carol")
     page.goto(f"{live_server.url}{reverse('admin:intake_criteriaset_changelist')}")
@@ -77,21 +77,21 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     )
     expect(changed_row.filter(has_text="Indeterminate")).to_contain_text("1")
     expect(page.locator("#changed-cases")).to_contain_text(f"#{earlier.intake.pk}")
-    # Example V06 has 15 minutes of morning stiffness: it would now be referred, and publishing
-    # is blocked until the reference case says so (or the draft is changed).
-    expect(page.locator("#failing-cases")).to_contain_text("Example V06")
+    # Reference case V06 has 15 minutes of morning stiffness: it would now be referred, and
+    # publishing is blocked until the reference case says so (or the draft is changed).
+    expect(page.locator("#failing-cases")).to_contain_text(V06_CASE)
     expect(page.get_by_text("Publishing is blocked")).to_be_visible()
     screenshot("journey-editor-3-impact-blocked")
 
     page.locator("#content-main").get_by_role("link", name="Reference cases").click()
-    page.get_by_role("link", name="Example V06").click()
+    page.get_by_role("link", name=V06_CASE).click()
     page.get_by_label("Expected outcome").select_option(label="Refer for inflammatory work-up")
     page.get_by_label("Notes").fill(
         "15 minutes of morning stiffness: a red flag from version 2 (threshold lowered to 15)."
     )
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    assert ReferenceCase.objects.get(name="Example V06").expected_outcome == "refer"
+    assert ReferenceCase.objects.get(name=V06_CASE).expected_outcome == "refer"
 
     page.goto(f"{live_server.url}{reverse('admin:intake_criteriaset_publish', args=[draft.pk])}")
     checks = page.locator(".criteria-checks")
