@@ -127,7 +127,7 @@ def test_a_bad_expression_stored_without_the_admin_is_reported_by_criterion(caro
     set_expression(draft, "rf_fever", "feverr")
     check = services.check_draft(draft=draft)
     assert check.expression_errors == [
-        "rf_fever: Unknown name 'feverr' at column 1: did you mean 'fever'?"
+        "rf_fever (Fever): Unknown name 'feverr' at column 1: did you mean 'fever'?"
     ]
     assert check.cases_run == 0
 

@@ -274,6 +274,7 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
             "title": title,
             "original": criteria_set,
             "has_view_permission": self.has_view_permission(request, criteria_set),
+            "is_nav_sidebar_enabled": False,
         }
 
 

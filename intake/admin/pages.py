@@ -118,7 +118,7 @@ def _read_try_input(request, source: str, form) -> tuple[dict, dict, str] | None
         return None
     if source != "case":
         case = form.cleaned_data.get("reference_case")
-        what = f"reference case “{case.name}”" if case else "the intake below"
+        what = f"reference case “{case.name}”" if case else "the intake you gave"
         return form.cleaned_data["intake"], form.cleaned_data["facts"], what
     number = form.cleaned_data["case_number"]
     try:
@@ -133,7 +133,7 @@ def _read_try_input(request, source: str, form) -> tuple[dict, dict, str] | None
         intake=intake,
         detail={"view": "try_it_case"},
     )
-    return data, _facts_of(data), f"case #{number} (its facts only)"
+    return data, _facts_of(data), f"case #{number}"
 
 
 def _facts_of(intake: dict) -> dict:
@@ -152,7 +152,7 @@ def _try_context(criteria_set, forms: dict, tried, save_form=None) -> dict:
         if save_form is None and outcome is not None:
             save_form = SaveReferenceCaseForm(
                 initial={
-                    "name": f"{outcome.tried.label}: {what}"[:200],
+                    "name": f"{outcome.tried.label}: from {what}"[:200],
                     "expected_outcome": outcome.tried.result.outcome,
                     "intake_json": json.dumps(intake, ensure_ascii=False),
                 }

@@ -105,7 +105,7 @@ class FailingCase:
 class DraftCheck:
     """What publishing a draft would be refused for, and what needs a confirmation.
 
-    `expression_errors` names each criterion with its problem; `failing_cases` the active
+    `expression_errors` names each criterion (code and name) with its problem; `failing_cases` the active
     reference cases that do not give their expected outcome (run only when every expression
     checks); `red_flag_warnings` the safety warnings that need an explicit confirmation.
     """
@@ -137,7 +137,7 @@ def check_draft(*, draft: CriteriaSet) -> DraftCheck:
     check = DraftCheck(active_criteria=len(active))
     for criterion in active:
         check.expression_errors += [
-            f"{criterion.code}: {error}"
+            f"{criterion.code} ({criterion.name}): {error}"
             for error in language.check_expression(criterion.expression)
         ]
     if not check.expression_errors:
