@@ -14,8 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from audit.access import AccessAction, record_access
 from intake import services
-from intake.admin.access import AccessAction, record_access
 from intake.forms import (
     CompareVersionsForm,
     PublishForm,

@@ -105,9 +105,10 @@ class FailingCase:
 class DraftCheck:
     """What publishing a draft would be refused for, and what needs a confirmation.
 
-    `expression_errors` names each criterion (code and name) with its problem; `failing_cases` the active
-    reference cases that do not give their expected outcome (run only when every expression
-    checks); `red_flag_warnings` the safety warnings that need an explicit confirmation.
+    `expression_errors` names each criterion (code and name) with its problem;
+    `failing_cases` the active reference cases that do not give their expected outcome (run
+    only when every expression checks); `red_flag_warnings` the safety warnings that need an
+    explicit confirmation.
     """
 
     active_criteria: int = 0

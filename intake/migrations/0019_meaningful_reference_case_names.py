@@ -53,6 +53,6 @@ def rename_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0017_reference_case_description")]
+    dependencies = [("intake", "0018_reference_case_description")]
 
     operations = [migrations.RunPython(rename, rename_back)]
