@@ -104,6 +104,12 @@ class CriterionAdminForm(forms.ModelForm):
             "source": forms.Textarea(attrs={"rows": 2, "class": "criteria-wide"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's own words for a caveat without a message (the form would say only
+        # "This field is required.", since the model's error has the code "required").
+        self.fields["message"].error_messages["required"] = "A caveat needs a message."
+
     #: The fields each kind of criterion uses besides code, name, kind, expression, active
     #: and order; the others are kept (as hidden inputs) but not shown for that kind.
     KIND_FIELDS = {
@@ -288,6 +294,8 @@ class SaveReferenceCaseForm(forms.Form):
         data, problem = parse_json_text(self.cleaned_data["intake_json"])
         if problem:
             raise forms.ValidationError(problem, code="invalid_json")
+        if isinstance(data, dict):  # the facts only, whatever else came with them
+            data = {name: data[name] for name in facts.INPUT_FACTS if name in data}
         _, errors = validation.validate_intake(data)
         if errors:
             raise forms.ValidationError(
