@@ -122,7 +122,8 @@ def test_a_caveat_without_a_message_is_named_at_the_top_with_the_field(editor_cl
     response = edit_criterion(editor_client, draft, "cav_labs_not_done", message="")
     html = response.content.decode()
     prefix = _prefix(form_values(html, "criteriaset_form"), "cav_labs_not_done")
-    assert f'<a href="#{prefix}">cav_labs_not_done ({name}): Message: A caveat needs a message.</a>' in html
+    problem = f"cav_labs_not_done ({name}): Message: A caveat needs a message."
+    assert f'<a href="#{prefix}">{problem}</a>' in html
 
 
 def test_reorder_deactivate_and_add_still_work(editor_client):
