@@ -57,7 +57,7 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     page.locator(f'input[name="{prefix}-name"]').fill("Morning stiffness 15 minutes or more")
     screenshot("journey-editor-2-draft-edited")
     # The page holds every criterion: a close-up of the one changed, too.
-    code.locator("xpath=ancestor::div[contains(@class, 'inline-related')][1]").screenshot(
+    code.locator("xpath=ancestor::tr[1]").screenshot(
         path=str(SCREENSHOTS / "journey-editor-2-criterion-edited.png")
     )
     page.get_by_role("button", name="Save and continue editing").click()
