@@ -55,8 +55,7 @@ def test_editor_works_the_draft_table_tries_it_and_publishes(
     page.get_by_role("button", name="Save and continue editing").click()
     problems = page.locator("#criteria-problems")
     expect(problems).to_contain_text(
-        "rf_labs (Abnormal blood tests): Unknown name 'esr' at column 1: "
-        "did you mean 'esr_mm_hr'?"
+        "rf_labs (Abnormal blood tests): Unknown name 'esr' at column 1: did you mean 'esr_mm_hr'?"
     )
     link = problems.get_by_role("link")
     anchor = link.get_attribute("href")
