@@ -11,10 +11,18 @@ from intake.models import ReferenceCase
 @admin.register(ReferenceCase)
 class ReferenceCaseAdmin(SimpleHistoryAdmin):
     form = ReferenceCaseAdminForm
-    list_display = ("name", "description", "expected_outcome", "active")
+    list_display = ("name", "description", "expected_outcome", "expected_urgency", "active")
     list_filter = ("expected_outcome", "active")
     search_fields = ("name", "description")
-    fields = ("name", "description", "expected_outcome", "active", "intake", "notes")
+    fields = (
+        "name",
+        "description",
+        "expected_outcome",
+        "expected_urgency",
+        "active",
+        "intake",
+        "notes",
+    )
 
     class Media:
         css = {"all": ("admin_criteria.css",)}

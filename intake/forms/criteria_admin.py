@@ -87,6 +87,7 @@ class CriterionAdminForm(forms.ModelForm):
             "code",
             "name",
             "kind",
+            "urgency",
             "expression",
             "message",
             "rationale",
@@ -109,6 +110,19 @@ class CriterionAdminForm(forms.ModelForm):
         # The model's own words for a caveat without a message (the form would say only
         # "This field is required.", since the model's error has the code "required").
         self.fields["message"].error_messages["required"] = "A caveat needs a message."
+        if "urgency" in self.fields:
+            # The model says why a red flag needs one (the form would say "required").
+            self.fields["urgency"].error_messages["required"] = (
+                "A red flag needs an urgency: emergency (same day), urgent or routine."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        # An urgency is hidden for any kind but a red flag, so it cannot be cleared by hand:
+        # a criterion that stops being a red flag loses its urgency here.
+        if "urgency" in self.fields and cleaned.get("kind") != CriterionKind.RED_FLAG:
+            cleaned["urgency"] = ""
+        return cleaned
 
     #: The fields each kind of criterion uses besides code, name, kind, expression, active
     #: and order; the others are kept (as hidden inputs) but not shown for that kind.
@@ -124,7 +138,15 @@ class ReferenceCaseAdminForm(forms.ModelForm):
 
     class Meta:
         model = ReferenceCase
-        fields = ("name", "description", "expected_outcome", "active", "intake", "notes")
+        fields = (
+            "name",
+            "description",
+            "expected_outcome",
+            "expected_urgency",
+            "active",
+            "intake",
+            "notes",
+        )
         field_classes = {"intake": IntakeJSONField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2, "class": "criteria-wide"}),

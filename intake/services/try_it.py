@@ -103,18 +103,24 @@ def _tried(criteria_set: CriteriaSet, compiled: engine.CompiledCriteria, intake_
         criteria_set=criteria_set,
         result=result,
         label=engine.OUTCOME_LABELS[result.outcome],
-        urgency=getattr(result, "urgency", "") or "",
+        urgency=engine.URGENCY_LABELS.get(result.urgency, ""),
     )
     groups = {
         engine.RED_FLAG: side.red_flags,
         engine.AMPS_PATHWAY: side.pathways,
         engine.CAVEAT: side.caveats,
     }
+    urgencies = {c.code: engine.URGENCY_LABELS.get(c.urgency, "") for c in compiled.criteria}
     for shown, entry in enumerate(result.trace):
         if shown >= TRY_IT_TRACE_LIMIT:
             side.not_shown = len(result.trace) - shown
             break
-        entry = {**entry, "expression": expressions[entry["code"]], "differs": False}
+        entry = {
+            **entry,
+            "expression": expressions[entry["code"]],
+            "urgency": urgencies[entry["code"]],
+            "differs": False,
+        }
         (groups[entry["kind"]] if entry["matched"] else side.unmatched).append(entry)
     return side
 

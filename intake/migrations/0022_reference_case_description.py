@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0017_access_event_moved_to_audit'),
+        ('intake', '0021_merge_access_log_move_and_urgency'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

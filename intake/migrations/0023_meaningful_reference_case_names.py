@@ -1,5 +1,6 @@
 """The six reference cases of the data migration 0003 ("Example V01" ...) get names that say
-what they test, and a short description each."""
+what they test, and a short description each; a case with notes and no description (the
+urgency cases of 0020) takes the start of its notes as its description."""
 
 from django.db import migrations
 
@@ -43,6 +44,16 @@ def rename(apps, schema_editor):
         if reference_case.objects.filter(name=new).exists():
             continue
         reference_case.objects.filter(name=old).update(name=new, description=description)
+    for case in reference_case.objects.filter(description="").exclude(notes=""):
+        case.description = _shortened(case.notes, 500)
+        case.save(update_fields=["description"])
+
+
+def _shortened(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def rename_back(apps, schema_editor):
@@ -53,6 +64,6 @@ def rename_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0018_reference_case_description")]
+    dependencies = [("intake", "0022_reference_case_description")]
 
     operations = [migrations.RunPython(rename, rename_back)]
