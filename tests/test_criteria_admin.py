@@ -21,7 +21,6 @@ from intake.models import (
 from tests.factories import (
     V06_CASE,
     V16_CASE,
-    V17_CASE,
     IntakeFactory,
     PatientFactory,
     UserFactory,
