@@ -249,6 +249,19 @@ def test_an_unknown_source_evaluates_nothing(editor_client):
     assert "nothing was evaluated" in response.content.decode()
 
 
+def test_try_it_shows_the_urgency_under_both_sets_and_marks_a_difference(editor_client, carol):
+    draft = services.new_draft(user=carol)
+    before = published().criteria.get(code="rf_fever").get_urgency_display()
+    draft.criteria.filter(code="rf_fever").update(urgency="emergency")
+    intake = example("V17")  # fever, and nothing else of the composite red flags
+    response = editor_client.post(try_url(draft), {"intake_json": json.dumps(intake)})
+    outcome = response.context["outcome"]
+    assert (outcome.tried.urgency, outcome.published.urgency) == ("Emergency", before)
+    assert outcome.urgency_differs
+    html = response.content.decode()
+    assert '<p class="criteria-differs">Urgency: <strong>Emergency</strong></p>' in html
+
+
 def test_the_try_it_result_is_bounded(editor_client, monkeypatch):
     monkeypatch.setattr(services.try_it, "TRY_IT_TRACE_LIMIT", 3)
     case = ReferenceCase.objects.first()
@@ -413,6 +426,7 @@ def test_any_two_versions_are_compared_side_by_side(editor_client, carol):
     draft = services.new_draft(user=carol)
     draft.criteria.filter(code="rf_morning_stiffness").update(expression=STIFFNESS_15)
     draft.criteria.filter(code="rf_fever").update(name="Fever (any)", active=False)
+    draft.criteria.filter(code="rf_bone").update(urgency="emergency")
     draft.criteria.filter(code="rf_gi").delete()
     Criterion.objects.create(
         criteria_set=draft,
@@ -433,6 +447,9 @@ def test_any_two_versions_are_compared_side_by_side(editor_client, carol):
         "name": ("Fever", "Fever (any)"),
         "active": ("yes", "no"),
     }
+    assert [f for f in changes["rf_bone"].fields if f[0] == "urgency"] == [
+        ("urgency", published().criteria.get(code="rf_bone").urgency, "emergency")
+    ]
     assert (changes["rf_gi"].change, changes["rf_new"].change) == ("removed", "added")
     html = response.content.decode()
     assert '<code class="criteria-old">morning_stiffness_minutes &gt;= 30</code>' in html
