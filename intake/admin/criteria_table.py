@@ -114,8 +114,9 @@ def _row(form, anchor: str, editable: bool) -> CriterionRow:
         # The check shown under the expression describes it (for a screen reader too).
         attrs = form.fields["expression"].widget.attrs
         attrs["aria-describedby"] = f"{anchor}-check"
-        # As many lines as the expression needs (about 60 characters a line), up to 5.
-        attrs["rows"] = min(5, max(1, -(-len(row.expression) // 60)))
+        # As many lines as the expression needs (about 36 characters a line at 1280 px), up
+        # to 6; the box grows by hand beyond that.
+        attrs["rows"] = min(6, max(1, -(-len(row.expression) // 36)))
         if row.problems:
             attrs["aria-invalid"] = "true"
     return row
