@@ -81,13 +81,26 @@ def test_a_field_that_does_not_apply_to_a_kind_is_not_shown(editor_client):
     draft = new_draft(editor_client)
     html = editor_client.get(change_url(draft)).content.decode()
     values = form_values(html, "criteriaset_form")
-    fever = _prefix(values, "rf_fever")
-    labs_caveat = _prefix(values, "cav_labs_not_done")
-    # A red flag's message is kept (hidden) but never shown; a caveat's is a field.
-    assert f'<input type="hidden" name="{fever}-message"' in html
-    assert f'<textarea name="{fever}-message"' not in html
-    assert f'<textarea name="{labs_caveat}-message"' in html
-    assert "Message (shown with any outcome)" in html
+
+    def row(code: str) -> str:
+        return html.split(f'<tr id="{_prefix(values, code)}"', 1)[1].split("</tr>", 1)[0]
+
+    # A red flag's message is kept but hidden; a caveat's is shown and has no urgency.
+    assert '<div data-kinds="caveat" hidden>' in row("rf_fever")
+    assert '<span data-kinds="red_flag">' in row("rf_fever")
+    assert '<div data-kinds="caveat">' in row("cav_labs_not_done")
+    assert '<span data-kinds="red_flag" hidden>' in row("cav_labs_not_done")
+    assert "Message (shown with any outcome)" in row("cav_labs_not_done")
+    assert "admin_criteria.js" in html
+
+
+def test_a_criterion_that_stops_being_a_red_flag_loses_its_urgency(editor_client):
+    draft = new_draft(editor_client)
+    response = edit_criterion(
+        editor_client, draft, "rf_fever", kind="amps_pathway", urgency="emergency"
+    )
+    assert response.status_code == 302
+    assert draft.criteria.get(code="rf_fever").urgency == ""
 
 
 def test_an_expression_that_does_not_check_shows_its_error_with_the_column(editor_client):

@@ -47,6 +47,18 @@ def test_editor_works_the_draft_table_tries_it_and_publishes(
     screenshot("journey-criteria-1-draft-table")
     expect_accessible(page, "criteria: the draft as a table")
 
+    # A row's fields follow its kind: a caveat has a message and no urgency.
+    fever = criterion_row(page, "rf_fever")
+    expect(fever.locator('select[name$="-urgency"]')).to_be_visible()
+    fever.locator('select[name$="-kind"]').select_option("caveat")
+    expect(fever.locator('select[name$="-urgency"]')).to_be_hidden()
+    fever.get_by_text("Details").click()
+    expect(fever.get_by_label("Message (shown with any outcome)")).to_be_visible()
+    fever.locator('select[name$="-kind"]').select_option("red_flag")
+    expect(fever.locator('select[name$="-urgency"]')).to_be_visible()
+    expect(fever.get_by_label("Message (shown with any outcome)")).to_be_hidden()
+    fever.get_by_text("Details").click()
+
     # One expression broken (and the threshold changed in the same save): refused, the
     # criterion named at the top with a link to its row, everything typed kept.
     labs = criterion_row(page, "rf_labs")
