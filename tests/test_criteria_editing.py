@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from audit.models import AccessEvent
 from intake import services
-from intake.models import INTAKE_FACT_FIELDS, Criterion, ReferenceCase
+from intake.models import INTAKE_FACT_FIELDS, Criterion, ReferenceCase, Screening
 from intake.templatetags.intake_extras import duration
 from tests.factories import (
     IntakeFactory,
@@ -219,6 +219,17 @@ def test_try_it_on_an_unknown_case_number_is_a_form_error(editor_client, number)
     assert response.context["case_form"].errors["case_number"]
     assert response.context["outcome"] is None
     assert not AccessEvent.objects.exists()
+
+
+def test_a_past_case_with_incomplete_stored_facts_is_a_form_error(editor_client):
+    past = screened("V01")
+    stored = {name: value for name, value in past.facts.items() if name != "fever"}
+    Screening.objects.filter(pk=past.pk).update(facts=stored)
+    response = editor_client.post(
+        try_url(published()), {"source": "case", "case-case_number": str(past.intake_id)}
+    )
+    assert response.context["outcome"] is None
+    assert "stored facts are incomplete: fever" in response.content.decode()
 
 
 def test_a_draft_intake_is_not_a_past_case(editor_client):

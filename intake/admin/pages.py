@@ -133,7 +133,12 @@ def _read_try_input(request, source: str, form) -> tuple[dict, dict, str] | None
         intake=intake,
         detail={"view": "try_it_case"},
     )
-    return data, _facts_of(data), f"case #{number}"
+    inputs, errors = validation.validate_intake(data)
+    if errors:  # stored before a fact was added to the registry, say
+        problems = "; ".join(str(error) for error in errors[:3])
+        form.add_error("case_number", f"Case #{number}'s stored facts are incomplete: {problems}")
+        return None
+    return data, facts.derive(inputs), f"case #{number}"
 
 
 def _facts_of(intake: dict) -> dict:
