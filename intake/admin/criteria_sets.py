@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
+from amps_screen.admin_guards import GuardedChangeListMixin, GuardedHistoryMixin
 from intake.admin import pages
 from intake.admin.criteria_table import criteria_table
 from intake.admin.history import CRITERIA_HISTORY_LIMIT, ReadableHistory, criteria_history
@@ -70,7 +71,7 @@ def _editable(criteria_set: CriteriaSet | None) -> bool:
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(SimpleHistoryAdmin):
+class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     inlines = [CriterionInline]
     # Few columns, so the list fits beside the filter at laptop widths.
     list_display = ("version", "status", "active_criteria", "published_by", "published_at")

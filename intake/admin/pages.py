@@ -5,8 +5,6 @@ Each is called by CriteriaSetAdmin after its permission check, with the set alre
 (404 otherwise) and `context_of(request, criteria_set, title)` for the admin's page context.
 """
 
-import json
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -24,6 +22,7 @@ from intake.forms import (
     TryItFactsForm,
     TryItForm,
 )
+from intake.forms.criteria_admin import json_text
 from intake.models import CriteriaSet, CriteriaSetStatus, Intake
 from intake.rules import engine, facts, language, validation
 
@@ -159,7 +158,7 @@ def _try_context(criteria_set, forms: dict, tried, save_form=None) -> dict:
                 initial={
                     "name": f"{outcome.tried.label}: from {what}"[:200],
                     "expected_outcome": outcome.tried.result.outcome,
-                    "intake_json": json.dumps(intake, ensure_ascii=False),
+                    "intake_json": json_text(intake),
                 }
             )
         outcome_what = what
@@ -186,7 +185,7 @@ def _compile_error(criteria_set: CriteriaSet) -> str:
 
 
 def _pretty_json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return json_text(data, indent=2)
 
 
 # -- publish and the impact preview -----------------------------------------------------------

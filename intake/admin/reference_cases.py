@@ -3,13 +3,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from amps_screen.admin_guards import GuardedChangeListMixin, GuardedHistoryMixin
 from intake.admin.history import ReadableHistory
 from intake.forms import ReferenceCaseAdminForm
 from intake.models import ReferenceCase
 
 
 @admin.register(ReferenceCase)
-class ReferenceCaseAdmin(SimpleHistoryAdmin):
+class ReferenceCaseAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     form = ReferenceCaseAdminForm
     list_display = ("name", "description", "expected_outcome", "expected_urgency", "active")
     list_filter = ("expected_outcome", "active")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0021_merge_access_log_move_and_urgency'),
+        ('intake', '0022_submit_token'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
