@@ -450,7 +450,7 @@ def test_try_it_with_a_reference_case_then_shows_its_json_to_edit(editor_client)
     case = ReferenceCase.objects.get(name=V16_CASE)
     response = try_it(editor_client, published(), reference_case=str(case.pk))
     assert response.context["outcome"].tried.result.outcome == "refer"
-    assert json.loads(response.context["json_form"].initial["intake_json"]) == case.intake
+    assert json.loads(response.context["form"].initial["intake_json"]) == case.intake
 
 
 @pytest.mark.parametrize(
@@ -487,12 +487,12 @@ def test_try_it_names_the_field_of_every_validation_error(editor_client, overrid
     response = try_it(editor_client, published(), intake_json=text)
     assert response.status_code == 200
     assert words in response.content.decode()
-    assert response.context["json_form"].errors["intake_json"]
+    assert response.context["form"].errors["intake_json"]
 
 
 def test_try_it_lists_every_error(editor_client):
     text = json.dumps(example("V01", fever="yes", rash="no", age_years=-1))
-    errors = try_it(editor_client, published(), intake_json=text).context["json_form"].errors
+    errors = try_it(editor_client, published(), intake_json=text).context["form"].errors
     assert sum(field in " ".join(errors["intake_json"]) for field in ("fever", "rash", "age_years"))
     assert len(errors["intake_json"]) >= 3
 
@@ -500,7 +500,7 @@ def test_try_it_lists_every_error(editor_client):
 def test_try_it_on_an_unknown_reference_case_is_a_form_error(editor_client):
     response = try_it(editor_client, published(), reference_case="99999")
     assert response.status_code == 200
-    assert response.context["json_form"].errors["reference_case"]
+    assert response.context["form"].errors["reference_case"]
 
 
 # -- the publish page -----------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def _try_context(criteria_set, forms: dict, tried, save_form=None) -> dict:
     else:
         outcome_what = ""
     return {
-        "json_form": forms["json"],
+        "form": forms["json"],  # the JSON box (and reference case), as before
         "case_form": forms["case"],
         "facts_form": forms["form"],
         "outcome": outcome,
