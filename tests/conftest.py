@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery staple"
 DEFAULT_CRITERIA_MIGRATION = importlib.import_module("intake.migrations.0003_default_criteria")
 VERSION_2_MIGRATION = importlib.import_module("intake.migrations.0020_criteria_version_2")
 CASE_NAMES_MIGRATION = importlib.import_module(
-    "intake.migrations.0024_meaningful_reference_case_names"
+    "intake.migrations.0026_meaningful_reference_case_names"
 )
 
 

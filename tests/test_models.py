@@ -54,7 +54,7 @@ def test_version_2_is_published_with_version_1_plus_urgencies_and_composites():
 
 
 def test_the_examples_are_reference_cases_with_their_expected_outcomes():
-    # Under the names that say what each tests (migration 0024), with a description each.
+    # Under the names that say what each tests (migration 0026), with a description each.
     names = {f"Example {key}": new for key, (new, _) in _named_examples().items()}
     cases = {
         case.name: case.expected_outcome
@@ -64,7 +64,7 @@ def test_the_examples_are_reference_cases_with_their_expected_outcomes():
 
 
 def _named_examples() -> dict:
-    migration = importlib.import_module("intake.migrations.0024_meaningful_reference_case_names")
+    migration = importlib.import_module("intake.migrations.0026_meaningful_reference_case_names")
     return {old.removeprefix("Example "): value for old, value in migration.CASES.items()}
 
 

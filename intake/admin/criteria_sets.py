@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -22,6 +23,7 @@ from intake.admin import pages
 from intake.admin.criteria_table import criteria_table
 from intake.admin.history import CRITERIA_HISTORY_LIMIT, ReadableHistory, criteria_history
 from intake.admin.reference import EXAMPLE_EXPRESSIONS, fact_reference
+from intake.charts import agreement_figures
 from intake.forms import CriterionAdminForm
 from intake.models import CriteriaSet, CriteriaSetStatus, Criterion
 from intake.rules import engine
@@ -175,6 +177,7 @@ class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistor
         return [
             path("new-draft/", wrap(self.new_draft_view), name="intake_criteriaset_new_draft"),
             path("compare/", wrap(self.compare_view), name="intake_criteriaset_compare"),
+            path("agreement/", wrap(self.agreement_view), name="intake_criteriaset_agreement"),
             path("<path:object_id>/try/", wrap(self.try_it_view), name="intake_criteriaset_try"),
             path(
                 "<path:object_id>/try/save-case/",
@@ -261,6 +264,18 @@ class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistor
         """The criteria added, removed and changed between any two versions."""
         _require(request, "intake.view_criteriaset")
         return pages.compare(request, self._context)
+
+    def agreement_view(self, request: HttpRequest) -> HttpResponse:
+        """How often reviewers agree with the criteria, read-only: figures, never a patient."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "How often reviewers agree with the criteria",
+            **agreement_figures(),
+        }
+        return TemplateResponse(request, "admin/intake/criteriaset/agreement.html", context)
 
     def _set_or_404(self, request, object_id) -> CriteriaSet:
         criteria_set = self.get_object(request, object_id)

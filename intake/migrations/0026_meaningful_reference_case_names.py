@@ -64,6 +64,6 @@ def rename_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0023_reference_case_description")]
+    dependencies = [("intake", "0025_reference_case_description")]
 
     operations = [migrations.RunPython(rename, rename_back)]
