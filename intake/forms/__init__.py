@@ -4,10 +4,14 @@ Import them from here, `intake.forms`.
 """
 
 from intake.forms.criteria_admin import (
+    CompareVersionsForm,
     CriterionAdminForm,
     IntakeJSONField,
     PublishForm,
     ReferenceCaseAdminForm,
+    SaveReferenceCaseForm,
+    TryItCaseForm,
+    TryItFactsForm,
     TryItForm,
     parse_json_text,
 )
@@ -36,6 +40,7 @@ __all__ = [
     "TRI_STATE_LABS",
     "YES_NO_FIELDS",
     "AddendumForm",
+    "CompareVersionsForm",
     "CriterionAdminForm",
     "IntakeForm",
     "IntakeJSONField",
@@ -44,6 +49,9 @@ __all__ = [
     "ReferenceCaseAdminForm",
     "ReviewForm",
     "ReviewQueueFilterForm",
+    "SaveReferenceCaseForm",
+    "TryItCaseForm",
+    "TryItFactsForm",
     "TryItForm",
     "error_summary",
     "parse_json_text",

@@ -91,7 +91,7 @@ def _number_widget(fact: facts.Fact, step: str) -> forms.NumberInput:
     return forms.NumberInput(attrs=attrs)
 
 
-def _field_for(fact: facts.Fact) -> forms.Field:
+def field_for_fact(fact: facts.Fact) -> forms.Field:
     """The form field of one input fact, with the encoding the data dictionary fixes."""
     options = {"label": fact.label, "required": False, "help_text": HELP_TEXTS.get(fact.name, "")}
     if fact.type == facts.CODES:
@@ -416,7 +416,7 @@ class IntakeForm(forms.Form):
 
 # The data-dictionary fields, built once from the registry (Django copies them for each form).
 IntakeForm.base_fields.update(
-    {name: _field_for(facts.INPUT_FACTS[name]) for name in INTAKE_FACT_FIELDS}
+    {name: field_for_fact(facts.INPUT_FACTS[name]) for name in INTAKE_FACT_FIELDS}
 )
 
 REQUIRED_MESSAGES = dict.fromkeys(

@@ -30,8 +30,30 @@ from intake.services.intakes import (
     screen_intake,
 )
 from intake.services.reviews import AlreadySigned, NotReviewable, add_addendum, record_review
+from intake.services.try_it import (
+    TRY_IT_TRACE_LIMIT,
+    NoSuchCase,
+    PastCase,
+    ReferenceCaseRefused,
+    TriedSet,
+    TryResult,
+    create_reference_case,
+    impact_case,
+    past_case_intake,
+    try_intake,
+)
 
 __all__ = [
+    "TRY_IT_TRACE_LIMIT",
+    "NoSuchCase",
+    "PastCase",
+    "ReferenceCaseRefused",
+    "TriedSet",
+    "TryResult",
+    "create_reference_case",
+    "impact_case",
+    "past_case_intake",
+    "try_intake",
     "DEFAULT_RED_FLAG_CODES",
     "IMPACT_CASE_LIMIT",
     "AlreadySigned",
