@@ -22,6 +22,7 @@ from intake.models.patients import (
     IntakeQuerySet,
     IntakeStatus,
     Patient,
+    VisitType,
     code_choices,
     completed_years,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "ReferenceCase",
     "Review",
     "Screening",
+    "VisitType",
     "code_choices",
     "completed_years",
 ]
