@@ -112,7 +112,10 @@ def _field_for(fact: facts.Fact) -> forms.Field:
         )
     if fact.type == facts.CHOICE:
         return forms.ChoiceField(
-            choices=code_choices(fact.name), widget=forms.RadioSelect, **options
+            choices=code_choices(fact.name),
+            widget=forms.RadioSelect,
+            initial=fact.default,
+            **options,
         )
     raise ValueError(f"No form field for fact type {fact.type!r}")
 
@@ -292,7 +295,7 @@ class IntakeForm(forms.Form):
             if fact_type == facts.CODES:
                 value = list(value or [])
             elif fact_type == facts.CHOICE:
-                value = value or ""
+                value = value or facts.INPUT_FACTS[name].default or ""
             values[name] = value
         values["intake_date"] = self.cleaned_data["intake_date"]
         values["clinical_notes"] = self.cleaned_data.get("clinical_notes", "")
@@ -377,7 +380,9 @@ class IntakeFormHelper(FormHelper):
                     Column("date_of_birth", css_class="col-md-3"),
                 ),
                 Row(
-                    Column("sex", css_class="col-md-3"), Column("intake_date", css_class="col-md-3")
+                    Column("sex", css_class="col-md-3"),
+                    Column("intake_date", css_class="col-md-3"),
+                    Column(InlineRadios("visit_type"), css_class="col-md-6"),
                 ),
                 css_id="section-patient",
             ),
