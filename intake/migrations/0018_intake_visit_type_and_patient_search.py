@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0016_current_screening_by_uuid'),
+        ('intake', '0017_access_event_moved_to_audit'),
     ]
 
     operations = [
