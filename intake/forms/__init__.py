@@ -20,6 +20,7 @@ from intake.forms.intake import (
     IntakeSearchForm,
     error_summary,
 )
+from intake.forms.patients import PatientCorrectionForm, PatientSearchForm
 from intake.forms.review import AddendumForm, ReviewForm, ReviewQueueFilterForm
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "IntakeForm",
     "IntakeJSONField",
     "IntakeSearchForm",
+    "PatientCorrectionForm",
+    "PatientSearchForm",
     "PublishForm",
     "ReferenceCaseAdminForm",
     "ReviewForm",

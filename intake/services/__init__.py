@@ -26,6 +26,12 @@ from intake.services.intakes import (
     save_intake,
     screen_intake,
 )
+from intake.services.patients import (
+    Correction,
+    MrnTaken,
+    correct_patient_identity,
+    rescreen_patient_intakes,
+)
 from intake.services.reviews import AlreadySigned, NotReviewable, add_addendum, record_review
 
 __all__ = [
@@ -33,23 +39,27 @@ __all__ = [
     "IMPACT_CASE_LIMIT",
     "AlreadySigned",
     "ChangedCase",
+    "Correction",
     "CriterionChange",
     "DraftCheck",
     "DraftExists",
     "FailingCase",
     "Impact",
     "IntakeLocked",
+    "MrnTaken",
     "NotReviewable",
     "PatientRegisteredMeanwhile",
     "PublishRefused",
     "add_addendum",
     "check_draft",
     "compare_criteria",
+    "correct_patient_identity",
     "new_draft",
     "preview_impact",
     "publish_criteria_set",
     "record_review",
     "red_flag_warnings",
+    "rescreen_patient_intakes",
     "save_intake",
     "screen_intake",
 ]

@@ -31,6 +31,7 @@ from intake.models import (
     Review,
     Screening,
 )
+from intake.patient_record import corrections_after
 
 INTAKES_PER_PAGE = 25
 QUEUE_PER_PAGE = 50
@@ -192,13 +193,16 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
     """What the intake and review pages show of a case: its screenings, review and addenda."""
     screenings = list(intake.screenings.select_related("criteria_set").order_by("-created_at"))
     latest = screenings[0] if screenings else None
+    review = Review.objects.select_related("reviewer", "screening").filter(intake=intake).first()
     return {
         "intake": intake,
         "screening": latest,
         "explained": explain_screening(latest) if latest else None,
         "earlier_screenings": screenings[1:],
         "summary": intake_summary(intake),
-        "review": Review.objects.select_related("reviewer").filter(intake=intake).first(),
+        "review": review,
+        # A signed case keeps what it was screened with, even when the identity changed since.
+        "corrected_after_signing": corrections_after(intake, review.signed_at if review else None),
         "addenda": list(intake.addenda.select_related("author")),
         "addendum_form": addendum_form or AddendumForm(),
     }
