@@ -20,6 +20,7 @@ from intake.forms.intake import (
     IntakeSearchForm,
     error_summary,
 )
+from intake.forms.lists import IntakeListFilterForm
 from intake.forms.patients import PatientCorrectionForm, PatientSearchForm
 from intake.forms.review import AddendumForm, ReviewForm, ReviewQueueFilterForm
 
@@ -32,6 +33,7 @@ __all__ = [
     "CriterionAdminForm",
     "IntakeForm",
     "IntakeJSONField",
+    "IntakeListFilterForm",
     "IntakeSearchForm",
     "PatientCorrectionForm",
     "PatientSearchForm",

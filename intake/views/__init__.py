@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.datastructures import MultiValueDict
@@ -18,6 +18,7 @@ from intake.forms import (
     ACTION_DRAFT,
     AddendumForm,
     IntakeForm,
+    IntakeListFilterForm,
     IntakeSearchForm,
     ReviewForm,
     ReviewQueueFilterForm,
@@ -28,10 +29,12 @@ from intake.models import (
     Criterion,
     Intake,
     Outcome,
+    Patient,
     Review,
     Screening,
 )
 from intake.patient_record import corrections_after
+from intake.search import matching_patients
 
 INTAKES_PER_PAGE = 25
 QUEUE_PER_PAGE = 50
@@ -72,20 +75,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @permission_required("intake.view_intake", raise_exception=True)
 def intake_list(request: HttpRequest) -> HttpResponse:
-    """Intakes, newest first. The search term travels by POST and lives in the session, so a
-    name or MRN never appears in a URL or an access log."""
+    """Intakes, newest first, filtered by GET parameters (no patient data in them). The search
+    term travels by POST and lives in the session, so a name or MRN never appears in a URL
+    or an access log."""
     if request.method == "POST":
         search = IntakeSearchForm(request.POST)
         request.session[SEARCH_SESSION_KEY] = search.cleaned_data["q"] if search.is_valid() else ""
-        return redirect("intake:intake_list")
+        return redirect(request.get_full_path())
     term = request.session.get(SEARCH_SESSION_KEY, "")
-    intakes = Intake.objects.all()
+    filters = IntakeListFilterForm(request.GET or None)
+    intakes = filters.narrow(Intake.objects.all(), user=request.user)
     if term:
-        intakes = intakes.filter(
-            Q(patient__mrn__iexact=term)
-            | Q(patient__family_name__icontains=term)
-            | Q(patient__given_name__icontains=term)
-        )
+        intakes = intakes.filter(patient__in=matching_patients(Patient.objects.all(), term))
     page = Paginator(intakes.values_list("pk", flat=True), INTAKES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -95,7 +96,13 @@ def intake_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/intake_list.html",
-        {"page_obj": page, "search_form": IntakeSearchForm(initial={"q": term}), "term": term},
+        {
+            "page_obj": page,
+            "search_form": IntakeSearchForm(initial={"q": term}),
+            "term": term,
+            "filters": filters,
+            "page_query": _query_without_page(request),
+        },
     )
 
 
