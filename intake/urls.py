@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/", patients.patient_search, name="patient_search"),
     path("patients/<uuid:uuid>/", patients.patient_detail, name="patient_detail"),
     path("patients/<uuid:uuid>/correct/", patients.patient_correct, name="patient_correct"),
+    path("patients/<uuid:uuid>/visits/new/", patients.visit_create, name="visit_create"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/<uuid:uuid>/", views.review_create, name="review_create"),
 ]

@@ -112,6 +112,7 @@ REQUIRED_PERMISSION = {
     "intake:patient_search": "intake.view_patient",
     "intake:patient_detail": "intake.view_patient",
     "intake:patient_correct": "intake.change_patient",
+    "intake:visit_create": "intake.add_intake",
 }
 
 

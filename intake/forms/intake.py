@@ -19,6 +19,7 @@ from intake.models import (
     INTAKE_FACT_FIELDS,
     Intake,
     Patient,
+    VisitType,
     code_choices,
     completed_years,
 )
@@ -28,6 +29,10 @@ ACTION_SUBMIT = "submit"
 ACTION_DRAFT = "draft"
 
 MRN_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+IDENTITY_FIELDS = ("mrn", "given_name", "family_name", "date_of_birth", "sex")
+# What a follow-up visit starts from: what does not change between visits. Never red flags,
+# examination findings, pain scores, labs or FDI: those are asked again at every visit.
+PREFILLED_FROM_LAST_VISIT = ("pain_sites", "triggers")
 MAX_AGE_YEARS = 21
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -142,10 +147,21 @@ class IntakeForm(forms.Form):
         help_text="Stored with the intake; never read by the criteria.",
     )
 
-    def __init__(self, *args, action: str = ACTION_SUBMIT, **kwargs):
+    def __init__(
+        self, *args, action: str = ACTION_SUBMIT, patient: Patient | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.action = action
-        self.patient: Patient | None = None  # the known patient of this MRN, found by clean()
+        # The known patient of this MRN: given for an existing intake or a new visit of a
+        # known patient (then the identity is shown read-only: it is corrected on the
+        # patient's page), else found by clean() from the MRN typed.
+        self.patient: Patient | None = patient
+        self.known_patient = patient
+        self.prefilled_from: Intake | None = None
+        if patient is not None:
+            for name in IDENTITY_FIELDS:
+                self.fields[name].disabled = True
+                self.initial[name] = getattr(patient, name)
 
     @cached_property
     def helper(self) -> "IntakeFormHelper":
@@ -163,17 +179,34 @@ class IntakeForm(forms.Form):
             elif name in YES_NO_FIELDS:
                 value = {True: "yes", False: "no", None: None}[value]
             initial[name] = value
-        patient = intake.patient
-        initial.update(
-            mrn=patient.mrn,
-            given_name=patient.given_name,
-            family_name=patient.family_name,
-            date_of_birth=patient.date_of_birth,
-            sex=patient.sex,
-            intake_date=intake.intake_date,
-            clinical_notes=intake.clinical_notes,
-        )
-        return cls(initial=initial, **kwargs)
+        initial.update(intake_date=intake.intake_date, clinical_notes=intake.clinical_notes)
+        return cls(initial=initial, patient=intake.patient, **kwargs)
+
+    @classmethod
+    def for_new_visit(cls, patient: Patient, previous: Intake | None, **kwargs) -> "IntakeForm":
+        """An unbound form for a known patient's next visit: a follow-up, with what does not
+        change between visits (PREFILLED_FROM_LAST_VISIT) copied from their last submitted
+        intake and marked as such. Red flags, findings, scores, labs and FDI are asked
+        again: a red flag that was not asked is not a no."""
+        initial = {"visit_type": VisitType.FOLLOW_UP}
+        form = cls(initial=initial, patient=patient, **kwargs)
+        form.prefill_from(previous)
+        return form
+
+    def prefill_from(self, previous: Intake | None) -> None:
+        """Copy the values that do not change between visits from an earlier intake (on an
+        unbound form), and say beside each field which visit it came from."""
+        self.prefilled_from = previous
+        if previous is None:
+            return
+        for name in PREFILLED_FROM_LAST_VISIT:
+            if not self.is_bound:
+                self.initial[name] = getattr(previous, name)
+            self.fields[name].help_text = (
+                f"Copied from the {previous.get_visit_type_display().lower()} of "
+                f"{previous.intake_date:%-d %b %Y}: a starting point, check it with the "
+                "patient."
+            )
 
     def budapest_rows(self) -> list[tuple[str, list, list]]:
         """The Budapest grid: (category, reported fields, observed fields) per row."""
@@ -233,10 +266,32 @@ class IntakeForm(forms.Form):
                         code="too_old",
                     ),
                 )
-        self._check_known_patient(cleaned)
+        if self.known_patient is None:
+            self._check_known_patient(cleaned)
+        else:
+            self._refuse_identity_changes()
         if self.action == ACTION_SUBMIT:
             self._check_complete_intake(cleaned)
         return cleaned
+
+    def _refuse_identity_changes(self) -> None:
+        """A known patient's identity is read-only here: a changed value posted anyway (an
+        old page, another tool) is refused beside its field, never dropped silently."""
+        patient = self.known_patient
+        for name in IDENTITY_FIELDS:
+            posted = self.data.get(name)
+            stored = getattr(patient, name)
+            stored = stored.isoformat() if name == "date_of_birth" else stored
+            if posted not in (None, "") and posted.strip() != stored:
+                self.add_error(
+                    None if name in self.errors else name,
+                    forms.ValidationError(
+                        "%(label)s cannot be changed on an intake: correct it on the "
+                        "patient's page (Correct identity), with the reason.",
+                        code="identity_read_only",
+                        params={"label": self.fields[name].label},
+                    ),
+                )
 
     def _check_known_patient(self, cleaned) -> None:
         mrn, born = cleaned.get("mrn"), cleaned.get("date_of_birth")
@@ -261,9 +316,10 @@ class IntakeForm(forms.Form):
 
     def _check_complete_intake(self, cleaned) -> None:
         """Submit: every rule of the data dictionary, through the shared validator."""
-        if "date_of_birth" not in cleaned or "intake_date" not in cleaned:
-            return
-        candidate = {"age_years": completed_years(cleaned["date_of_birth"], cleaned["intake_date"])}
+        # Every rule in one round, even when the identity has errors: the age is then
+        # unknown, and the date of birth's own errors say what is wrong with it.
+        born, day = cleaned.get("date_of_birth"), cleaned.get("intake_date")
+        candidate = {"age_years": completed_years(born, day) if born and day else 0}
         candidate["sex"] = cleaned.get("sex") or None
         for name in INTAKE_FACT_FIELDS:
             if name in self.errors:
@@ -275,6 +331,8 @@ class IntakeForm(forms.Form):
             candidate[name] = float(value) if fact.type == facts.DECIMAL else value
         _, errors = validation.validate_intake(candidate)
         for error in errors:
+            if error.field == "age_years":
+                continue  # the date of birth's checks above say it beside the field
             field = error.field if error.field in self.fields else None
             if field and field in self.errors:
                 continue

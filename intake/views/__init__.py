@@ -122,10 +122,20 @@ def intake_edit(request: HttpRequest, uuid) -> HttpResponse:
     return _intake_form(request, intake=intake)
 
 
-def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse:
+def _intake_form(
+    request: HttpRequest,
+    *,
+    intake: Intake | None,
+    patient: Patient | None = None,
+    previous: Intake | None = None,
+) -> HttpResponse:
+    """The intake form page: a new intake (`patient` given for a known patient's new visit,
+    prefilled from `previous`), or an existing one. A known patient's identity is read-only."""
+    patient = intake.patient if intake else patient
     if request.method == "POST":
         action = request.POST.get("action")
-        form = IntakeForm(request.POST, action=action)
+        form = IntakeForm(request.POST, action=action, patient=patient)
+        form.prefill_from(previous)
         if form.is_valid():
             try:
                 intake, screening = services.save_intake(
@@ -144,7 +154,11 @@ def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse
             else:
                 return _saved(request, intake, screening)
     else:
-        form = _rescued_form(request) or (IntakeForm.for_intake(intake) if intake else IntakeForm())
+        form = _rescued_form(request, patient=patient)
+        if form is None and intake is not None:
+            form = IntakeForm.for_intake(intake)
+        elif form is None:
+            form = IntakeForm.for_new_visit(patient, previous) if patient else IntakeForm()
     return render(
         request,
         "intake/intake_form.html",
@@ -162,14 +176,14 @@ def _saved(request: HttpRequest, intake: Intake, screening) -> HttpResponse:
     return redirect("intake:intake_detail", uuid=intake.uuid)
 
 
-def _rescued_form(request: HttpRequest) -> IntakeForm | None:
+def _rescued_form(request: HttpRequest, *, patient: Patient | None = None) -> IntakeForm | None:
     """The values a form held when its session timed out, given back once after sign-in."""
     rescued = request.session.get(RESCUED_FORM)
     if not rescued or rescued.get("path") != request.path:
         return None
     del request.session[RESCUED_FORM]
     messages.info(request, "What you typed before you were signed out is back: check it and save.")
-    return IntakeForm(MultiValueDict(rescued["data"]), action=ACTION_DRAFT)
+    return IntakeForm(MultiValueDict(rescued["data"]), action=ACTION_DRAFT, patient=patient)
 
 
 @permission_required("intake.view_intake", raise_exception=True)

@@ -17,6 +17,7 @@ from intake.forms import PatientCorrectionForm, PatientSearchForm, error_summary
 from intake.models import Intake, Patient, completed_years
 from intake.patient_record import HEAVY_SCREENING_FIELDS, identity_corrections, patient_visits
 from intake.search import matching_patients
+from intake.views import _intake_form
 
 PATIENTS_PER_PAGE = 25
 PATIENT_SEARCH_SESSION_KEY = "patient_search"
@@ -42,6 +43,22 @@ def patient_detail(request: HttpRequest, uuid) -> HttpResponse:
             "disposition_legend": DISPOSITION_LEGEND,
         },
     )
+
+
+@permission_required("intake.add_intake", raise_exception=True)
+def visit_create(request: HttpRequest, uuid) -> HttpResponse:
+    """A new visit of a known patient (a follow-up by default), starting from what does not
+    change between visits in their last submitted intake."""
+    patient = get_object_or_404(Patient, uuid=uuid)
+    previous = (
+        Intake.objects.submitted()
+        .filter(patient=patient)
+        .order_by("-intake_date", "-created_at", "-pk")
+        .first()
+    )
+    if request.method == "GET":
+        record_access(request, action=AccessAction.EDIT, patient=patient)
+    return _intake_form(request, intake=None, patient=patient, previous=previous)
 
 
 @permission_required("intake.change_patient", raise_exception=True)
