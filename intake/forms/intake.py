@@ -92,8 +92,14 @@ def _field_for(fact: facts.Fact) -> forms.Field:
             **options,
         )
     if fact.name in YES_NO_FIELDS:
+        # Drawn as a compact Yes/No pair per question (intake/_red_flags.html): real radios,
+        # so Tab reaches each question and the arrow keys choose.
         return forms.TypedChoiceField(
-            choices=YES_NO, coerce=_yes_no, empty_value=None, widget=forms.RadioSelect, **options
+            choices=YES_NO,
+            coerce=_yes_no,
+            empty_value=None,
+            widget=forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"}),
+            **options,
         )
     if fact.type == facts.BOOL:
         return forms.BooleanField(
@@ -207,6 +213,10 @@ class IntakeForm(forms.Form):
                 f"{previous.intake_date:%-d %b %Y}: a starting point, check it with the "
                 "patient."
             )
+
+    def red_flag_fields(self) -> list:
+        """The yes/no red-flag questions, in data-dictionary order."""
+        return [self[name] for name in YES_NO_FIELDS]
 
     def budapest_rows(self) -> list[tuple[str, list, list]]:
         """The Budapest grid: (category, reported fields, observed fields) per row."""
@@ -389,7 +399,6 @@ class IntakeFormHelper(FormHelper):
 
     def __init__(self):
         super().__init__()
-        red_flags = [InlineRadios(name) for name in YES_NO_FIELDS]
         self.layout = Layout(
             Fieldset(
                 "Patient",
@@ -452,7 +461,7 @@ class IntakeFormHelper(FormHelper):
                     '<p class="small text-body-secondary">Answer every question: a red flag '
                     "that was not asked is not a no.</p>"
                 ),
-                Div(*red_flags, css_class="red-flag-grid"),
+                HTML('{% include "intake/_red_flags.html" %}'),
                 Row(
                     Column("morning_stiffness_minutes", css_class="col-md-4"),
                     Column(InlineRadios("inflammatory_disease"), css_class="col-md-8"),
