@@ -98,7 +98,7 @@ def _field_for(fact: facts.Fact) -> forms.Field:
             choices=YES_NO,
             coerce=_yes_no,
             empty_value=None,
-            widget=forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"}),
+            widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
             **options,
         )
     if fact.type == facts.BOOL:
