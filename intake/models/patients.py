@@ -34,7 +34,7 @@ class Patient(models.Model):
     sex = models.CharField(max_length=10, choices=code_choices("sex"))
     created_at = models.DateTimeField(auto_now_add=True)
     # Names and MRN folded for search (intake.search), kept by save(); on PostgreSQL a
-    # trigram index serves it (migration 0021: not in Meta because SQLite has no such index).
+    # trigram index serves it (migration 0025: not in Meta because SQLite has no such index).
     search_text = models.TextField(default="", editable=False)
 
     # A correction's reason is stored with its version (history_change_reason, a text field:

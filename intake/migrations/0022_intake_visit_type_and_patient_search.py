@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0017_access_event_moved_to_audit'),
+        ('intake', '0021_merge_access_log_move_and_urgency'),
     ]
 
     operations = [
