@@ -7,6 +7,8 @@ Everything numeric is worked out here; the template only places what it is given
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.dateformat import format as format_date
+
 from intake.models import Disposition, Outcome
 
 WIDTH = 640
@@ -42,12 +44,16 @@ SUGGESTION_LEGEND = [(OUTCOME_LETTERS[o], o.label, o.value) for o in Outcome]
 DISPOSITION_LEGEND = [(DISPOSITION_LETTERS[d], d.label, d.value) for d in Disposition]
 
 
+# Coordinates are whole SVG units given as text, and dates are formatted once per visit, so
+# that drawing twenty visits in five charts costs the template nothing but placing strings
+# (a number would be localised by the template, each time).
+
+
 @dataclass
 class Point:
-    x: float
-    y: float
-    value: object
-    day: date
+    x: str
+    y: str
+    title: str
 
 
 @dataclass
@@ -58,16 +64,16 @@ class Series:
 
     @property
     def polyline(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+        return " ".join(f"{p.x},{p.y}" for p in self.points)
 
 
 @dataclass
 class Marker:
-    x: float
+    x: str
+    left: str  # the x of the marker's 16-unit box, centred on the visit
     letter: str
-    label: str
+    title: str
     css: str
-    day: date
 
 
 @dataclass
@@ -75,8 +81,8 @@ class Chart:
     key: str
     title: str
     series: list[Series]
-    gridlines: list[tuple[float, int]]
-    date_labels: list[tuple[float, date]]
+    gridlines: list[tuple[str, str]]
+    date_labels: list[tuple[str, str]]
     suggestions: list[Marker]
     dispositions: list[Marker]
     rows: list[dict] = field(default_factory=list)  # the table alternative
@@ -89,27 +95,31 @@ class Chart:
     date_row: int = DATE_ROW
     suggestion_row: int = SUGGESTION_ROW
     disposition_row: int = DISPOSITION_ROW
+    suggestion_top: int = SUGGESTION_ROW - 8
+    disposition_top: int = DISPOSITION_ROW - 8
+    tick_x: int = PLOT_LEFT - 6
 
     @property
     def points_count(self) -> int:
         return sum(len(series.points) for series in self.series)
 
 
-def _x_positions(days: list[date]) -> list[float]:
+def _x_positions(days: list[date]) -> list[int]:
     """Each visit's x by its date (several visits on one day are spread evenly apart)."""
     if len(days) == 1:
-        return [(PLOT_LEFT + PLOT_RIGHT) / 2]
+        return [(PLOT_LEFT + PLOT_RIGHT) // 2]
     first, last = days[0], days[-1]
     span = (last - first).days
     inner_left, inner_right = PLOT_LEFT + 12, PLOT_RIGHT - 12
     if span == 0:
         step = (inner_right - inner_left) / (len(days) - 1)
-        return [inner_left + i * step for i in range(len(days))]
-    return [inner_left + (day - first).days / span * (inner_right - inner_left) for day in days]
+        return [round(inner_left + i * step) for i in range(len(days))]
+    width = inner_right - inner_left
+    return [round(inner_left + (day - first).days / span * width) for day in days]
 
 
-def _y(value: float, maximum: int) -> float:
-    return PLOT_BOTTOM - value / maximum * (PLOT_BOTTOM - PLOT_TOP)
+def _y(value: float, maximum: int) -> int:
+    return round(PLOT_BOTTOM - value / maximum * (PLOT_BOTTOM - PLOT_TOP))
 
 
 def trend_charts(visits) -> list[Chart]:
@@ -119,61 +129,58 @@ def trend_charts(visits) -> list[Chart]:
     if not visits:
         return []
     days = [v.intake.intake_date for v in visits]
+    shown = [format_date(day, "j M Y") for day in days]
     xs = _x_positions(days)
     step = max(1, -(-len(visits) // MAX_DATE_LABELS))
-    date_labels = [(xs[i], days[i]) for i in range(0, len(visits), step)]
+    date_labels = [(str(xs[i]), format_date(days[i], "j M y")) for i in range(0, len(visits), step)]
     suggestions, dispositions = [], []
-    for x, visit in zip(xs, visits, strict=True):
-        screening = visit.screening
-        if screening is not None:
-            outcome = Outcome(screening.outcome)
+    for x, visit, day in zip(xs, visits, shown, strict=True):
+        if visit.screening is not None:
+            outcome = Outcome(visit.screening.outcome)
+            title = f"{day}: suggestion {outcome.label}"
             suggestions.append(
-                Marker(
-                    x,
-                    OUTCOME_LETTERS[outcome],
-                    outcome.label,
-                    outcome.value,
-                    visit.intake.intake_date,
-                )
+                Marker(str(x), str(x - 8), OUTCOME_LETTERS[outcome], title, outcome.value)
             )
         if visit.review is not None:
             disposition = Disposition(visit.review.disposition)
+            title = f"{day}: disposition {disposition.label}"
             dispositions.append(
                 Marker(
-                    x,
-                    DISPOSITION_LETTERS[disposition],
-                    disposition.label,
-                    disposition.value,
-                    visit.intake.intake_date,
+                    str(x), str(x - 8), DISPOSITION_LETTERS[disposition], title, disposition.value
                 )
             )
+    about_visits = [
+        {
+            "day": day,
+            "suggestion": visit.screening.get_outcome_display() if visit.screening else "",
+            "disposition": visit.review.get_disposition_display() if visit.review else "",
+        }
+        for visit, day in zip(visits, shown, strict=True)
+    ]
     charts = []
     for key, title, measures, maximum in CHARTS:
         series = []
         for index, (name, label) in enumerate(measures):
             points = [
                 Point(
-                    x, _y(visit.facts[name], maximum), visit.facts[name], visit.intake.intake_date
+                    str(x),
+                    str(_y(visit.facts[name], maximum)),
+                    f"{day}: {label} {visit.facts[name]}",
                 )
-                for x, visit in zip(xs, visits, strict=True)
+                for x, visit, day in zip(xs, visits, shown, strict=True)
                 if visit.facts.get(name) is not None
             ]
             series.append(Series(label=label, css=f"series-{index}", points=points))
         rows = [
-            {
-                "day": visit.intake.intake_date,
-                "values": [visit.facts.get(name) for name, _ in measures],
-                "suggestion": visit.screening.get_outcome_display() if visit.screening else "",
-                "disposition": visit.review.get_disposition_display() if visit.review else "",
-            }
-            for visit in visits
+            {**about, "values": [visit.facts.get(name) for name, _ in measures]}
+            for visit, about in zip(visits, about_visits, strict=True)
         ]
         charts.append(
             Chart(
                 key=key,
                 title=title,
                 series=series,
-                gridlines=[(_y(v, maximum), v) for v in (0, maximum // 2, maximum)],
+                gridlines=[(str(_y(v, maximum)), str(v)) for v in (0, maximum // 2, maximum)],
                 date_labels=date_labels,
                 suggestions=suggestions,
                 dispositions=dispositions,
