@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from intake.models import Criterion, Intake, IntakeStatus, Patient, Review
-from intake.services.patients import IDENTITY_FIELDS
+from intake.services.patients import CORRECTABLE_FIELDS
 
 # A screening's bulky snapshot columns, which the record never shows.
 HEAVY_SCREENING_FIELDS = (
@@ -85,7 +85,7 @@ def identity_corrections(patient: Patient) -> list[IdentityCorrection]:
                     FieldChange(
                         name, FIELD_LABELS[name], getattr(before, name), getattr(after, name)
                     )
-                    for name in IDENTITY_FIELDS
+                    for name in CORRECTABLE_FIELDS
                     if getattr(before, name) != getattr(after, name)
                 ],
             )

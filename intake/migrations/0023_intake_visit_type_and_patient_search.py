@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0021_merge_access_log_move_and_urgency'),
+        ("intake", "0022_submit_token"),
     ]
 
     operations = [
