@@ -193,3 +193,11 @@ def test_an_impossible_date_of_birth_still_shows_every_other_error(staff_client)
             "intake_date": timezone.localdate().isoformat()}  # fmt: skip
     errors = staff_client.post(reverse("intake:intake_create"), data).context["form"].errors
     assert "date_of_birth" in errors and "fever" in errors and "pain_sites" in errors
+
+
+def test_a_visit_date_before_a_known_patients_birth_is_an_error_on_the_visit_date(staff_client):
+    patient = PatientFactory(date_of_birth=timezone.localdate() - timedelta(days=400))
+    data = {"action": "draft", "intake_date": (timezone.localdate() - timedelta(days=500))}
+    response = staff_client.post(visit_url(patient), data)
+    assert response.context["form"].errors.as_data()["intake_date"][0].code == "after_intake"
+    assert "date_of_birth" not in response.context["form"].errors

@@ -309,17 +309,19 @@ class IntakeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         born, day = cleaned.get("date_of_birth"), cleaned.get("intake_date")
+        # A known patient's date of birth is read-only here: the intake date is what to fix.
+        dated = "date_of_birth" if self.known_patient is None else "intake_date"
         if born and day:
             if born > day:
                 self.add_error(
-                    "date_of_birth",
+                    dated,
                     forms.ValidationError(
                         "The date of birth is after the intake date.", code="after_intake"
                     ),
                 )
             elif completed_years(born, day) > MAX_AGE_YEARS:
                 self.add_error(
-                    "date_of_birth",
+                    dated,
                     forms.ValidationError(
                         "The patient must be under 22 years old on the intake date.",
                         code="too_old",
