@@ -4,7 +4,7 @@ A patient's `search_text` holds their given name, family name and MRN folded to 
 without accents ("Zoë Ashworth-Lee UX-1001" -> "zoe ashworth-lee ux-1001"). A search term is
 folded the same way and split into words; a patient matches when every word occurs somewhere
 in that text. So "Maya Ashworth", "ashworth maya", "ASHW" and "1001" all find Maya Ashworth,
-UX-1001. On PostgreSQL a trigram index (pg_trgm, migration 0026) serves these
+UX-1001. On PostgreSQL a trigram index (pg_trgm, migration 0028) serves these
 `LIKE '%word%'` searches; SQLite reads every row, correctly but more slowly.
 """
 

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from audit.access import AccessAction, record_access
 from intake import services
-from intake.charts import DISPOSITION_LEGEND, SUGGESTION_LEGEND, trend_charts
 from intake.forms import PatientCorrectionForm, PatientSearchForm, error_summary
 from intake.models import Intake, Patient, completed_years
 from intake.patient_record import HEAVY_SCREENING_FIELDS, identity_corrections, patient_visits
 from intake.search import matching_patients
+from intake.trend_charts import DISPOSITION_LEGEND, SUGGESTION_LEGEND, trend_charts
 from intake.views import _intake_form
 
 PATIENTS_PER_PAGE = 25

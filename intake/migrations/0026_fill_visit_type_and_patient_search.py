@@ -36,6 +36,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0023_intake_visit_type_and_patient_search")]
+    dependencies = [("intake", "0025_intake_visit_type_and_patient_search")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

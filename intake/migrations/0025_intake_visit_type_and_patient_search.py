@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("intake", "0022_submit_token"),
+        ("intake", "0024_fill_review_urgency"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("intake", "0024_fill_visit_type_and_patient_search"),
+        ("intake", "0026_fill_visit_type_and_patient_search"),
     ]
 
     operations = [

@@ -25,7 +25,7 @@ def remove_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0025_visit_type_required")]
+    dependencies = [("intake", "0027_visit_type_required")]
 
     operations = [
         TrigramExtension(),
