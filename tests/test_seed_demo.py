@@ -97,3 +97,23 @@ def test_the_same_seed_gives_the_same_cases():
     seed("--intakes", "5", "--seed", "7")
     again = list(Intake.objects.order_by("pk").values_list("pain_duration_weeks", "fatigue"))
     assert first == again
+
+
+def test_patients_spreads_the_intakes_as_follow_up_visits():
+    seed("--intakes", "12", "--patients", "5")
+    from intake.models import Patient
+
+    assert Patient.objects.count() == 5
+    assert Intake.objects.count() == 12
+    assert Intake.objects.filter(visit_type="initial").count() == 5
+    assert Intake.objects.filter(visit_type="follow_up").count() == 7
+    for patient in Patient.objects.all():
+        visits = list(patient.intakes.order_by("intake_date", "pk"))
+        assert visits[0].visit_type == "initial"
+        assert all(v.visit_type == "follow_up" for v in visits[1:])
+        assert (
+            patient.search_text
+            == f"{patient.given_name} {patient.family_name} {patient.mrn}".lower()
+        )
+    for intake in Intake.objects.select_related("patient", "current_screening"):
+        assert intake.facts() == intake.current_screening.facts

@@ -24,6 +24,8 @@ from intake.forms.intake import (
     IntakeSearchForm,
     error_summary,
 )
+from intake.forms.lists import IntakeListFilterForm
+from intake.forms.patients import PatientCorrectionForm, PatientSearchForm
 from intake.forms.review import (
     ACTION_CHECK,
     ACTION_SIGN,
@@ -44,7 +46,10 @@ __all__ = [
     "CriterionAdminForm",
     "IntakeForm",
     "IntakeJSONField",
+    "IntakeListFilterForm",
     "IntakeSearchForm",
+    "PatientCorrectionForm",
+    "PatientSearchForm",
     "PublishForm",
     "ReferenceCaseAdminForm",
     "ReviewForm",

@@ -28,6 +28,7 @@ from intake.models.patients import (
     IntakeQuerySet,
     IntakeStatus,
     Patient,
+    VisitType,
     code_choices,
     completed_years,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "Screening",
     "SubmitToken",
     "Urgency",
+    "VisitType",
     "code_choices",
     "completed_years",
 ]

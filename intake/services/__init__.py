@@ -29,6 +29,12 @@ from intake.services.intakes import (
     save_intake,
     screen_intake,
 )
+from intake.services.patients import (
+    Correction,
+    MrnTaken,
+    correct_patient_identity,
+    rescreen_patient_intakes,
+)
 from intake.services.reviews import AlreadySigned, NotReviewable, add_addendum, record_review
 from intake.services.try_it import (
     TRY_IT_TRACE_LIMIT,
@@ -59,6 +65,7 @@ __all__ = [
     "AlreadySigned",
     "AlreadySubmitted",
     "ChangedCase",
+    "Correction",
     "CriterionChange",
     "DraftCheck",
     "DraftExists",
@@ -67,17 +74,20 @@ __all__ = [
     "IdentityKept",
     "Impact",
     "IntakeLocked",
+    "MrnTaken",
     "NotReviewable",
     "PatientRegisteredMeanwhile",
     "PublishRefused",
     "add_addendum",
     "check_draft",
     "compare_criteria",
+    "correct_patient_identity",
     "new_draft",
     "preview_impact",
     "publish_criteria_set",
     "record_review",
     "red_flag_warnings",
+    "rescreen_patient_intakes",
     "save_intake",
     "screen_intake",
 ]
