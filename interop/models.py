@@ -46,7 +46,7 @@ class ApiClient(models.Model):
     def new_token(self) -> str:
         """Give this client a new key id and secret (unsaved) and return the whole token."""
         self.key_id = secrets.token_hex(8)
-        secret = secrets.token_urlsafe(32)
+        secret = secrets.token_hex(32)
         self.secret_hash = self._hash(secret)
         return f"{TOKEN_PREFIX}_{self.key_id}_{secret}"
 
