@@ -50,7 +50,9 @@ def clean_jwks(jwks) -> dict:
             raise ValidationError("This is not JSON.", code="invalid") from None
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not isinstance(keys, list) or not keys:
-        raise ValidationError('A JWK Set is {"keys": [ ... ]} with at least one key.', code="invalid")
+        raise ValidationError(
+            'A JWK Set is {"keys": [ ... ]} with at least one key.', code="invalid"
+        )
     for index, key in enumerate(keys, start=1):
         if not isinstance(key, dict) or key.get("kty") not in ("EC", "RSA"):
             raise ValidationError(f"Key {index}: only EC or RSA public keys.", code="key_type")

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-TOKEN_PREFIX = "amps"
+TOKEN_PREFIX = "amps"  # noqa: S105 - the fixed first part of a token, not a secret
 
 
 class ApiScope(models.TextChoices):

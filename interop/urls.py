@@ -7,9 +7,7 @@ app_name = "interop"
 urlpatterns = [
     path("fhir/Questionnaire/amps-intake", views.questionnaire_read, name="questionnaire"),
     path("fhir/CodeSystem/<str:code_system_id>", views.code_system_read, name="code_system"),
-    path(
-        "fhir/PlanDefinition/<str:reference>", views.plan_definition_read, name="plan_definition"
-    ),
+    path("fhir/PlanDefinition/<str:reference>", views.plan_definition_read, name="plan_definition"),
     path(
         "fhir/QuestionnaireResponse/<str:resource_id>",
         views.questionnaire_response_read,

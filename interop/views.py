@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from audit.access import AccessAction, record_access
 from intake.models import CriteriaSet, CriteriaSetStatus, Intake, Patient, Review, Screening
-from interop.access import caller_label, fhir_error, fhir_read, fhir_response, not_found
+from interop.access import caller_label, fhir_read, fhir_response, not_found
 from interop.cds import security, service
 from interop.cds.suggestions import Suggestion
 from interop.fhir import resources
@@ -106,9 +106,7 @@ def guidance_response_read(request: HttpRequest, resource_id: str) -> HttpRespon
 @fhir_read("intake.view_review")
 def clinical_impression_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     review = (
-        Review.objects.select_related(
-            "intake__patient", "screening__criteria_set", "reviewer"
-        )
+        Review.objects.select_related("intake__patient", "screening__criteria_set", "reviewer")
         .filter(uuid=_uuid(resource_id))
         .first()
     )
@@ -231,4 +229,3 @@ def fhir_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
     return fhir_response(
         operation_outcome("not-supported", "No such FHIR endpoint here."), status=404
     )
-

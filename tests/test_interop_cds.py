@@ -106,7 +106,9 @@ def test_a_signed_call_gets_a_card_from_the_latest_screening(client, ehr):
     assert len(card["summary"]) < 140
     assert card["indicator"] == "warning"  # a referral that is not an emergency
     assert card["source"]["label"] == f"AMPS screen (criteria v{latest.criteria_set.version})"
-    assert card["source"]["url"].endswith(f"/fhir/PlanDefinition/amps-criteria|{latest.criteria_set.version}")
+    assert card["source"]["url"].endswith(
+        f"/fhir/PlanDefinition/amps-criteria|{latest.criteria_set.version}"
+    )
     assert "- Fever (`rf_fever`)" in card["detail"]
     assert card["links"] == [
         {"label": "Open the case in AMPS screen",
@@ -244,10 +246,12 @@ def _unsigned() -> str:
         pytest.param(_unsigned, id="alg none, unsigned"),
         pytest.param(lambda: token(exp=int(time.time()) - 120), id="expired"),
         pytest.param(lambda: token(iat=int(time.time()) + 600), id="issued in the future"),
-        pytest.param(lambda: token(aud="https://other.example/cds-services/amps-screen"),
-                     id="wrong audience"),
-        pytest.param(lambda: token(key="shared-secret-shared-secret-32by", alg="HS256"),
-                     id="HMAC signed"),
+        pytest.param(
+            lambda: token(aud="https://other.example/cds-services/amps-screen"), id="wrong audience"
+        ),
+        pytest.param(
+            lambda: token(key="shared-secret-shared-secret-32by", alg="HS256"), id="HMAC signed"
+        ),
         pytest.param(lambda: token(iss="https://intruder.example/"), id="unknown issuer"),
         pytest.param(lambda: token(tenant="another-tenant"), id="wrong tenant"),
         pytest.param(lambda: token(jti=None), id="no jti"),
@@ -481,7 +485,7 @@ def test_feedback_is_counted_beside_the_agreement_figures(client, ehr, rheum_cli
     call(client, _with_our_card(EXAMPLES["feedback_overridden"], card["uuid"]), url=FEEDBACK)
     page = rheum_client.get(reverse("intake:review_queue")).content.decode()
     assert "Cards in the EHR (CDS Hooks feedback)" in page
-    assert '<td>v1</td><td>1</td><td>1</td>' in page.replace("\n", "").replace("  ", "")
+    assert "<td>v1</td><td>1</td><td>1</td>" in page.replace("\n", "").replace("  ", "")
 
 
 # -- add_cds_client ---------------------------------------------------------------------------
@@ -499,7 +503,10 @@ def test_add_cds_client_allow_lists_an_issuer_with_its_keys(tmp_path, db):
 
 
 def test_add_cds_client_refuses_a_private_or_symmetric_key(tmp_path, db):
-    for jwks in ({"keys": [EXAMPLES["jwk_private"]]}, {"keys": [{"kty": "oct", "k": "c2Vj", "kid": "s"}]}):
+    for jwks in (
+        {"keys": [EXAMPLES["jwk_private"]]},
+        {"keys": [{"kty": "oct", "k": "c2Vj", "kid": "s"}]},
+    ):
         path = tmp_path / "jwks.json"
         path.write_text(json.dumps(jwks))
         with pytest.raises(CommandError):

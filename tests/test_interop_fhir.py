@@ -4,10 +4,10 @@ independent FHIR library; who may read them; every patient-data read in the acce
 from datetime import timedelta
 
 import fhirpathpy
-from fhirpathpy.models import models as fhirpath_models
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from fhirpathpy.models import models as fhirpath_models
 
 from audit.models import AccessEvent
 from intake import services
@@ -25,7 +25,9 @@ from tests.interop_helpers import (
 )
 
 FHIR_JSON = "application/fhir+json"
-SDC_CALCULATED = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
+SDC_CALCULATED = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
+)
 # The R4 model tells the FHIRPath engine that `answer.value` is the choice type value[x].
 R4_MODEL = fhirpath_models["r4"]
 EXAMPLE_IDS = ("V01", "V02", "V06", "V16", "V17", "V33")
@@ -71,7 +73,9 @@ def test_questionnaire_has_a_group_per_section_and_an_item_per_fact(staff_client
 
 def test_questionnaire_ranges_are_sdc_min_and_max_values(staff_client):
     by_link = items(the_questionnaire(staff_client))
-    extensions = {e["url"].rsplit("/", 1)[1]: e for e in by_link["morning_stiffness_minutes"]["extension"]}
+    extensions = {
+        e["url"].rsplit("/", 1)[1]: e for e in by_link["morning_stiffness_minutes"]["extension"]
+    }
     assert extensions["minValue"]["valueInteger"] == 0
     assert extensions["maxValue"]["valueInteger"] == 1440
     assert extensions["questionnaire-unit"]["valueCoding"]["code"] == "min"
@@ -100,10 +104,8 @@ def test_items_carry_standard_codes_where_one_exists(staff_client, link_id, syst
 def test_items_without_a_standard_code_use_the_local_code_system(staff_client):
     questionnaire = the_questionnaire(staff_client)
     wpi = items(questionnaire)["wpi"]
-    assert wpi["code"] == [
-        {"system": questionnaire["url"].replace("Questionnaire/amps-intake", "CodeSystem/amps-facts"),
-         "code": "wpi", "display": facts.FACTS["wpi"].label}
-    ]  # fmt: skip
+    system = questionnaire["url"].replace("Questionnaire/amps-intake", "CodeSystem/amps-facts")
+    assert wpi["code"] == [{"system": system, "code": "wpi", "display": facts.FACTS["wpi"].label}]
 
 
 def test_the_local_code_system_has_one_code_per_fact(staff_client):
@@ -225,9 +227,10 @@ def test_plan_definition_published_and_by_version(staff_client):
     }
     assert fever["code"][0]["coding"][0]["code"] == "red_flag"
     assert fever["documentation"][0]["citation"]
-    assert staff_client.get(
-        reverse("interop:plan_definition", args=["amps-criteria|999"])
-    ).status_code == 404
+    assert (
+        staff_client.get(reverse("interop:plan_definition", args=["amps-criteria|999"])).status_code
+        == 404
+    )
 
 
 def test_clinical_impression_is_the_signed_review(staff_client, bob):
@@ -241,9 +244,7 @@ def test_clinical_impression_is_the_signed_review(staff_client, bob):
         disposition="inflammatory_workup",
         note="Bloods today.",
     )
-    body = fhir_get(
-        staff_client, reverse("interop:clinical_impression", args=[review.uuid])
-    ).json()
+    body = fhir_get(staff_client, reverse("interop:clinical_impression", args=[review.uuid])).json()
     validate(body)
     assert body["assessor"] == {"display": "Bob Bennett"}
     assert body["supportingInfo"] == [
@@ -263,9 +264,7 @@ def test_everything_bundles_the_patient_and_all_of_their_records(staff_client, b
     services.record_review(screening=first, reviewer=bob, decision="agree",
                            disposition="amps_programme")  # fmt: skip
     screened("V17", patient=patient)
-    body = fhir_get(
-        staff_client, reverse("interop:patient_everything", args=[patient.uuid])
-    ).json()
+    body = fhir_get(staff_client, reverse("interop:patient_everything", args=[patient.uuid])).json()
     validate(body)
     kinds = [entry["resource"]["resourceType"] for entry in body["entry"]]
     assert kinds == ["Patient", "QuestionnaireResponse", "QuestionnaireResponse",
@@ -277,7 +276,9 @@ def test_everything_bundles_the_patient_and_all_of_their_records(staff_client, b
     assert patient_resource["gender"] == patient.sex
 
 
-def test_everything_takes_the_same_queries_for_one_visit_or_ten(staff_client, django_assert_max_num_queries):
+def test_everything_takes_the_same_queries_for_one_visit_or_ten(
+    staff_client, django_assert_max_num_queries
+):
     patient = PatientFactory()
     screened("V01", patient=patient)
     url = reverse("interop:patient_everything", args=[patient.uuid])
@@ -402,8 +403,12 @@ def test_a_patient_read_by_token_is_logged(client, db):
 def test_the_admin_shows_a_new_token_once(admin_client):
     response = admin_client.post(
         reverse("admin:interop_apiclient_add"),
-        {"label": "Lab system", "scope": "read",
-         "expires_at_0": "2030-01-01", "expires_at_1": "00:00:00"},  # fmt: skip
+        {
+            "label": "Lab system",
+            "scope": "read",
+            "expires_at_0": "2030-01-01",
+            "expires_at_1": "00:00:00",
+        },  # fmt: skip
         follow=True,
     )
     (message,) = [str(m) for m in response.context["messages"] if "only this once" in str(m)]
@@ -411,9 +416,12 @@ def test_the_admin_shows_a_new_token_once(admin_client):
     stored = ApiClient.objects.get(label="Lab system")
     assert token.startswith(f"amps_{stored.key_id}_")
     assert stored.matches(token.rsplit("_", 1)[1])
-    assert token not in admin_client.get(
-        reverse("admin:interop_apiclient_change", args=[stored.pk])
-    ).content.decode()
+    assert (
+        token
+        not in admin_client.get(
+            reverse("admin:interop_apiclient_change", args=[stored.pk])
+        ).content.decode()
+    )
 
 
 def test_the_admin_revokes_tokens(admin_client, client, db):

@@ -365,11 +365,15 @@ def _feedback_row(index: int, item, cards: dict) -> CdsFeedback:
     accepted = item.get("acceptedSuggestions", [])
     if outcome == FeedbackOutcome.ACCEPTED and not accepted:
         raise BadCall(f"{where}.acceptedSuggestions", "is required for an accepted outcome")
-    if not isinstance(accepted, list) or len(accepted) > 10 or not all(
-        isinstance(a, dict) and isinstance(a.get("id"), str) and len(a["id"]) <= 100
-        for a in accepted
+    if (
+        not isinstance(accepted, list)
+        or len(accepted) > 10
+        or not all(
+            isinstance(a, dict) and isinstance(a.get("id"), str) and len(a["id"]) <= 100
+            for a in accepted
+        )
     ):
-        raise BadCall(f"{where}.acceptedSuggestions", "must be a list of {\"id\": string}")
+        raise BadCall(f"{where}.acceptedSuggestions", 'must be a list of {"id": string}')
     reason = item.get("overrideReason") or {}
     if not isinstance(reason, dict) or (reason and outcome != FeedbackOutcome.OVERRIDDEN):
         raise BadCall(f"{where}.overrideReason", "is an object, only for an overridden card")
@@ -403,16 +407,16 @@ def record_feedback(*, body: bytes, client: CdsClient) -> int:
     items = data.get("feedback") if isinstance(data, dict) else None
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_FEEDBACK_ITEMS:
         raise BadCall("feedback", f"must be a list of 1-{MAX_FEEDBACK_ITEMS} items")
-    wanted = [i.get("card") for i in items if isinstance(i, dict) and isinstance(i.get("card"), str)]
+    wanted = [
+        i.get("card") for i in items if isinstance(i, dict) and isinstance(i.get("card"), str)
+    ]
     valid = []
     for value in wanted:
         try:
             valid.append(uuid.UUID(value))
         except ValueError:
             continue
-    cards = {
-        str(card.uuid): card for card in CdsCard.objects.filter(client=client, uuid__in=valid)
-    }
+    cards = {str(card.uuid): card for card in CdsCard.objects.filter(client=client, uuid__in=valid)}
     rows = [_feedback_row(index, item, cards) for index, item in enumerate(items)]
     CdsFeedback.objects.bulk_create(rows)
     return len(rows)

@@ -158,7 +158,9 @@ def screen_response(response: dict) -> Suggestion:
     data = intake_json(response)
     inputs, errors = validation.validate_intake(data)
     if errors:
-        raise ResponseNotUsable([f"{e.field}: {e.message}" if e.field else e.message for e in errors])
+        raise ResponseNotUsable(
+            [f"{e.field}: {e.message}" if e.field else e.message for e in errors]
+        )
     criteria_set = CriteriaSet.objects.published()
     compiled = criteria_set.compiled()
     result = compiled.evaluate(facts.derive(inputs), trace=True)

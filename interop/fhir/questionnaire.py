@@ -76,7 +76,9 @@ DERIVED_GROUP = "Derived"
 
 
 def answer_system(base: Base, fact_name: str) -> str:
-    return STANDARD_ANSWER_SYSTEMS.get(fact_name) or base.code_system(answer_code_system_id(fact_name))
+    return STANDARD_ANSWER_SYSTEMS.get(fact_name) or base.code_system(
+        answer_code_system_id(fact_name)
+    )
 
 
 def answer_code_system_id(fact_name: str) -> str:
@@ -223,9 +225,13 @@ def questionnaire(base: Base) -> dict:
     """Questionnaire/amps-intake: the whole intake form, from the fact registry."""
     groups = []
     for section, names in facts.SECTIONS.items():
-        items = [_field_item(base, name, "date", required=True) for name in EXTRA_ITEMS.get(section, ())]
+        items = [
+            _field_item(base, name, "date", required=True) for name in EXTRA_ITEMS.get(section, ())
+        ]
         items += [fact_item(base, facts.INPUT_FACTS[name]) for name in names]
-        groups.append({"linkId": group_link_id(section), "text": section, "type": "group", "item": items})
+        groups.append(
+            {"linkId": group_link_id(section), "text": section, "type": "group", "item": items}
+        )
     groups.append(
         {
             "linkId": group_link_id(NOTES_GROUP),

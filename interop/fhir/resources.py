@@ -81,7 +81,9 @@ def patient_resource(base: Base, patient: Patient) -> dict:
 def _answers(item: dict, value) -> list[dict]:
     key = VALUE_KEYS[item["type"]]
     if item["type"] == "choice":
-        options = {option["valueCoding"]["code"]: option["valueCoding"] for option in item["answerOption"]}
+        options = {
+            option["valueCoding"]["code"]: option["valueCoding"] for option in item["answerOption"]
+        }
         codes = value if isinstance(value, list) else [value]
         return [{key: options[code]} for code in codes]
     if item["type"] == "date":
@@ -133,7 +135,9 @@ def _code_parameter(name: str, system: str, code: str, display: str) -> dict:
     return {"name": name, "valueCoding": coding(system, code, display)}
 
 
-def matched_criteria(trace: list[dict], kinds=(engine.RED_FLAG, engine.AMPS_PATHWAY, engine.CAVEAT)):
+def matched_criteria(
+    trace: list[dict], kinds=(engine.RED_FLAG, engine.AMPS_PATHWAY, engine.CAVEAT)
+):
     """The matched criteria of a trace, in criterion order: (code, kind, name)."""
     return [
         (step["code"], step["kind"], step.get("name") or step["code"])
@@ -194,7 +198,10 @@ def guidance_response(base: Base, suggestion, *, request_identifier: str = "") -
         resource["id"] = str(suggestion.screening_uuid)
     resource["contained"] = [guidance_output(base, suggestion)]
     if request_identifier:
-        resource["requestIdentifier"] = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{request_identifier}"}
+        resource["requestIdentifier"] = {
+            "system": "urn:ietf:rfc:3986",
+            "value": f"urn:uuid:{request_identifier}",
+        }
     resource["moduleCanonical"] = f"{base.plan_definition}|{suggestion.criteria_version}"
     resource["status"] = "success"
     if suggestion.patient_uuid:
@@ -372,4 +379,3 @@ def everything(base: Base, patient: Patient) -> dict:
             for resource in resources
         ],
     }
-

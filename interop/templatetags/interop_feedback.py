@@ -17,11 +17,13 @@ def cds_feedback_counts() -> dict:
         .annotate(
             cards=Count("pk", distinct=True),
             accepted=Count(
-                "feedback__card", filter=Q(feedback__outcome=FeedbackOutcome.ACCEPTED),
+                "feedback__card",
+                filter=Q(feedback__outcome=FeedbackOutcome.ACCEPTED),
                 distinct=True,
             ),
             overridden=Count(
-                "feedback__card", filter=Q(feedback__outcome=FeedbackOutcome.OVERRIDDEN),
+                "feedback__card",
+                filter=Q(feedback__outcome=FeedbackOutcome.OVERRIDDEN),
                 distinct=True,
             ),
         )

@@ -13,7 +13,7 @@ MAX_JWKS_BYTES = 100_000
 
 
 class Command(BaseCommand):
-    help = "Add (or update) a CDS Hooks client: python manage.py add_cds_client --iss ISS --jwks-file FILE [--tenant T]"
+    help = "Allow an EHR to call the CDS Hooks service (add or update its issuer and keys)."
 
     def add_arguments(self, parser):
         parser.add_argument("--iss", required=True, help="The JWT issuer (iss), exactly.")
