@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -179,26 +180,28 @@ def cds_service(request: HttpRequest) -> HttpResponse:
     if _too_big(request):
         return _cds_error(413, "The request is too large.", field="body")
     try:
-        client, _ = security.verify_call(
-            request, audiences=[_service_url(request, service.SERVICE_ID)]
-        )
-        call = service.parse_call(request.body)
-        answer = service.call_service(base=Base.of(request), call=call, client=client)
+        # One transaction (one commit) for the jti, the card and the access-log entry.
+        with transaction.atomic():
+            client, _ = security.verify_call(
+                request, audiences=[_service_url(request, service.SERVICE_ID)]
+            )
+            call = service.parse_call(request.body)
+            answer = service.call_service(base=Base.of(request), call=call, client=client)
+            if answer.patient is not None or answer.cards:
+                record_access(
+                    request,
+                    action=AccessAction.API_READ,
+                    patient=answer.patient,
+                    intake=answer.screening.intake if answer.screening else None,
+                    client=client.label,
+                    detail={"resource": "cds-hooks/amps-screen", "cards": len(answer.cards)},
+                )
     except security.NotAuthenticated as error:
         return _cds_error(401, str(error))
     except service.BadCall as error:
         return _cds_error(400, str(error), field=error.field)
     except service.PreconditionFailed as error:
         return _cds_error(412, str(error), field="prefetch")
-    if answer.patient is not None or answer.cards:
-        record_access(
-            request,
-            action=AccessAction.API_READ,
-            patient=answer.patient,
-            intake=answer.screening.intake if answer.screening else None,
-            client=client.label,
-            detail={"resource": "cds-hooks/amps-screen", "cards": len(answer.cards)},
-        )
     return JsonResponse({"cards": answer.cards})
 
 

@@ -177,8 +177,6 @@ def guidance_output(base: Base, suggestion) -> dict:
         )
     for message in suggestion.caveat_messages:
         parameters.append({"name": "caveatMessage", "valueString": message})
-    if suggestion.explanation:
-        parameters.append({"name": "explanation", "valueString": suggestion.explanation})
     parameters.append({"name": "criteriaHash", "valueString": suggestion.criteria_hash})
     if suggestion.intake_uuid:
         parameters.append(
