@@ -1,6 +1,7 @@
 """CDS Hooks and FHIR under gunicorn: 16 concurrent EHR callers, and $everything for 20 visits.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/amps_cds_bench .venv/bin/python bench/cds_hooks.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/amps_cds_bench \
+        .venv/bin/python bench/cds_hooks.py
 
 Targets (issue 20): a CDS Hooks call with prefetch p95 < 100 ms at 16 concurrent callers
 (gunicorn + PostgreSQL); $everything for a patient with 20 visits < 150 ms. The database named
@@ -17,8 +18,8 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,18 +75,26 @@ def seed() -> tuple[Patient, Patient]:
         patient = Patient.objects.create(mrn=f"CDSB-{index:06d}", given_name=given,
                                          family_name=family, date_of_birth=born,
                                          sex=values["sex"])  # fmt: skip
-        intake = Intake.objects.create(patient=patient, created_by=user, intake_date=day,
-                                       status=IntakeStatus.SUBMITTED, **model_values(values))  # fmt: skip
+        intake = Intake.objects.create(
+            patient=patient, created_by=user, intake_date=day,
+            status=IntakeStatus.SUBMITTED, **model_values(values),
+        )  # fmt: skip
         services.screen_intake(intake=intake)
     many, created = Patient.objects.get_or_create(
         mrn="CDSB-VISITS20",
-        defaults={"given_name": "Twenty", "family_name": "Visits",
-                  "date_of_birth": date(2012, 3, 1), "sex": "female"},  # fmt: skip
+        defaults={
+            "given_name": "Twenty",
+            "family_name": "Visits",
+            "date_of_birth": date(2012, 3, 1),
+            "sex": "female",
+        },  # fmt: skip
     )
     if created:
         for values, *_ in synthetic_intakes(20, examples=EXAMPLES, seed=21):
-            intake = Intake.objects.create(patient=many, created_by=user,
-                                           status=IntakeStatus.SUBMITTED, **model_values(values))  # fmt: skip
+            intake = Intake.objects.create(
+                patient=many, created_by=user, status=IntakeStatus.SUBMITTED,
+                **model_values(values),
+            )  # fmt: skip
             services.screen_intake(intake=intake)
     return Patient.objects.get(mrn="CDSB-000007"), many
 
@@ -112,8 +121,11 @@ def signed(key) -> str:
 
 def hook_body(patient: Patient, response: dict | None = None) -> bytes:
     prefetch: dict = {
-        "patient": {"resourceType": "Patient", "id": "ehr-1",
-                    "identifier": [{"system": MRN_SYSTEM, "value": patient.mrn}]}  # fmt: skip
+        "patient": {
+            "resourceType": "Patient",
+            "id": "ehr-1",
+            "identifier": [{"system": MRN_SYSTEM, "value": patient.mrn}],
+        }  # fmt: skip
     }
     if response is not None:
         prefetch["questionnaireResponses"] = {"resourceType": "Bundle", "type": "searchset",
@@ -162,14 +174,26 @@ def summary(name: str, rows: list[tuple[float, int]], target: float) -> str:
 
 def main() -> int:
     if connection.vendor != "postgresql":
-        print("Set DATABASE_URL to a PostgreSQL database (the target is for gunicorn + PostgreSQL).")
+        print(
+            "Set DATABASE_URL to a PostgreSQL database (the target is for gunicorn + PostgreSQL)."
+        )
         return 2
     one, many = seed()
     key, token = clients()
     workers = os.environ.get("BENCH_WORKERS", "3")
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "amps_screen.wsgi", "-b", f"127.0.0.1:{PORT}",
-         "-w", workers, "--threads", "4", "--log-level", "warning"],  # fmt: skip
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "amps_screen.wsgi",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            workers,
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],  # fmt: skip
         cwd=ROOT,
         env={**os.environ},
     )
@@ -185,7 +209,9 @@ def main() -> int:
         auth = {"Authorization": f"Bearer {token}"}
         qr_path = f"/fhir/QuestionnaireResponse/{one.intakes.first().uuid}"
         _, _, qr = request(conn, "GET", qr_path, headers=auth)
-        mrns = list(Patient.objects.filter(mrn__startswith="CDSB-0").values_list("mrn", flat=True)[:500])
+        mrns = list(
+            Patient.objects.filter(mrn__startswith="CDSB-0").values_list("mrn", flat=True)[:500]
+        )
         stored = [hook_body(Patient(mrn=mrn)) for mrn in mrns]
         prefetched = [hook_body(Patient(mrn="NOT-OURS"), json.loads(qr))]
         callers(key, stored[:32])  # warm every worker

@@ -436,3 +436,18 @@ def test_the_admin_revokes_tokens(admin_client, client, db):
 def test_intake_model_still_matches_the_registry():
     # The QuestionnaireResponse reads every input fact from the intake (or its patient).
     assert {f.name for f in Intake._meta.fields} >= set(facts.INPUT_FACTS) - {"age_years", "sex"}
+
+
+def test_a_suggestion_that_is_not_a_referral_has_no_urgency(staff_client):
+    screening = screened("V01")
+    body = staff_client.get(reverse("interop:guidance_response", args=[screening.uuid])).json()
+    names = [parameter["name"] for parameter in body["contained"][0]["parameter"]]
+    assert "urgency" not in names and names[0] == "outcome"
+
+
+def test_a_session_without_its_second_factor_reads_nothing(staff_client, settings):
+    settings.AMPS_REQUIRE_2FA = True
+    intake = IntakeFactory()
+    response = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid]))
+    assert response.status_code == 302
+    assert not AccessEvent.objects.exists()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from intake.models import CriteriaSet, Screening
 from intake.rules import facts, validation
-from intake.rules.engine import Result
+from intake.rules.engine import Outcome, Result
 from interop.fhir.common import Base
 from interop.fhir.questionnaire import items_by_link_id
 from interop.fhir.resources import urgency_of
@@ -43,7 +43,7 @@ class Suggestion:
         """A stored screening (its intake and criteria set loaded)."""
         return cls(
             outcome=screening.outcome,
-            urgency=urgency_of(screening),
+            urgency=_urgency(screening.outcome, screening),
             red_flags=screening.red_flags,
             pathways=screening.pathways,
             caveats=screening.caveats,
@@ -63,7 +63,7 @@ class Suggestion:
     def of_result(cls, result: Result, *, criteria_set: CriteriaSet, criteria_hash: str):
         return cls(
             outcome=result.outcome,
-            urgency=urgency_of(result),
+            urgency=_urgency(result.outcome, result),
             red_flags=result.red_flags,
             pathways=result.pathways,
             caveats=result.caveats,
@@ -74,6 +74,11 @@ class Suggestion:
             criteria_hash=criteria_hash,
             created_at=timezone.now(),
         )
+
+
+def _urgency(outcome: str, row) -> str:
+    """A referral's urgency (routine when its set had none); "" for other outcomes."""
+    return urgency_of(row) if outcome == Outcome.REFER else ""
 
 
 class ResponseNotUsable(ValueError):

@@ -154,11 +154,14 @@ def guidance_output(base: Base, suggestion) -> dict:
             "outcome", base.code_system(OUTCOME_SYSTEM), suggestion.outcome,
             engine.OUTCOME_LABELS[suggestion.outcome],
         ),
-        _code_parameter(
-            "urgency", base.code_system(URGENCY_SYSTEM), suggestion.urgency,
-            URGENCY_LABELS[suggestion.urgency],
-        ),
     ]  # fmt: skip
+    if suggestion.urgency:
+        parameters.append(
+            _code_parameter(
+                "urgency", base.code_system(URGENCY_SYSTEM), suggestion.urgency,
+                URGENCY_LABELS[suggestion.urgency],
+            )
+        )  # fmt: skip
     for code, kind, name in matched_criteria(suggestion.trace):
         parameters.append(
             {
