@@ -451,3 +451,17 @@ def test_a_session_without_its_second_factor_reads_nothing(staff_client, setting
     response = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid]))
     assert response.status_code == 302
     assert not AccessEvent.objects.exists()
+
+
+def test_a_draft_criteria_set_reads_as_a_draft_plan_definition(staff_client, carol):
+    draft = services.new_draft(user=carol)
+    body = staff_client.get(
+        reverse("interop:plan_definition", args=[f"amps-criteria|{draft.version}"])
+    ).json()
+    validate(body)
+    assert body["status"] == "draft" and body["id"] == f"amps-criteria-{draft.version}"
+    assert body["extension"][0]["valueString"] == draft.compiled().hash
+    by_id = staff_client.get(
+        reverse("interop:plan_definition", args=[f"amps-criteria-{draft.version}"])
+    )
+    assert by_id.json() == body

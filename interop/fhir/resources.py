@@ -261,7 +261,8 @@ def plan_definition(base: Base, criteria_set: CriteriaSet) -> dict:
         "extension": [
             {
                 "url": base.structure("criteria-content-hash"),
-                "valueString": criteria_set.content_hash or criteria_set.compiled().hash,
+                # A draft has no stored hash yet: the hash of its criteria as they stand.
+                "valueString": criteria_set.content_hash or engine.content_hash(criteria),
             }
         ],
         "url": base.plan_definition,
