@@ -102,9 +102,9 @@ def test_a_signed_call_gets_a_card_from_the_latest_screening(client, ehr):
     response = call(client, hook_call(patient))
     assert response.status_code == 200
     (card,) = response.json()["cards"]
-    assert card["summary"].startswith("AMPS screen: refer — routine (fever")
+    assert card["summary"].startswith("AMPS screen: refer — urgent (fever")
     assert len(card["summary"]) < 140
-    assert card["indicator"] == "warning"  # a referral that is not an emergency
+    assert card["indicator"] == "warning"  # an urgent referral, not an emergency
     assert card["source"]["label"] == f"AMPS screen (criteria v{latest.criteria_set.version})"
     assert card["source"]["url"].endswith(
         f"/fhir/PlanDefinition/amps-criteria|{latest.criteria_set.version}"
@@ -135,18 +135,27 @@ def test_optional_card_fields_are_omitted_not_null(client, ehr):
 
 
 @pytest.mark.parametrize(
-    ("example_id", "indicator", "summary"),
+    ("example_id", "changes", "urgency", "indicator", "summary"),
     [
-        ("V01", "info", "AMPS screen: consider AMPS ("),
-        ("V17", "warning", "AMPS screen: refer — routine ("),
+        ("V01", {}, "", "info", "AMPS screen: consider AMPS ("),
+        ("V01", {"morning_stiffness_minutes": 45}, "routine", "warning",
+         "AMPS screen: refer — routine ("),
+        ("V17", {}, "urgent", "warning", "AMPS screen: refer — urgent (fever"),
+        ("V17", {"non_weight_bearing": True}, "emergency", "critical",
+         "AMPS screen: refer — emergency ("),
     ],
-)
-def test_the_indicator_follows_the_outcome(client, ehr, example_id, indicator, summary):
+)  # fmt: skip
+def test_a_card_signed_for_by_a_configured_key_has_the_indicator_of_its_urgency(
+    client, ehr, example_id, changes, urgency, indicator, summary
+):
     patient = PatientFactory()
-    screened(example_id, patient=patient)
+    screening = screened(example_id, patient=patient, **changes)
+    assert screening.urgency == urgency
     (card,) = call(client, hook_call(patient)).json()["cards"]
     assert card["indicator"] == indicator
-    assert card["summary"].startswith(summary)
+    assert card["summary"].startswith(summary) and len(card["summary"]) < 140
+    if urgency:
+        assert f"urgency: {urgency.capitalize()}" in card["detail"]
 
 
 def test_the_patient_may_be_named_by_our_patient_id(client, ehr):
@@ -483,9 +492,10 @@ def test_feedback_is_counted_beside_the_agreement_figures(client, ehr, rheum_cli
     (card,) = call(client, hook_call(patient)).json()["cards"]
     call(client, _with_our_card(EXAMPLES["feedback_accepted"], card["uuid"]), url=FEEDBACK)
     call(client, _with_our_card(EXAMPLES["feedback_overridden"], card["uuid"]), url=FEEDBACK)
+    version = CdsCard.objects.get(uuid=card["uuid"]).criteria_version
     page = rheum_client.get(reverse("intake:review_queue")).content.decode()
     assert "Cards in the EHR (CDS Hooks feedback)" in page
-    assert "<td>v1</td><td>1</td><td>1</td>" in page.replace("\n", "").replace("  ", "")
+    assert f"<tr><td>v{version}</td><td>1</td><td>1</td><td>1</td></tr>" in page
 
 
 # -- add_cds_client ---------------------------------------------------------------------------

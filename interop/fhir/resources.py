@@ -38,9 +38,9 @@ from interop.fhir.terms import (
 PLAN_DEFINITION_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 EXPRESSION_LANGUAGE = "text/x-amps-expression"
 # Urgency as a FHIR request priority (an emergency is same-day).
-URGENCY_PRIORITY = {"emergency": "stat", "urgent": "urgent", "routine": "routine"}
+URGENCY_PRIORITY = {engine.EMERGENCY: "stat", engine.URGENT: "urgent", engine.ROUTINE: "routine"}
 URGENCY_LABELS = dict(URGENCY_CHOICES)
-ROUTINE = "routine"
+ROUTINE = engine.ROUTINE
 
 
 def urgency_of(row) -> str:

@@ -1,6 +1,13 @@
 """The local CodeSystems of our coded values, taken from the intake models' choices."""
 
-from intake.models import CriterionKind, Decision, Disposition, Outcome, OverrideReason
+from intake.models import (
+    CriterionKind,
+    Decision,
+    Disposition,
+    Outcome,
+    OverrideReason,
+    Urgency,
+)
 
 OUTCOME_SYSTEM = "amps-outcome"
 URGENCY_SYSTEM = "amps-urgency"
@@ -9,11 +16,7 @@ DECISION_SYSTEM = "amps-review-decision"
 DISPOSITION_SYSTEM = "amps-disposition"
 OVERRIDE_REASON_SYSTEM = "amps-override-reason"
 
-URGENCY_CHOICES = (
-    ("emergency", "Emergency (same day)"),
-    ("urgent", "Urgent"),
-    ("routine", "Routine"),
-)
+URGENCY_CHOICES = Urgency.choices
 
 TERM_SYSTEMS = {
     OUTCOME_SYSTEM: ("AMPS screen outcomes", Outcome.choices),
