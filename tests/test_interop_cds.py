@@ -522,3 +522,23 @@ def test_add_cds_client_refuses_a_private_or_symmetric_key(tmp_path, db):
         with pytest.raises(CommandError):
             call_command("add_cds_client", "--iss", ISSUER, "--jwks-file", str(path))
     assert not CdsClient.objects.exists()
+
+
+def test_age_and_sex_missing_from_a_response_come_from_the_prefetched_patient(
+    client, staff_client, ehr
+):
+    intake = IntakeFactory(example_id="V01")
+    qr = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid])).json()
+    patient_group = qr["item"][0]
+    patient_group["item"] = [
+        i for i in patient_group["item"] if i["linkId"] not in ("age_years", "sex")
+    ]
+    body = hook_call()
+    body["prefetch"]["patient"]["gender"] = "female"
+    body["prefetch"]["questionnaireResponses"] = qr
+    no_birth_date = copy.deepcopy(body)
+    del no_birth_date["prefetch"]["patient"]["birthDate"]
+    assert call(client, no_birth_date).json() == {"cards": []}  # no age: not screened
+    body["prefetch"]["patient"]["birthDate"] = f"{intake.intake_date.year - 13}-01-01"
+    (card,) = call(client, body).json()["cards"]
+    assert card["summary"].startswith("AMPS screen: consider AMPS")

@@ -179,7 +179,7 @@ def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
     suggestion = None
     if response is not None:
         try:
-            suggestion = screen_response(response)
+            suggestion = screen_response(response, call.prefetch.get(PATIENT_KEY))
         except ResponseNotUsable as error:
             logger.info("CDS call %s: prefetched response not usable (%s)", call.hook_instance,
                         "; ".join(error.errors)[:300])  # fmt: skip

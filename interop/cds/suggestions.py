@@ -4,12 +4,12 @@ worked out from a QuestionnaireResponse an EHR sent (never stored)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from django.utils import timezone
 
-from intake.models import CriteriaSet, Screening
+from intake.models import CriteriaSet, Screening, completed_years
 from intake.rules import facts, validation
 from intake.rules.engine import Outcome, Result
 from interop.fhir.common import Base
@@ -89,9 +89,11 @@ class ResponseNotUsable(ValueError):
         self.errors = errors
 
 
-def intake_json(response: dict) -> dict:
+def intake_json(response: dict, patient: dict | None = None) -> dict:
     """The data-dictionary JSON intake held by a QuestionnaireResponse for our Questionnaire
-    (its answers by linkId; derived and non-fact items are ignored, the engine derives)."""
+    (its answers by linkId; derived and non-fact items are ignored, the engine derives).
+    Without `age_years` or `sex` answers, they come from the prefetched Patient resource
+    (birthDate at the intake date, or the authored date; gender)."""
     items = items_by_link_id(response)
     if len(items) > MAX_RESPONSE_ITEMS:
         raise ResponseNotUsable([f"item: more than {MAX_RESPONSE_ITEMS} items"])
@@ -119,7 +121,29 @@ def intake_json(response: dict) -> dict:
                 data[name] = values[0]
     if errors:
         raise ResponseNotUsable(errors)
+    if isinstance(patient, dict):
+        _from_patient(data, items, response, patient)
     return data
+
+
+def _from_patient(data: dict, items: dict, response: dict, patient: dict) -> None:
+    if "sex" not in data and patient.get("gender") in facts.CODE_LABELS["sex"]:
+        data["sex"] = patient["gender"]
+    born = _date(patient.get("birthDate"))
+    answers = (items.get("intake_date") or {}).get("answer") or [{}]
+    on = _date(answers[0].get("valueDate") if isinstance(answers[0], dict) else None)
+    on = on or _date(str(response.get("authored", ""))[:10]) or timezone.localdate()
+    if "age_years" not in data and born is not None and born <= on:
+        data["age_years"] = completed_years(born, on)
+
+
+def _date(value) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
 _BAD = object()
@@ -157,10 +181,10 @@ def is_our_response(base: Base, resource) -> bool:
     )
 
 
-def screen_response(response: dict) -> Suggestion:
+def screen_response(response: dict, patient: dict | None = None) -> Suggestion:
     """Screen a QuestionnaireResponse with the published criteria set; nothing is stored.
     Raises ResponseNotUsable when its answers are not a valid intake."""
-    data = intake_json(response)
+    data = intake_json(response, patient)
     inputs, errors = validation.validate_intake(data)
     if errors:
         raise ResponseNotUsable(
