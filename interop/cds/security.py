@@ -7,10 +7,11 @@ JWKS of an allow-listed issuer (a CdsClient), name our service URL as `aud`, car
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
 from interop.models import CdsClient, UsedJwtId
@@ -21,6 +22,8 @@ LEEWAY_SECONDS = 30
 # jti must be remembered.
 MAX_LIFETIME = timedelta(hours=1)
 MAX_TOKEN_LENGTH = 8192
+# Expired jtis are purged on about one call in this many.
+PURGE_ONE_CALL_IN = 50
 
 
 class NotAuthenticated(Exception):
@@ -109,10 +112,22 @@ def _remember_jti(client: CdsClient, claims: dict) -> None:
     if not isinstance(jti, str) or not 1 <= len(jti) <= 200:
         raise NotAuthenticated("The JWT `jti` must be a string of 1-200 characters.")
     expires_at = datetime.fromtimestamp(claims["exp"], tz=UTC) + timedelta(seconds=LEEWAY_SECONDS)
-    # Forget the ids of tokens that have expired: they cannot be replayed any more.
-    UsedJwtId.objects.filter(expires_at__lt=timezone.now()).delete()
-    try:
-        with transaction.atomic():
-            UsedJwtId.objects.create(issuer=client.issuer, jti=jti, expires_at=expires_at)
-    except IntegrityError:
-        raise NotAuthenticated("The JWT `jti` was already used (a replay).") from None
+    if secrets.randbelow(PURGE_ONE_CALL_IN) == 0:
+        # Forget the ids of tokens that have expired: they cannot be replayed any more.
+        UsedJwtId.objects.filter(expires_at__lt=timezone.now()).delete()
+    if not _insert_once(client.issuer, jti, expires_at):
+        raise NotAuthenticated("The JWT `jti` was already used (a replay).")
+
+
+def _insert_once(issuer: str, jti: str, expires_at: datetime) -> bool:
+    """Store the jti unless it is there already; True when stored. One statement (PostgreSQL
+    and SQLite both have ON CONFLICT), so a concurrent replay is refused by the unique
+    constraint without a savepoint or an error."""
+    table = connection.ops.quote_name(UsedJwtId._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (issuer, jti, expires_at) VALUES (%s, %s, %s) "  # noqa: S608 - our own table name
+            "ON CONFLICT (issuer, jti) DO NOTHING RETURNING id",
+            [issuer, jti, expires_at],
+        )
+        return cursor.fetchone() is not None

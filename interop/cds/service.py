@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
 from intake.models import OverrideReason, Patient, Screening
@@ -142,17 +143,10 @@ def find_patient(base: Base, call: Call) -> Patient | None:
     """Our patient: by the MRN identifier (our MRN system) of the prefetched Patient, else by
     a patientId that is one of our Patient ids. Raises PreconditionFailed when neither can
     tell (no Patient prefetched and the id is not ours)."""
-    prefetched = call.prefetch.get(PATIENT_KEY)
-    if isinstance(prefetched, dict) and prefetched.get("resourceType") == "Patient":
-        mrns = [
-            identifier.get("value")
-            for identifier in prefetched.get("identifier") or []
-            if isinstance(identifier, dict) and identifier.get("system") == base.mrn_system
-        ]
-        mrns = [mrn for mrn in mrns if isinstance(mrn, str)]
-        patient = Patient.objects.filter(mrn__in=mrns).first() if mrns else None
-        if patient is not None:
-            return patient
+    mrns = _prefetched_mrns(base, call)
+    patient = Patient.objects.filter(mrn__in=mrns).first() if mrns else None
+    if patient is not None:
+        return patient
     try:
         patient = Patient.objects.filter(uuid=uuid.UUID(call.patient_id)).first()
     except ValueError:
@@ -172,9 +166,9 @@ class Answer:
     screening: Screening | None = None
 
 
-@transaction.atomic
 def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
-    """The cards for one call (at most one), each stored as a CdsCard for feedback."""
+    """The cards for one call (at most one), each stored as a CdsCard for feedback (one row:
+    the view holds the call's transaction)."""
     response = _prefetched_response(base, call)
     suggestion = None
     if response is not None:
@@ -183,16 +177,15 @@ def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
         except ResponseNotUsable as error:
             logger.info("CDS call %s: prefetched response not usable (%s)", call.hook_instance,
                         "; ".join(error.errors)[:300])  # fmt: skip
-    patient = find_patient(base, call) if suggestion is None else _quiet_find(base, call)
-    if suggestion is None and patient is not None:
-        screening = (
-            Screening.objects.filter(intake__patient=patient)
-            .select_related("intake__patient", "criteria_set")
-            .order_by("-created_at", "-pk")
-            .first()
-        )
+    if suggestion is None:
+        screening = _latest_screening(base, call)
         if screening is not None:
             suggestion = Suggestion.of_screening(screening)
+            patient = screening.intake.patient
+        else:
+            patient = find_patient(base, call)
+    else:
+        patient = _quiet_find(base, call)
     if suggestion is None:
         return Answer(cards=[], patient=patient)
     stored = CdsCard.objects.create(
@@ -208,6 +201,34 @@ def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
         cards=[card(base, suggestion, card_uuid=stored.uuid)],
         patient=patient,
         screening=suggestion.screening,
+    )
+
+
+def _prefetched_mrns(base: Base, call: Call) -> list[str]:
+    prefetched = call.prefetch.get(PATIENT_KEY)
+    if not isinstance(prefetched, dict) or prefetched.get("resourceType") != "Patient":
+        return []
+    return [
+        identifier["value"]
+        for identifier in prefetched.get("identifier") or []
+        if isinstance(identifier, dict)
+        and identifier.get("system") == base.mrn_system
+        and isinstance(identifier.get("value"), str)
+    ]
+
+
+def _latest_screening(base: Base, call: Call) -> Screening | None:
+    """The latest screening of the patient named by MRN or by our id, in one query."""
+    named = Q(intake__patient__mrn__in=_prefetched_mrns(base, call))
+    try:
+        named |= Q(intake__patient__uuid=uuid.UUID(call.patient_id))
+    except ValueError:
+        pass
+    return (
+        Screening.objects.filter(named)
+        .select_related("intake__patient", "criteria_set")
+        .order_by("-created_at", "-pk")
+        .first()
     )
 
 
