@@ -22,6 +22,7 @@ from interop.fhir.common import (
     coding,
     fhir_id,
 )
+from interop.fhir.terms import TERM_SYSTEMS
 
 ITEM_TYPES = {
     facts.BOOL: "boolean",
@@ -290,8 +291,6 @@ def local_code_systems(base: Base) -> dict[str, dict]:
     choice fact whose codes no standard value set holds, plus the coded values of our other
     resources (outcomes, urgency, criterion kinds, review decisions, dispositions, override
     reasons)."""
-    from interop.fhir.terms import TERM_SYSTEMS  # the terms come from the intake models
-
     fact_concepts = [
         {"code": fact.name, "display": fact.label, "definition": fact.description or fact.label}
         for fact in facts.FACTS.values()
