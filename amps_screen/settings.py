@@ -101,10 +101,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "corsheaders",
     "intake",
     "accounts",
     "audit",
     "documents",
+    "interop",
 ]
 
 MIDDLEWARE = [
@@ -112,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -372,6 +375,20 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # django-simple-history records who made each change (HistoryRequestMiddleware).
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# -- Interoperability: FHIR R4 reads and the CDS Hooks service (the interop app) ---------------
+# The public base URL of this site (https://amps.clinic.example): canonical URLs and the JWT
+# audience of the CDS service are built on it. Empty: the URL each request came in on.
+AMPS_BASE_URL = os.environ.get("AMPS_BASE_URL", "").strip().rstrip("/")
+# The clinic's MRN identifier system (Patient.identifier.system); empty: <base>/fhir/sid/mrn.
+AMPS_MRN_SYSTEM = os.environ.get("AMPS_MRN_SYSTEM", "").strip()
+# A SMART app launch URL to offer on CDS Hooks cards (type "smart"); empty: none.
+AMPS_SMART_LAUNCH_URL = os.environ.get("AMPS_SMART_LAUNCH_URL", "").strip()
+AMPS_CDS_MAX_REQUEST_BYTES = env_int("AMPS_CDS_MAX_REQUEST_BYTES", 1_000_000)
+# django-cors-headers: only the CDS Hooks endpoints, only for the EHR origins configured.
+CORS_ALLOWED_ORIGINS = env_list("AMPS_CDS_CORS_ORIGINS", [])
+CORS_URLS_REGEX = r"^/cds-services(/.*)?$"
+CORS_ALLOW_METHODS = ("GET", "OPTIONS", "POST")
 
 LOGGING = {
     "version": 1,

@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("documents/", include("documents.urls")),
     path("", include("intake.urls")),
+    path("", include("interop.urls")),
 ]

@@ -114,7 +114,9 @@ def test_pages_load_our_scripts_from_static_files_only(staff_client):
 
 # -- the URLconf walk -------------------------------------------------------------------------
 
-PUBLIC = {"login", "healthz", "admin_login_redirect"}
+PUBLIC = {"login", "healthz", "admin_login_redirect", "interop:cds_discovery"}
+# The interop app's endpoints check their callers themselves (API token, session, or JWT).
+MACHINE_PREFIX = "interop:"
 # Which permission each of our views needs; every intake:* URL must be listed here.
 REQUIRED_PERMISSION = {
     "intake:intake_list": "intake.view_intake",
@@ -161,6 +163,15 @@ def test_every_non_public_url_sends_an_anonymous_visitor_to_login(client):
         if name in PUBLIC or path.startswith("/static/"):
             continue
         response = client.get(path)
+        if name.startswith(MACHINE_PREFIX):
+            # FHIR and CDS Hooks answer machines in their own terms: 401 (or 404/405 for
+            # what is no resource or takes POST), never a login page and never data.
+            assert response.status_code in (401, 404, 405), (name, response.status_code)
+            assert response["Content-Type"].startswith(
+                ("application/fhir+json", "application/json")
+            )
+            checked += 1
+            continue
         assert response.status_code in (301, 302), (name, path, response.status_code)
         assert (
             "/accounts/login/" in response["Location"] or "/admin/login/" in response["Location"]
