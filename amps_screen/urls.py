@@ -20,5 +20,6 @@ urlpatterns = [
         name="admin_login_redirect",
     ),
     path("admin/", admin.site.urls),
+    path("jobs/", include("jobs.urls")),
     path("", include("intake.urls")),
 ]

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from intake import services
+from intake import services, tasks
 from intake.forms import CriterionAdminForm, PublishForm, ReferenceCaseAdminForm, TryItForm
 from intake.models import CriteriaSet, CriteriaSetStatus, Criterion, ReferenceCase
 from intake.rules import engine, facts, language
@@ -309,6 +309,8 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
         form = PublishForm(request.POST or None, needs_confirmation=bool(check.red_flag_warnings))
         refused = None
         if request.method == "POST" and form.is_valid():
+            refused = _preview_refusal(request, draft)
+        if request.method == "POST" and form.is_valid() and refused is None:
             try:
                 published = services.publish_criteria_set(
                     criteria_set=draft,
@@ -335,7 +337,7 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
             refused=refused,
             published=published,
             changes=services.compare_criteria(old=published, new=draft),
-            impact=services.preview_impact(draft=draft) if not check.expression_errors else None,
+            **_impact_context(request, draft, check),
             impact_limit=services.IMPACT_CASE_LIMIT,
             outcome_labels=engine.OUTCOME_LABELS,
         )
@@ -355,6 +357,34 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
             "original": criteria_set,
             "has_view_permission": self.has_view_permission(request, criteria_set),
         }
+
+
+def _impact_context(request, draft: CriteriaSet, check) -> dict:
+    """The impact preview runs as a background job: the one for the draft as it is now
+    (started here if there is none), and its result once it has finished."""
+    if check.expression_errors:
+        return {"impact": None, "impact_job": None, "impact_key": ""}
+    job = tasks.impact_preview_job(draft=draft, user=request.user)
+    impact = services.Impact.from_json(job.result) if job.status == "succeeded" else None
+    return {"impact": impact, "impact_job": job, "impact_key": job.key}
+
+
+def _preview_refusal(request, draft: CriteriaSet):
+    """Publishing needs the impact preview of the draft exactly as it is now, and the page the
+    editor confirmed must have shown that one."""
+    current = services.impact_key(draft=draft)
+    if request.POST.get("impact_key", "") != current:
+        return services.PublishRefused(
+            [
+                "The draft (or the published set) changed after this page showed its impact. "
+                "Look at the impact of the draft as it is now, then publish."
+            ]
+        )
+    if tasks.finished_impact(draft=draft) is None:
+        return services.PublishRefused(
+            ["The impact preview has not finished yet: wait for it, then publish."]
+        )
+    return None
 
 
 @require_POST
