@@ -14,6 +14,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from intake.demo import model_values, synthetic_intakes
+from intake.management.progress import progress_bar
 from intake.models import (
     CriteriaSet,
     Intake,
@@ -97,10 +98,12 @@ class Command(BaseCommand):
         compiled = criteria_set.compiled()
         first = Patient.objects.filter(mrn__startswith="DEMO-").count()
         generated = synthetic_intakes(count, examples=examples, seed=seed)
-        for start in range(0, count, BATCH):
-            batch = [next(generated) for _ in range(min(BATCH, count - start))]
-            with transaction.atomic():
-                self._create_batch(batch, first + start, user, criteria_set, compiled)
+        with progress_bar(total=count, unit="intakes", stream=self.stderr._out) as bar:
+            for start in range(0, count, BATCH):
+                batch = [next(generated) for _ in range(min(BATCH, count - start))]
+                with transaction.atomic():
+                    self._create_batch(batch, first + start, user, criteria_set, compiled)
+                bar.update(len(batch))
 
     def _create_batch(self, batch, offset, user, criteria_set, compiled) -> None:
         patients = Patient.objects.bulk_create(
