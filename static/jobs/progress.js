@@ -45,7 +45,7 @@
       .then(function (state) {
         show(state);
         if (state.finished) {
-          window.setTimeout(function () { window.location.reload(); }, 300);
+          window.setTimeout(function () { window.location.reload(); }, 600);
         } else {
           window.setTimeout(poll, 1000);
         }
