@@ -19,7 +19,7 @@ class Command(BaseCommand):
         if backend == "database":
             call_command("db_worker", queue_name=queue_name, interval=0.5, reload=False)
         elif backend == "rq":
-            call_command("rqworker", queue_name)
+            call_command("rqworker", queue_name, job_class="django_tasks_rq.Job")
         else:
             raise CommandError(
                 f"AMPS_TASKS_BACKEND={backend!r} runs tasks inside the request: no worker needed."
