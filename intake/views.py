@@ -21,6 +21,7 @@ from intake.forms import (
     IntakeSearchForm,
     ReviewForm,
     ReviewQueueFilterForm,
+    blank_form_cache_key,
     error_summary,
 )
 from intake.models import (
@@ -137,10 +138,17 @@ def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse
                 return _saved(request, intake, screening)
     else:
         form = _rescued_form(request) or (IntakeForm.for_intake(intake) if intake else IntakeForm())
+    # A blank new form is the same HTML for everyone all day: drawn once, from the shared cache.
+    blank = intake is None and not form.is_bound and not form.initial
     return render(
         request,
         "intake/intake_form.html",
-        {"form": form, "intake": intake, "error_summary": error_summary(form)},
+        {
+            "form": form,
+            "intake": intake,
+            "error_summary": error_summary(form),
+            "blank_form_key": blank_form_cache_key() if blank else "",
+        },
     )
 
 

@@ -18,6 +18,7 @@ from intake.forms.intake import (
     YES_NO_FIELDS,
     IntakeForm,
     IntakeSearchForm,
+    blank_form_cache_key,
     error_summary,
 )
 from intake.forms.review import AddendumForm, ReviewForm, ReviewQueueFilterForm
@@ -37,6 +38,7 @@ __all__ = [
     "ReviewForm",
     "ReviewQueueFilterForm",
     "TryItForm",
+    "blank_form_cache_key",
     "error_summary",
     "parse_json_text",
 ]
