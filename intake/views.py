@@ -2,9 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.datastructures import MultiValueDict
@@ -32,6 +31,7 @@ from intake.models import (
     Review,
     Screening,
 )
+from intake.paging import ROW_LIMIT, BoundedPaginator, bounded_count
 
 INTAKES_PER_PAGE = 25
 QUEUE_PER_PAGE = 50
@@ -86,9 +86,9 @@ def intake_list(request: HttpRequest) -> HttpResponse:
             | Q(patient__family_name__icontains=term)
             | Q(patient__given_name__icontains=term)
         )
-    page = Paginator(intakes.values_list("pk", flat=True), INTAKES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = BoundedPaginator(
+        intakes.values_list("pk", flat=True), INTAKES_PER_PAGE, limit=ROW_LIMIT
+    ).get_page(request.GET.get("page"))
     page.object_list = _rows_by_id(
         Intake.objects.select_related("patient", "current_screening"), list(page.object_list)
     )
@@ -221,14 +221,22 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     mrn = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
     filters = ReviewQueueFilterForm(request.GET or None)
     waiting = filters.narrow(Intake.objects.awaiting_review(), mrn=mrn)
-    by_priority = dict(waiting.order_by().values_list("review_priority").annotate(n=Count("pk")))
-    counts = {outcome: by_priority.get(rank, 0) for outcome, rank in OUTCOME_PRIORITY.items()}
+    # Counted per outcome up to a bound, each along the queue's index: the cost stays the same
+    # however many cases wait (a count past the bound shows as "1000+").
+    counts = {
+        outcome: bounded_count(waiting.filter(review_priority=rank), ROW_LIMIT)
+        for outcome, rank in OUTCOME_PRIORITY.items()
+    }
     outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
     if outcome:
         waiting = waiting.filter(review_priority=OUTCOME_PRIORITY[outcome])
-    paginator = Paginator(waiting.values_list("pk", flat=True), QUEUE_PER_PAGE)
     # The counts per outcome give the total already: no second COUNT query.
-    paginator.count = counts[outcome] if outcome else sum(counts.values())
+    paginator = BoundedPaginator(
+        waiting.values_list("pk", flat=True),
+        QUEUE_PER_PAGE,
+        limit=ROW_LIMIT,
+        known_count=counts[outcome] if outcome else sum(counts.values()),
+    )
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = _queue_rows(list(page.object_list))
     _attach_matched_names(page.object_list)
@@ -240,6 +248,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "mrn": mrn,
             "counts": [(value, label, counts[value]) for value, label in Outcome.choices],
+            "count_limit": ROW_LIMIT,
             "page_query": _query_without_page(request),
             **Review.objects.dashboard(),
         },
