@@ -1,6 +1,7 @@
 """EXPLAIN ANALYZE of the list and queue queries on the bench database (PostgreSQL):
 `DATABASE_URL=postgres://… .venv/bin/python bench/explain.py` (after `make bench` or with
-BENCH_INTAKES=N to seed N intakes). Prints each query's plan and time; bench/README.md keeps them."""
+BENCH_INTAKES=N to seed N intakes). Prints each query's plan and time; bench/README.md
+keeps them."""
 
 import importlib.util
 import os
