@@ -13,7 +13,13 @@ from intake.models.criteria import (
     CriterionKind,
     ReferenceCase,
 )
-from intake.models.outcomes import OUTCOME_PRIORITY, AppendOnlyError, Outcome
+from intake.models.outcomes import (
+    OUTCOME_PRIORITY,
+    URGENCY_PRIORITY,
+    AppendOnlyError,
+    Outcome,
+    Urgency,
+)
 from intake.models.patients import (
     INTAKE_FACT_FIELDS,
     PATIENT_FACTS,
@@ -31,6 +37,7 @@ __all__ = [
     "INTAKE_FACT_FIELDS",
     "OUTCOME_PRIORITY",
     "PATIENT_FACTS",
+    "URGENCY_PRIORITY",
     "Addendum",
     "AppendOnlyError",
     "CriteriaSet",
@@ -49,6 +56,7 @@ __all__ = [
     "ReferenceCase",
     "Review",
     "Screening",
+    "Urgency",
     "code_choices",
     "completed_years",
 ]
