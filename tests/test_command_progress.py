@@ -2,8 +2,6 @@
 
 import io
 import json
-import subprocess
-import sys
 
 from django.core.management import call_command
 
@@ -39,16 +37,12 @@ def test_seed_demo_draws_progress_on_a_terminal_only(db):
     assert piped.getvalue() == ""
 
 
-def test_evaluate_intakes_keeps_stderr_empty_when_piped(tmp_path):
+def test_evaluate_intakes_draws_progress_on_a_terminal_only(db, tmp_path):
     path = tmp_path / "intakes.json"
     path.write_text(json.dumps([example("V01"), example("V06")]))
-    run = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "evaluate_intakes", str(path)],
-        capture_output=True,
-        text=True,
-        env={**__import__("os").environ, "DJANGO_ENV_FILE": "", "DATABASE_URL": ""},
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stderr == ""
-    assert len(json.loads(run.stdout)) == 2
+    terminal, piped, out = Terminal(), io.StringIO(), io.StringIO()
+    call_command("evaluate_intakes", str(path), stdout=out, stderr=terminal)
+    assert "100%" in terminal.getvalue() and "2/2" in terminal.getvalue()
+    assert len(json.loads(out.getvalue())) == 2
+    call_command("evaluate_intakes", str(path), stdout=io.StringIO(), stderr=piped)
+    assert piped.getvalue() == ""

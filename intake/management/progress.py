@@ -14,7 +14,6 @@ def progress_bar(*, total: int, unit: str, stream=None, description: str = "") -
     return tqdm(
         total=total,
         unit=unit,
-        unit_scale=True,
         desc=description,
         file=stream,
         disable=not is_terminal,
