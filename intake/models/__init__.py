@@ -21,6 +21,7 @@ from intake.models.outcomes import (
     Urgency,
 )
 from intake.models.patients import (
+    IDENTITY_FIELDS,
     INTAKE_FACT_FIELDS,
     PATIENT_FACTS,
     Intake,
@@ -32,8 +33,10 @@ from intake.models.patients import (
 )
 from intake.models.reviews import Addendum, Decision, Disposition, OverrideReason, Review
 from intake.models.screenings import Screening
+from intake.models.tokens import SubmitToken
 
 __all__ = [
+    "IDENTITY_FIELDS",
     "INTAKE_FACT_FIELDS",
     "OUTCOME_PRIORITY",
     "PATIENT_FACTS",
@@ -56,6 +59,7 @@ __all__ = [
     "ReferenceCase",
     "Review",
     "Screening",
+    "SubmitToken",
     "Urgency",
     "code_choices",
     "completed_years",
