@@ -51,3 +51,14 @@ def test_the_key_follows_the_day_and_the_form_sources():
     with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 1, 2)):
         assert blank_form_cache_key() == f"{skeleton_version()}:2026-01-02"
     assert len(skeleton_version()) == 16
+
+
+def test_each_blank_form_gets_its_own_token_although_the_skeleton_is_cached(staff_client):
+    import re
+
+    pages = [staff_client.get(reverse("intake:intake_create")).content.decode() for _ in range(2)]
+    tokens = [re.search(r'name="form_token" value="([0-9a-f-]{36})"', page) for page in pages]
+    assert all(tokens)
+    assert tokens[0].group(1) != tokens[1].group(1)
+    assert cache.get(fragment_key()) is not None
+    assert "form_token" not in cache.get(fragment_key())

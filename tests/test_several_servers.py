@@ -1,7 +1,7 @@
 """Several app servers, one database: two gunicorn processes (A and B) on two ports, and one
 task worker, all on the test database, behave as one site behind a load balancer. Nothing a
 user depends on is kept in one process: sessions, login lockouts, the published criteria set,
-the jobs. PostgreSQL only (CI sets DATABASE_URL)."""
+the jobs, the one-time form tokens. PostgreSQL only (CI sets DATABASE_URL)."""
 
 import json
 import re
@@ -13,11 +13,11 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.db import connection
 
 from intake import services
-from intake.models import CriteriaSet, Criterion, ReferenceCase, Screening
+from intake.models import CriteriaSet, Criterion, Intake, ReferenceCase, Screening
 from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR
 from tests.conftest import PASSWORD, _user_with_role
 from tests.factories import example, form_data
-from tests.servers import Client, start_server, start_worker
+from tests.servers import Client, hidden_inputs, start_server, start_worker
 
 pytestmark = [
     pytest.mark.postgres,
@@ -102,6 +102,19 @@ def test_two_app_servers_share_sessions_lockouts_criteria_and_jobs(servers):
     screening = Screening.objects.order_by("-created_at").first()
     assert screening.criteria_set == draft
     assert screening.outcome == "refer"
+
+    # A form's one-time token used on A is refused as a duplicate on B (posted twice, saved once).
+    staff.base = base_a
+    form = hidden_inputs(staff.get("/intakes/new/").text)
+    assert form.get("form_token")
+    data = {**form, **form_data(example("V01"), mrn="MRN-2002")}
+    first = staff.post("/intakes/new/", data)
+    assert first.status == 302
+    staff.base = base_b
+    again = staff.post("/intakes/new/", data)
+    assert again.status == 302 and again.location == first.location  # to the first one's result
+    assert Intake.objects.filter(patient__mrn="MRN-2002").count() == 1
+    assert "already submitted" in staff.get(again.location).text
 
 
 def follow(client: Client, path: str, timeout: float = 60) -> dict:
