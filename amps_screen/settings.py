@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "intake",
     "accounts",
     "audit",
+    "documents",
     "jobs",
 ]
 
@@ -323,4 +324,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every step of every PDF at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

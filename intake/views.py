@@ -12,9 +12,11 @@ from django.views.decorators.cache import never_cache
 from accounts.middleware import RESCUED_FORM
 from audit.access import AccessAction, record_access
 from intake import services
+from intake.charts import agreement_figures
 from intake.explain import explain_screening, intake_summary
 from intake.forms import (
     ACTION_DRAFT,
+    ACTION_SIGN,
     ACTION_SUBMIT,
     AddendumForm,
     IntakeForm,
@@ -26,11 +28,13 @@ from intake.forms import (
 )
 from intake.models import (
     OUTCOME_PRIORITY,
+    URGENCY_PRIORITY,
     Criterion,
     Intake,
     Outcome,
     Review,
     Screening,
+    Urgency,
 )
 from intake.paging import ROW_LIMIT, BoundedPaginator, bounded_count
 
@@ -185,9 +189,7 @@ def _saved(request: HttpRequest, intake: Intake, screening, *, action_chosen: bo
     elif screening is None:
         messages.success(request, "Draft saved. It is not screened until you submit it.")
     else:
-        messages.success(
-            request, f"Intake submitted. Suggestion: {screening.get_outcome_display()}."
-        )
+        messages.success(request, f"Intake submitted. Suggestion: {screening.suggestion_text}.")
     return redirect("intake:intake_detail", uuid=intake.uuid)
 
 
@@ -235,8 +237,10 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
         "explained": explain_screening(latest) if latest else None,
         "earlier_screenings": screenings[1:],
         "summary": intake_summary(intake),
-        "review": Review.objects.select_related("reviewer").filter(intake=intake).first(),
-        "addenda": list(intake.addenda.select_related("author")),
+        "review": Review.objects.select_related("reviewer", "screening")
+        .filter(intake=intake)
+        .first(),
+        "addenda": list(intake.addenda.select_related("author").order_by("-created_at", "-pk")),
         "addendum_form": addendum_form or AddendumForm(),
     }
 
@@ -250,12 +254,21 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     mrn = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
     filters = ReviewQueueFilterForm(request.GET or None)
     waiting = filters.narrow(Intake.objects.awaiting_review(), mrn=mrn)
-    # Counted per outcome up to a bound, each along the queue's index: the cost stays the same
-    # however many cases wait (a count past the bound shows as "1000+").
+    # Counted per outcome (and per urgency of the referrals) up to a bound, each along the
+    # queue's index: the cost stays the same however many cases wait ("1,000+" past it).
     counts = {
         outcome: bounded_count(waiting.filter(review_priority=rank), ROW_LIMIT)
         for outcome, rank in OUTCOME_PRIORITY.items()
     }
+    referrals = waiting.filter(review_priority=OUTCOME_PRIORITY[Outcome.REFER])
+    urgency_counts = [
+        (
+            value,
+            label,
+            bounded_count(referrals.filter(review_urgency=URGENCY_PRIORITY[value]), ROW_LIMIT),
+        )
+        for value, label in Urgency.choices
+    ]
     outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
     if outcome:
         waiting = waiting.filter(review_priority=OUTCOME_PRIORITY[outcome])
@@ -278,8 +291,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "mrn": mrn,
             "counts": [(value, label, counts[value]) for value, label in Outcome.choices],
             "count_limit": ROW_LIMIT,
+            "urgency_counts": urgency_counts,
             "page_query": _query_without_page(request),
-            **Review.objects.dashboard(),
+            **agreement_figures(),
         },
     )
 
@@ -333,8 +347,13 @@ def review_create(request: HttpRequest, uuid) -> HttpResponse:
     intake = screening.intake
     if request.method == "GET":
         record_access(request, action=AccessAction.REVIEW, intake=intake)
-    form = ReviewForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # Only the Sign button signs; "check" (or a missing or unknown action) shows what would be
+    # signed, computed here, so the summary is right without JavaScript.
+    signing = request.POST.get("action") == ACTION_SIGN
+    form = ReviewForm(
+        request.POST or None, user=request.user, suggestion=screening.outcome, signing=signing
+    )
+    if request.method == "POST" and form.is_valid() and signing:
         try:
             services.record_review(
                 screening=screening, reviewer=request.user, **form.review_values()
