@@ -36,7 +36,7 @@ from intake.models import (
     Screening,
     Urgency,
 )
-from intake.paging import ROW_LIMIT, BoundedPaginator, bounded_count
+from intake.paging import ROW_LIMIT, BoundedPaginator, bounded_counts
 
 INTAKES_PER_PAGE = 25
 QUEUE_PER_PAGE = 50
@@ -256,19 +256,19 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     waiting = filters.narrow(Intake.objects.awaiting_review(), mrn=mrn)
     # Counted per outcome (and per urgency of the referrals) up to a bound, each along the
     # queue's index: the cost stays the same however many cases wait ("1,000+" past it).
-    counts = {
-        outcome: bounded_count(waiting.filter(review_priority=rank), ROW_LIMIT)
-        for outcome, rank in OUTCOME_PRIORITY.items()
-    }
     referrals = waiting.filter(review_priority=OUTCOME_PRIORITY[Outcome.REFER])
-    urgency_counts = [
-        (
-            value,
-            label,
-            bounded_count(referrals.filter(review_urgency=URGENCY_PRIORITY[value]), ROW_LIMIT),
-        )
-        for value, label in Urgency.choices
-    ]
+    found = bounded_counts(
+        {
+            **{o: waiting.filter(review_priority=r) for o, r in OUTCOME_PRIORITY.items()},
+            **{
+                f"urgency:{u}": referrals.filter(review_urgency=URGENCY_PRIORITY[u])
+                for u in Urgency.values
+            },
+        },
+        ROW_LIMIT,
+    )
+    counts = {outcome: found[outcome] for outcome in OUTCOME_PRIORITY}
+    urgency_counts = [(value, label, found[f"urgency:{value}"]) for value, label in Urgency.choices]
     outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
     if outcome:
         waiting = waiting.filter(review_priority=OUTCOME_PRIORITY[outcome])
