@@ -102,11 +102,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "corsheaders",
+    "django_tasks_db",
     "intake",
     "accounts",
     "audit",
     "documents",
     "interop",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +208,53 @@ elif _database["ENGINE"] == "django.db.backends.sqlite3":
     _options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- Shared state: several app servers share one database (and, if set, one Redis) -----------
+# Sessions and login lockouts (django-axes) are database rows already. Django's cache is the
+# database cache by default (`manage.py createcachetable`, which `make run` and the container
+# run), so every process sees the same entries; REDIS_URL with AMPS_CACHE=redis moves it to Redis.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").strip()
+AMPS_CACHE = os.environ.get("AMPS_CACHE", "database").strip().lower()
+if AMPS_CACHE == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "amps_cache",
+        }
+    }
+elif AMPS_CACHE == "redis":
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+elif AMPS_CACHE == "local":
+    # One process only (a single development server): never behind a load balancer.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"AMPS_CACHE must be database, redis or local; got {AMPS_CACHE!r}.")
+# Per process, for values whose key names the database state they were computed from (e.g. the
+# review figures, keyed by the count and time of the last signature): never stale, whichever
+# server computed them, and free to read.
+CACHES["derived"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+# Background tasks: Django's Tasks framework. The database backend (django-tasks-db) keeps
+# tasks in this same database and needs no other service; a worker runs them
+# (`manage.py db_worker`, started by `make run`). AMPS_TASKS_BACKEND=rq queues them in Redis
+# (REDIS_URL) for `manage.py rqworker`; `immediate` runs each task inside the request that
+# starts it (tests and one-off scripts only).
+AMPS_TASKS_BACKEND = os.environ.get("AMPS_TASKS_BACKEND", "database").strip().lower()
+if AMPS_TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif AMPS_TASKS_BACKEND == "rq":
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+elif AMPS_TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(
+        f"AMPS_TASKS_BACKEND must be database, rq or immediate; got {AMPS_TASKS_BACKEND!r}."
+    )
+# A running task whose progress has not moved for this long is taken for one whose worker died:
+# it is queued again once, then marked failed (jobs.services.recover_stalled_jobs).
+AMPS_JOB_STALL_SECONDS = env_int("AMPS_JOB_STALL_SECONDS", 120)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("documents/", include("documents.urls")),
+    path("jobs/", include("jobs.urls")),
     path("", include("intake.urls")),
     path("", include("interop.urls")),
 ]

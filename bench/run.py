@@ -333,6 +333,48 @@ def bench_submit() -> list[dict]:
     ]
 
 
+def bench_form_page() -> list[dict]:
+    """GET /intakes/new/: the blank intake form, as staff open it before every submit."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.core.cache.utils import make_template_fragment_key
+
+    from intake.forms import blank_form_cache_key
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="staff"))
+
+    def page():
+        response = client.get("/intakes/new/")
+        assert response.status_code == 200, response.status_code
+
+    def cold_page():
+        # The blank form's skeleton is cached (template fragment cache, keyed on the data
+        # dictionary and the form's code); emptied first, the page is drawn in full.
+        cache.delete(make_template_fragment_key("intake_form_blank", [blank_form_cache_key()]))
+        page()
+
+    for _ in range(5):
+        page()
+    warm = statistics.median(seconds(page) for _ in range(51))
+    cold = statistics.median(seconds(cold_page) for _ in range(21))
+    size = len(client.get("/intakes/new/").content)
+    return [
+        {
+            "benchmark": "intake form page",
+            "figure": f"GET /intakes/new/, skeleton drawn ({size // 1024} KB of HTML)",
+            "value": round(cold * 1000, 2),
+            "unit": "ms",
+        },
+        {
+            "benchmark": "intake form page",
+            "figure": "GET /intakes/new/, skeleton from the cache",
+            "value": round(warm * 1000, 2),
+            "unit": "ms",
+        },
+    ]
+
+
 # -- the run ------------------------------------------------------------------------------------
 
 
@@ -410,6 +452,8 @@ def main() -> int:
             "impact preview and review queue skipped: they are measured on PostgreSQL "
             "(set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/amps_screen)."
         )
+    print("intake form page…", flush=True)
+    rows += bench_form_page()
     print("intake submit…", flush=True)
     rows += bench_submit()
     about = machine()

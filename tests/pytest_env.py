@@ -12,3 +12,6 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # elsewhere a forced login stands for a fully verified session.
 os.environ.setdefault("AMPS_REQUIRE_2FA", "0")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# Background tasks run inside the request that starts them (Django's ImmediateBackend), so a
+# page shows a task's result at once; tests of the real worker set the database backend.
+os.environ.setdefault("AMPS_TASKS_BACKEND", "immediate")

@@ -47,6 +47,12 @@ def publish_url(criteria_set) -> str:
     return reverse("admin:intake_criteriaset_publish", args=[criteria_set.pk])
 
 
+def post_publish(client, criteria_set, data: dict):
+    """Publish as the page does: open it (its impact preview runs), then confirm what it showed."""
+    shown = client.get(publish_url(criteria_set)).context["impact_key"]
+    return client.post(publish_url(criteria_set), {"impact_key": shown, **data})
+
+
 def history_url(criteria_set) -> str:
     return reverse("admin:intake_criteriaset_history", args=[criteria_set.pk])
 
@@ -535,7 +541,7 @@ def test_the_publish_page_refuses_and_lists_a_failing_reference_case(editor_clie
     assert 'id="publish-form"' not in page
     assert f"<td>{V06_CASE}</td>" in page
 
-    response = editor_client.post(publish_url(draft), {"note": "Stiffness 15."})
+    response = post_publish(editor_client, draft, {"note": "Stiffness 15."})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Not published." in html
@@ -548,7 +554,7 @@ def test_the_publish_page_refuses_and_lists_a_failing_reference_case(editor_clie
 
 def test_the_publish_page_needs_a_note(editor_client):
     draft = new_draft(editor_client)
-    response = editor_client.post(publish_url(draft), {"note": "  "})
+    response = post_publish(editor_client, draft, {"note": "  "})
     assert response.status_code == 200
     assert response.context["form"].errors["note"] == [
         "Write a publication note: what changed and why."
@@ -566,12 +572,12 @@ def test_a_draft_without_red_flags_shows_the_warning_and_needs_the_confirmation(
     assert "no active red-flag criterion" in page
     assert 'name="confirm_no_red_flags"' in page
 
-    refused = editor_client.post(publish_url(draft), {"note": "No red flags."})
+    refused = post_publish(editor_client, draft, {"note": "No red flags."})
     assert refused.context["form"].errors["confirm_no_red_flags"]
     assert published().version == 2
 
-    done = editor_client.post(
-        publish_url(draft), {"note": "No red flags.", "confirm_no_red_flags": "on"}
+    done = post_publish(
+        editor_client, draft, {"note": "No red flags.", "confirm_no_red_flags": "on"}
     )
     assert done.status_code == 302
     assert published() == draft
@@ -579,7 +585,7 @@ def test_a_draft_without_red_flags_shows_the_warning_and_needs_the_confirmation(
 
 def test_publishing_from_the_page_retires_the_old_set(editor_client, carol):
     draft = new_draft(editor_client)
-    response = editor_client.post(publish_url(draft), {"note": "Same criteria, new version."})
+    response = post_publish(editor_client, draft, {"note": "Same criteria, new version."})
     assert response.status_code == 302 and response.url == change_url(draft)
     draft.refresh_from_db()
     assert (draft.status, draft.published_by, draft.publish_note) == (
@@ -707,7 +713,7 @@ def test_the_journey_through_the_admin(editor_client):
     assert [c.case_number for c in impact.changed] == [earlier.intake_id]
     assert impact.transitions[("consider_amps", "refer")] == 1
     assert V06_CASE in page.content.decode()
-    stopped = editor_client.post(publish_url(draft), {"note": "Stiffness 15."})
+    stopped = post_publish(editor_client, draft, {"note": "Stiffness 15."})
     assert "Not published." in stopped.content.decode()
 
     case = ReferenceCase.objects.get(name=V06_CASE)
@@ -716,10 +722,15 @@ def test_the_journey_through_the_admin(editor_client):
     values.update(expected_outcome="refer", _save="Save")
     assert editor_client.post(case_url, values).status_code == 302
 
-    page = editor_client.get(publish_url(draft)).content.decode()
-    assert 'id="publish-form"' in page
+    page = editor_client.get(publish_url(draft))
+    assert 'id="publish-form"' in page.content.decode()
     done = editor_client.post(
-        publish_url(draft), {"note": "Morning stiffness of 15 minutes now refers."}, follow=True
+        publish_url(draft),
+        {
+            "note": "Morning stiffness of 15 minutes now refers.",
+            "impact_key": page.context["impact_key"],
+        },
+        follow=True,
     )
     assert "Version 3 is published" in done.content.decode()
     assert published().version == 3

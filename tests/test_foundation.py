@@ -121,3 +121,11 @@ def test_only_criteria_editors_may_publish():
 def test_only_rheumatologists_may_sign_reviews():
     signers = Group.objects.filter(permissions__codename="sign_review")
     assert [g.name for g in signers] == [RHEUMATOLOGIST]
+
+
+def test_the_header_names_the_roles_whose_permissions_the_user_holds(rheum_client, bob):
+    from intake.roles import roles_of
+
+    assert roles_of(bob) == ["Rheumatologist"]
+    page = rheum_client.get("/review/")
+    assert "Rheumatologist" in page.content.decode()

@@ -487,3 +487,16 @@ def test_a_draft_without_triggers_does_not_read_as_the_trigger_none(staff_client
 
     assert fact_value([], "triggers") == "not recorded"
     assert fact_value(["none"], "triggers") == "None"
+
+
+def test_the_list_counts_and_pages_only_up_to_the_bound(staff_client, monkeypatch):
+    monkeypatch.setattr("intake.views.ROW_LIMIT", 2)
+    monkeypatch.setattr("intake.views.INTAKES_PER_PAGE", 1)
+    for _ in range(4):
+        IntakeFactory()
+    response = staff_client.get(reverse("intake:intake_list"))
+    paginator = response.context["page_obj"].paginator
+    assert (paginator.count, paginator.num_pages, paginator.more) == (2, 2, True)
+    assert "Only the first 2 are listed" in response.content.decode()
+    # A page past the bound shows the last page within it, not an error.
+    assert staff_client.get(reverse("intake:intake_list") + "?page=4").status_code == 200

@@ -327,6 +327,8 @@ def test_the_queue_stays_within_ten_queries_a_page_on_postgresql(
 ):
     for example_id, changes in [("V17", {}), ("V01", EMERGENCY), ("V16", {}), ("V33", {})] * 15:
         _waiting(example_id, **changes)
+    # 15: the counts per outcome and per urgency are six bounded counts (each reads at most
+    # 1,001 index entries) instead of one GROUP BY over every waiting case (issue 18).
     with django_assert_max_num_queries(10):
         assert rheum_client.get(QUEUE).status_code == 200
     with django_assert_max_num_queries(10):

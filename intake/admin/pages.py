@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.access import AccessAction, record_access
-from intake import services
+from intake import services, tasks
 from intake.forms import (
     CompareVersionsForm,
     PublishForm,
@@ -200,6 +200,8 @@ def publish(request: HttpRequest, draft: CriteriaSet, context_of) -> HttpRespons
     form = PublishForm(request.POST or None, needs_confirmation=bool(check.red_flag_warnings))
     refused = None
     if request.method == "POST" and form.is_valid():
+        refused = _preview_refusal(request, draft)
+    if request.method == "POST" and form.is_valid() and refused is None:
         try:
             published = services.publish_criteria_set(
                 criteria_set=draft,
@@ -219,7 +221,8 @@ def publish(request: HttpRequest, draft: CriteriaSet, context_of) -> HttpRespons
             )
             return redirect(change_url)
     published = CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).first()
-    impact = services.preview_impact(draft=draft) if not check.expression_errors else None
+    impact_context = _impact_context(request, draft, check)
+    impact = impact_context["impact"]
     context = context_of(request, draft, f"Publish version {draft.version}")
     context.update(
         check=check,
@@ -227,12 +230,40 @@ def publish(request: HttpRequest, draft: CriteriaSet, context_of) -> HttpRespons
         refused=refused,
         published=published,
         changes=services.compare_criteria(old=published, new=draft),
-        impact=impact,
+        **impact_context,
         impact_limit=services.IMPACT_CASE_LIMIT,
         outcome_labels=engine.OUTCOME_LABELS,
         case_urls=impact_case_urls(draft, impact.changed if impact else ()),
     )
     return TemplateResponse(request, "admin/intake/criteriaset/publish.html", context)
+
+
+def _impact_context(request, draft: CriteriaSet, check) -> dict:
+    """The impact preview runs as a background job: the one for the draft as it is now
+    (started here if there is none), and its result once it has finished."""
+    if check.expression_errors:
+        return {"impact": None, "impact_job": None, "impact_key": ""}
+    job = tasks.impact_preview_job(draft=draft, user=request.user)
+    impact = services.Impact.from_json(job.result) if job.status == "succeeded" else None
+    return {"impact": impact, "impact_job": job, "impact_key": job.key}
+
+
+def _preview_refusal(request, draft: CriteriaSet):
+    """Publishing needs the impact preview of the draft exactly as it is now, and the page the
+    editor confirmed must have shown that one."""
+    current = services.impact_key(draft=draft)
+    if request.POST.get("impact_key", "") != current:
+        return services.PublishRefused(
+            [
+                "The draft (or the published set) changed after this page showed its impact. "
+                "Look at the impact of the draft as it is now, then publish."
+            ]
+        )
+    if tasks.finished_impact(draft=draft) is None:
+        return services.PublishRefused(
+            ["The impact preview has not finished yet: wait for it, then publish."]
+        )
+    return None
 
 
 def impact_case_urls(draft: CriteriaSet, changed_cases) -> dict[int, str]:

@@ -22,6 +22,7 @@ from intake.forms.intake import (
     YES_NO_FIELDS,
     IntakeForm,
     IntakeSearchForm,
+    blank_form_cache_key,
     error_summary,
 )
 from intake.forms.lists import IntakeListFilterForm
@@ -58,6 +59,7 @@ __all__ = [
     "TryItCaseForm",
     "TryItFactsForm",
     "TryItForm",
+    "blank_form_cache_key",
     "error_summary",
     "parse_json_text",
 ]

@@ -5,9 +5,12 @@ is written once. On "submit" the whole intake is checked with the same validator
 format uses (`intake.rules.validation`), so a rule is enforced identically everywhere.
 """
 
+import functools
+import hashlib
 import re
 import uuid
 from datetime import date
+from pathlib import Path
 
 from crispy_forms.bootstrap import InlineRadios, StrictButton
 from crispy_forms.helper import FormHelper
@@ -509,6 +512,36 @@ REQUIRED_MESSAGES.update(
 )
 
 
+# What the blank form's HTML is drawn from besides the data dictionary: this module and the
+# templates its layout includes.
+_SKELETON_SOURCES = (
+    "intake/forms/intake.py",
+    "templates/intake/_pain_section.html",
+    "templates/intake/_body_map.html",
+    "templates/intake/_budapest_grid.html",
+    "templates/intake/_grid_checkbox.html",
+)
+
+
+@functools.cache
+def skeleton_version() -> str:
+    """A hash of everything the blank intake form's HTML depends on (the fact registry of the
+    data dictionary, this module, the templates it includes), computed once per process: a
+    deployment that changes any of them draws the form anew, whatever is in the shared cache."""
+    digest = hashlib.sha256()
+    for fact in facts.FACTS.values():
+        digest.update(repr((fact.name, fact.label, fact.type, fact.choices)).encode())
+    root = Path(__file__).resolve().parents[2]
+    for name in _SKELETON_SOURCES:
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def blank_form_cache_key() -> str:
+    """The template fragment cache key of today's blank intake form (its intake date is today)."""
+    return f"{skeleton_version()}:{timezone.localdate().isoformat()}"
+
+
 class IntakeFormHelper(FormHelper):
     """The crispy-forms layout: the sections of the data dictionary, in order."""
 
@@ -520,7 +553,7 @@ class IntakeFormHelper(FormHelper):
         self.layout = Layout(
             Fieldset(
                 "Patient",
-                "form_token",
+                # form_token is drawn by the template, outside the cached blank skeleton.
                 Row(
                     Column("mrn", css_class="col-md-3"),
                     Column("given_name", css_class="col-md-3"),

@@ -3,7 +3,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -53,14 +53,14 @@ class ReviewQuerySet(models.QuerySet):
         state = self.aggregate(n=models.Count("pk"), last=models.Max("signed_at"))
         last = state["last"].timestamp() if state["last"] else 0
         key = f"review-dashboard:{state['n']}:{last}"
-        figures = cache.get(key)
+        figures = caches["derived"].get(key)
         if figures is None:
             figures = {
                 "agreement_by_version": self.agreement_by_version(),
                 "agreement_by_criterion": self.agreement_by_criterion(),
                 "override_reasons": self.override_reasons(),
             }
-            cache.set(key, figures, 24 * 3600)
+            caches["derived"].set(key, figures, 24 * 3600)
         return figures
 
     def agreement_by_version(self) -> list[dict]:

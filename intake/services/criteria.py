@@ -267,17 +267,70 @@ class Impact:
         ]
         return sorted(rows, key=lambda r: (not r["changed"], order[r["old"]], order[r["new"]]))
 
+    def as_json(self) -> dict:
+        """The impact as JSON, to keep with the background job that worked it out."""
+        return {
+            "draft_version": self.draft_version,
+            "published_version": self.published_version,
+            "total": self.total,
+            "transitions": [[old, new, n] for (old, new), n in self.transitions.items()],
+            "changed": [
+                [c.case_number, c.intake_date.isoformat(), c.old_outcome, c.new_outcome]
+                + [list(c.added), list(c.removed)]
+                for c in self.changed
+            ],
+            "changed_total": self.changed_total,
+            "criteria_changed_total": self.criteria_changed_total,
+            "seconds": self.seconds,
+        }
 
-def preview_impact(*, draft: CriteriaSet, limit: int = IMPACT_CASE_LIMIT) -> Impact:
+    @classmethod
+    def from_json(cls, data: dict) -> "Impact":
+        return cls(
+            draft_version=data["draft_version"],
+            published_version=data["published_version"],
+            total=data["total"],
+            transitions={(old, new): n for old, new, n in data["transitions"]},
+            changed=[
+                ChangedCase(number, date.fromisoformat(day), old, new, tuple(added), tuple(gone))
+                for number, day, old, new, added, gone in data["changed"]
+            ],
+            changed_total=data["changed_total"],
+            criteria_changed_total=data["criteria_changed_total"],
+            seconds=data["seconds"],
+        )
+
+
+def impact_key(*, draft: CriteriaSet) -> str:
+    """What an impact preview of the draft depends on: the draft's content as it is now and the
+    published set's. A stored preview is used only while its key still matches, so editing the
+    draft (or publishing another set) invalidates it."""
+    published = CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).first()
+    published_hash = published.compiled().hash if published else "-"
+    return f"impact:{draft.pk}:{draft.compiled().hash}:{published_hash}"
+
+
+#: Intakes evaluated between two progress reports of a preview (a report costs one clock read).
+PROGRESS_EVERY = 2000
+
+
+def preview_impact(
+    *, draft: CriteriaSet, limit: int = IMPACT_CASE_LIMIT, progress=None, key: str = ""
+) -> Impact:
     """Re-evaluate every submitted intake under the published set and the draft; return the
     Impact (counts per transition and the changed cases). Saves nothing.
 
     Reads each intake's current screening's stored facts (never rebuilding them from the
     intake), streamed in chunks and evaluated without a trace, so 100,000 intakes take
     seconds. With no published set, the stored outcome and codes stand in for it.
+    `progress` (a jobs Progress) is told the total and the count as it goes; `key`, when given,
+    is the impact_key the caller expects: ImpactKeyChanged is raised when the sets no longer
+    match it (the draft was edited after the preview was asked for).
     """
     started = time.perf_counter()
     published = CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).first()
+    if key and impact_key(draft=draft) != key:
+        raise ImpactKeyChanged()
     new = draft.compiled().evaluate
     old = published.compiled().evaluate if published else None
     impact = Impact(draft.version, published.version if published else None)
@@ -293,7 +346,13 @@ def preview_impact(*, draft: CriteriaSet, limit: int = IMPACT_CASE_LIMIT) -> Imp
         .iterator(chunk_size=2000)
     )
     transitions: Counter = Counter()
-    for row in rows:
+    if progress is not None:
+        progress.set_total(
+            Intake.objects.submitted().filter(current_screening__isnull=False).count()
+        )
+    for index, row in enumerate(rows, start=1):
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress.advance(PROGRESS_EVERY)
         case_number, day, case_facts = row[0], row[1], row[2]
         after = new(case_facts, trace=False)
         before = old(case_facts, trace=False) if old else engine.Result(*row[3:])
@@ -312,6 +371,16 @@ def preview_impact(*, draft: CriteriaSet, limit: int = IMPACT_CASE_LIMIT) -> Imp
     impact.transitions = dict(transitions)
     impact.seconds = time.perf_counter() - started
     return impact
+
+
+class ImpactKeyChanged(Exception):
+    """The draft or the published set changed after the impact preview was asked for."""
+
+    def __init__(self):
+        super().__init__(
+            "The draft (or the published set) changed after this impact preview was asked "
+            "for; the publish page starts a new one for the draft as it is now."
+        )
 
 
 def _changed_case(case_number: int, day, before: engine.Result, after: engine.Result):

@@ -1,13 +1,9 @@
 """Function views: fetch with an access check, bind a form, call one service, redirect."""
 
-from collections import Counter
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.datastructures import MultiValueDict
@@ -28,6 +24,7 @@ from intake.forms import (
     IntakeSearchForm,
     ReviewForm,
     ReviewQueueFilterForm,
+    blank_form_cache_key,
     error_summary,
 )
 from intake.models import (
@@ -41,6 +38,7 @@ from intake.models import (
     Screening,
     Urgency,
 )
+from intake.paging import ROW_LIMIT, BoundedPaginator, bounded_counts
 from intake.patient_record import corrections_after
 from intake.search import matching_patients
 
@@ -106,9 +104,9 @@ def intake_list(request: HttpRequest) -> HttpResponse:
     intakes = filters.narrow(Intake.objects.all(), user=request.user)
     if term:
         intakes = intakes.filter(patient__in=matching_patients(Patient.objects.all(), term))
-    page = Paginator(intakes.values_list("pk", flat=True), INTAKES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = BoundedPaginator(
+        intakes.values_list("pk", flat=True), INTAKES_PER_PAGE, limit=ROW_LIMIT
+    ).get_page(request.GET.get("page"))
     page.object_list = _rows_by_id(
         Intake.objects.select_related("patient", "current_screening"), list(page.object_list)
     )
@@ -165,10 +163,18 @@ def _intake_form(
             form = IntakeForm.for_intake(intake)
         elif form is None:
             form = IntakeForm.for_new_visit(patient, previous) if patient else IntakeForm()
+    # A blank new form is the same HTML for everyone all day: drawn once, from the shared cache
+    # (its one-time form token is drawn outside the cached part).
+    blank = intake is None and patient is None and not form.is_bound and not form.initial
     return render(
         request,
         "intake/intake_form.html",
-        {"form": form, "intake": intake, "error_summary": error_summary(form)},
+        {
+            "form": form,
+            "intake": intake,
+            "error_summary": error_summary(form),
+            "blank_form_key": blank_form_cache_key() if blank else "",
+        },
     )
 
 
@@ -284,24 +290,31 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     mrn = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
     filters = ReviewQueueFilterForm(request.GET or None)
     waiting = filters.narrow(Intake.objects.awaiting_review(), mrn=mrn)
-    by_rank = waiting.order_by().values_list("review_priority", "review_urgency")
-    by_priority: Counter = Counter()
-    by_urgency: Counter = Counter()
-    for priority, urgency, n in by_rank.annotate(n=Count("pk")):
-        by_priority[priority] += n
-        if priority == OUTCOME_PRIORITY[Outcome.REFER]:
-            by_urgency[urgency] += n
-    counts = {outcome: by_priority.get(rank, 0) for outcome, rank in OUTCOME_PRIORITY.items()}
-    urgency_counts = [
-        (value, label, by_urgency.get(URGENCY_PRIORITY[value], 0))
-        for value, label in Urgency.choices
-    ]
+    # Counted per outcome (and per urgency of the referrals) up to a bound, each along the
+    # queue's index: the cost stays the same however many cases wait ("1,000+" past it).
+    referrals = waiting.filter(review_priority=OUTCOME_PRIORITY[Outcome.REFER])
+    found = bounded_counts(
+        {
+            **{o: waiting.filter(review_priority=r) for o, r in OUTCOME_PRIORITY.items()},
+            **{
+                f"urgency:{u}": referrals.filter(review_urgency=URGENCY_PRIORITY[u])
+                for u in Urgency.values
+            },
+        },
+        ROW_LIMIT,
+    )
+    counts = {outcome: found[outcome] for outcome in OUTCOME_PRIORITY}
+    urgency_counts = [(value, label, found[f"urgency:{value}"]) for value, label in Urgency.choices]
     outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
     if outcome:
         waiting = waiting.filter(review_priority=OUTCOME_PRIORITY[outcome])
-    paginator = Paginator(waiting.values_list("pk", flat=True), QUEUE_PER_PAGE)
     # The counts per outcome give the total already: no second COUNT query.
-    paginator.count = counts[outcome] if outcome else sum(counts.values())
+    paginator = BoundedPaginator(
+        waiting.values_list("pk", flat=True),
+        QUEUE_PER_PAGE,
+        limit=ROW_LIMIT,
+        known_count=counts[outcome] if outcome else sum(counts.values()),
+    )
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = _queue_rows(list(page.object_list))
     _attach_matched_names(page.object_list)
@@ -313,6 +326,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "mrn": mrn,
             "counts": [(value, label, counts[value]) for value, label in Outcome.choices],
+            "count_limit": ROW_LIMIT,
             "urgency_counts": urgency_counts,
             "page_query": _query_without_page(request),
             **agreement_figures(),

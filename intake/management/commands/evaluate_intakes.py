@@ -5,6 +5,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from intake.management.progress import progress_bar
 from intake.models import CriteriaSet
 from intake.rules import facts, validation
 
@@ -49,7 +50,9 @@ class Command(BaseCommand):
 
         compiled = criteria.compiled()
         results = []
+        bar = progress_bar(total=len(items), unit="intakes", stream=self.stderr._out)
         for item, values in zip(items, inputs, strict=True):
+            bar.update(1)
             result = compiled.evaluate(facts.derive(values), trace=True)
             results.append(
                 {
@@ -63,6 +66,7 @@ class Command(BaseCommand):
                     "explanation": result.explanation,
                 }
             )
+        bar.close()
         self.stdout.write(json.dumps(results, ensure_ascii=False, indent=1))
 
     def _read(self, file: str) -> tuple[list, str | None]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.enrolment import issue_enrolment_code
 from accounts.two_factor import confirmed_authenticator
 from intake.demo import model_values, synthetic_intakes
+from intake.management.progress import progress_bar
 from intake.models import (
     CriteriaSet,
     Intake,
@@ -131,12 +132,14 @@ class Command(BaseCommand):
         first = Patient.objects.filter(mrn__startswith="DEMO-").count()
         generated = synthetic_intakes(count, examples=examples, seed=seed)
         seen: list[list] = []  # per new patient: [patient, date of their latest visit]
-        for start in range(0, count, BATCH):
-            batch = [next(generated) for _ in range(min(BATCH, count - start))]
-            with transaction.atomic():
-                self._create_batch(
-                    batch, start, first, user, criteria_set, compiled, patients, seen
-                )
+        with progress_bar(total=count, unit="intakes", stream=self.stderr._out) as bar:
+            for start in range(0, count, BATCH):
+                batch = [next(generated) for _ in range(min(BATCH, count - start))]
+                with transaction.atomic():
+                    self._create_batch(
+                        batch, start, first, user, criteria_set, compiled, patients, seen
+                    )
+                bar.update(len(batch))
 
     def _create_batch(
         self, batch, start, first, user, criteria_set, compiled, patients, seen

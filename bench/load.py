@@ -1,0 +1,168 @@
+"""The load scenario, end to end: `DATABASE_URL=postgres://… .venv/bin/python bench/load.py`.
+
+Uses the bench database (`<name>_bench`, seeded with BENCH_INTAKES synthetic intakes once),
+creates the load users, collects static files, starts gunicorn (LOAD_WORKERS sync workers,
+production settings but plain HTTP) and one task worker, runs locust headless for
+LOAD_SECONDS with LOAD_USERS users (half staff, half rheumatologists), stops everything and
+prints throughput, p50/p95/p99 per request type and the errors. LOAD_TARGET=bare runs the
+same scenario with the bare form-save view as the submit (bench/urls.py)."""
+
+import csv
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+spec = importlib.util.spec_from_file_location("bench_run", HERE / "run.py")
+bench_run = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench_run)  # sets Django up, as `make bench` does
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from intake.roles import CLINIC_STAFF, RHEUMATOLOGIST  # noqa: E402
+
+USERS = int(os.environ.get("LOAD_USERS", "16"))
+SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))
+WORKERS = int(os.environ.get("LOAD_WORKERS", "3"))
+PASSWORD = "load-test-password-0123"  # noqa: S105 (synthetic load users only)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def load_users(count: int) -> None:
+    hashed = make_password(PASSWORD, hasher=PBKDF2PasswordHasher())
+    for prefix, role in (("load_staff", CLINIC_STAFF), ("load_rheum", RHEUMATOLOGIST)):
+        group = Group.objects.get(name=role)
+        for n in range(count):
+            # Created once: later runs keep the hash Django upgraded at the first sign-in.
+            user, created = get_user_model().objects.get_or_create(
+                username=f"{prefix}_{n}", defaults={"password": hashed}
+            )
+            if created:
+                user.groups.add(group)
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def main() -> int:
+    if connection.vendor != "postgresql":
+        print("The load scenario runs on PostgreSQL: set DATABASE_URL.", file=sys.stderr)
+        return 2
+    bench_run.use_bench_database()
+    bench_run.seed_large()
+    half = max(1, USERS // 2)
+    load_users(half)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ENV_FILE": "",
+        "DJANGO_SECRET_KEY": "load-only-secret-key-not-used-anywhere-else-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "AMPS_REQUIRE_2FA": "0",
+        "AMPS_TASKS_BACKEND": "database",
+        "LOAD_STAFF_USERS": str(half),
+        "LOAD_RHEUM_USERS": str(half),
+        "PYTHONPATH": str(ROOT),
+    }
+    if os.environ.get("LOAD_TARGET") == "bare":
+        env["DJANGO_SETTINGS_MODULE"] = "bench.load_settings"
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    port = free_port()
+    host = f"http://127.0.0.1:{port}"
+    logs = Path(tempfile.mkdtemp(prefix="amps_load_"))
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "amps_screen.wsgi", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", str(WORKERS), "--timeout", "120"],
+        cwd=ROOT,
+        env=env,
+        stdout=(logs / "gunicorn.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "task_worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=(logs / "worker.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{host}/healthz", timeout=2)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.5)
+        prefix = logs / "locust"
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless"]
+            + ["-u", str(USERS), "-r", str(max(1, USERS // 4)), "-t", f"{SECONDS}s"]
+            + ["--host", host, "--csv", str(prefix), "--only-summary", "--stop-timeout", "5"],
+            cwd=ROOT,
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=(logs / "locust.log").open("wb"),
+        )
+        print_figures(prefix, SECONDS)
+        print(f"\nlogs: {logs}")
+    finally:
+        for process in (server, worker):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+    return 0
+
+
+def print_figures(prefix: Path, seconds: int) -> None:
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    print(
+        f"\nload scenario: {USERS} users ({USERS // 2} staff, {USERS // 2} rheumatologists), "
+        f"{seconds} s, gunicorn {WORKERS} sync workers, PostgreSQL, "
+        f"target {os.environ.get('LOAD_TARGET', 'app')}\n"
+    )
+    columns = ("count", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms")
+    widths = (7, 8, 8, 9, 9, 9)
+    print(f"{'request':<34}" + "".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        print(
+            f"{row['Name'][:33]:<34}{row['Request Count']:>7}{row['Failure Count']:>8}"
+            f"{float(row['Requests/s']):>8.2f}{row['50%']:>9}{row['95%']:>9}{row['99%']:>9}"
+        )
+    failures = Path(f"{prefix}_failures.csv")
+    if failures.exists():
+        lines = failures.read_text().strip().splitlines()[1:]
+        for line in lines[:10]:
+            print(f"error: {line}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Background tasks of the clinical core (Django's Tasks framework, run by a worker under a
+jobs.Job that records their progress): the impact preview of a draft, and re-screening a
+patient's unsigned intakes."""
+
+from intake import services
+from intake.models import CriteriaSet, Intake, IntakeStatus, Patient
+from jobs.models import Job, JobStatus
+from jobs.services import JobError, job_task, start_job
+
+IMPACT_PREVIEW = "impact_preview"
+RESCREEN = "rescreen_patient_intakes"
+
+
+@job_task
+def preview_impact_job(progress, *, draft_id: int, impact_key: str) -> dict:
+    """The impact of a draft on every past intake (services.preview_impact), as JSON."""
+    draft = CriteriaSet.objects.filter(pk=draft_id).first()
+    if draft is None:
+        raise JobError("The draft no longer exists.")
+    try:
+        impact = services.preview_impact(draft=draft, progress=progress, key=impact_key)
+    except services.ImpactKeyChanged as changed:
+        raise JobError(str(changed)) from None
+    return impact.as_json()
+
+
+def impact_preview_job(*, draft: CriteriaSet, user) -> Job:
+    """The impact preview of the draft as it is now: the one already started or finished for
+    this content (a failed one too, to show its error and offer a retry), else a new one."""
+    key = services.impact_key(draft=draft)
+    job = Job.objects.filter(kind=IMPACT_PREVIEW, key=key).order_by("-created_at").first()
+    if job is not None:
+        return job
+    return start_job(
+        task=preview_impact_job,
+        user=user,
+        kind=IMPACT_PREVIEW,
+        purpose=f"Impact preview of version {draft.version}",
+        key=key,
+        draft_id=draft.pk,
+        impact_key=key,
+    )
+
+
+def finished_impact(*, draft: CriteriaSet) -> services.Impact | None:
+    """The impact worked out for the draft exactly as it is now, or None."""
+    job = (
+        Job.objects.filter(
+            kind=IMPACT_PREVIEW, key=services.impact_key(draft=draft), status=JobStatus.SUCCEEDED
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    return services.Impact.from_json(job.result) if job is not None else None
+
+
+@job_task
+def rescreen_patient_intakes(progress, *, patient_uuid: str) -> dict:
+    """Screen again, with the published criteria set, every submitted and unsigned intake of a
+    patient (after a correction of their identity: age and sex are facts). Signed intakes are
+    never re-screened. Returns how many were screened."""
+    patient = Patient.objects.filter(uuid=patient_uuid).first()
+    if patient is None:
+        raise JobError("The patient no longer exists.")
+    intakes = list(
+        Intake.objects.filter(patient=patient, status=IntakeStatus.SUBMITTED)
+        .select_related("patient")
+        .order_by("pk")
+    )
+    progress.set_total(len(intakes))
+    screened = 0
+    for intake in intakes:
+        try:
+            services.screen_intake(intake=intake)
+        except services.IntakeLocked:
+            pass  # signed since the list was read
+        else:
+            screened += 1
+        progress.advance(1)
+    return {"screened": screened}
+
+
+def start_rescreen(*, patient: Patient, user) -> Job:
+    """Queue the re-screening of a patient's unsigned intakes (no name in the job's purpose)."""
+    return start_job(
+        task=rescreen_patient_intakes,
+        user=user,
+        kind=RESCREEN,
+        purpose="Re-screening a patient's unsigned intakes",
+        patient_uuid=str(patient.uuid),
+    )
