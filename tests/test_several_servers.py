@@ -16,7 +16,7 @@ from intake import services
 from intake.models import CriteriaSet, Criterion, Intake, ReferenceCase, Screening
 from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR
 from tests.conftest import PASSWORD, _user_with_role
-from tests.factories import example, form_data
+from tests.factories import V06_CASE, example, form_data
 from tests.servers import Client, hidden_inputs, start_server, start_worker
 
 pytestmark = [
@@ -58,7 +58,10 @@ def test_two_app_servers_share_sessions_lockouts_criteria_and_jobs(servers):
     carol = user("carol", CRITERIA_EDITOR, is_staff=True)
     user("erin", CLINIC_STAFF)
 
-    # Signed in on A, the same browser continues on B.
+    # Signed in on A, the same browser continues on B. (Everyone signs in before the failures
+    # below: they lock this test's one address too, whatever the username.)
+    staff = Client(base_b)
+    assert staff.sign_in("alice", PASSWORD).status == 302
     editor = Client(base_a)
     assert editor.sign_in("carol", PASSWORD).status == 302
     editor.base = base_b
@@ -78,7 +81,7 @@ def test_two_app_servers_share_sessions_lockouts_criteria_and_jobs(servers):
     Criterion.objects.filter(criteria_set=draft, code="rf_morning_stiffness").update(
         expression=STIFFNESS_15
     )
-    ReferenceCase.objects.filter(name="Example V06").update(expected_outcome="refer")
+    ReferenceCase.objects.filter(name=V06_CASE).update(expected_outcome="refer")
     publish_path = f"/admin/intake/criteriaset/{draft.pk}/publish/"
     editor.base = base_a
     page = editor.get(publish_path)
@@ -95,8 +98,6 @@ def test_two_app_servers_share_sessions_lockouts_criteria_and_jobs(servers):
     assert CriteriaSet.objects.published() == draft
 
     # ... and used by the next submit on B.
-    staff = Client(base_b)
-    assert staff.sign_in("alice", PASSWORD).status == 302
     submitted = staff.post_form("/intakes/new/", form_data(example("V06"), mrn="MRN-2001"))
     assert submitted.status == 302, submitted.text[-2000:]
     screening = Screening.objects.order_by("-created_at").first()

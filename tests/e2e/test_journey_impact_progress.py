@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from intake import services
 from intake.models import Intake, ReferenceCase
 from jobs.models import Job
+from tests.factories import V06_CASE
 from tests.servers import start_worker
 
 pytestmark = pytest.mark.skipif(
@@ -60,7 +61,7 @@ def test_the_publish_page_follows_the_impact_preview_to_the_table(
     draft.criteria.filter(code="rf_morning_stiffness").update(
         expression="morning_stiffness_minutes >= 15"
     )
-    ReferenceCase.objects.filter(name="Example V06").update(expected_outcome="refer")
+    ReferenceCase.objects.filter(name=V06_CASE).update(expected_outcome="refer")
     total = Intake.objects.submitted().count()
     worker = start_worker(tmp_path, "worker")
     try:
