@@ -21,4 +21,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
+    path("", include("exports.urls")),
 ]

@@ -1,0 +1,141 @@
+"""Exports of intakes for audit and research: one row per intake (visit), in CSV, XLSX or
+Parquet, identified, limited or de-identified, with a data dictionary. Every export is an entry
+in the access log."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from django.db.models import Count, Max
+
+from audit.access import AccessAction, record_access
+from exports import writers
+from exports.columns import Profile
+from exports.dictionary import dictionary_rows
+from exports.rows import ExportOptions, cells, select_intakes, visits
+from exports.writers import Format
+
+__all__ = [
+    "ExportNotAllowed",
+    "ExportOptions",
+    "Format",
+    "Profile",
+    "allowed_profiles",
+    "check_allowed",
+    "count_rows",
+    "csv_stream",
+    "log_export",
+    "write_export",
+    "write_export_to_temporary_file",
+]
+
+
+class ExportNotAllowed(Exception):
+    """The user may not export this profile (or needs to state a purpose)."""
+
+
+def allowed_profiles(user) -> list[str]:
+    """The profiles `user` may export: every one with export_data, de-identified only with
+    export_deidentified, none otherwise."""
+    if user.has_perm("exports.export_data"):
+        return [Profile.IDENTIFIED, Profile.LIMITED, Profile.DEIDENTIFIED]
+    if user.has_perm("exports.export_deidentified"):
+        return [Profile.DEIDENTIFIED]
+    return []
+
+
+def check_allowed(*, user, options: ExportOptions, purpose: str) -> None:
+    """Refuse an export `user` may not make, or an identified one without a stated purpose.
+    `user` None is an operator at the command line (who can read the database anyway)."""
+    if user is not None and options.profile not in allowed_profiles(user):
+        raise ExportNotAllowed(f"You may not make {options.profile} exports.")
+    if options.profile == Profile.IDENTIFIED and not purpose.strip():
+        raise ExportNotAllowed("An identified export needs a stated purpose.")
+
+
+def _rows(options: ExportOptions, limit_pk: int | None) -> Iterator[list]:
+    fields = options.fields
+    labels = options.labels
+    for visit in visits(options, upto_pk=limit_pk):
+        yield cells(fields, visit, labels=labels)
+
+
+def count_rows(options: ExportOptions) -> tuple[int, int | None]:
+    """How many intakes the export has now, and the highest intake id among them: a stream
+    started after this count stops at that id, so the logged count is what was sent."""
+    state = select_intakes(options).aggregate(rows=Count("pk"), last=Max("pk"))
+    return state["rows"], state["last"]
+
+
+def csv_stream(options: ExportOptions, *, bom: bool, upto_pk: int | None) -> Iterator[bytes]:
+    """The CSV export as byte chunks, for a StreamingHttpResponse or a file."""
+    return writers.csv_chunks(options.column_names(), _rows(options, upto_pk), bom=bom)
+
+
+def write_export(*, options: ExportOptions, fmt: str, output: BinaryIO, bom: bool = False) -> int:
+    """Write the whole export to `output` (a binary file); returns the number of rows."""
+    if fmt == Format.CSV:
+        count, last = count_rows(options)
+        for chunk in csv_stream(options, bom=bom, upto_pk=last):
+            output.write(chunk)
+        return count
+    columns, kinds = options.column_names(), options.column_kinds()
+    rows = _rows(options, None)
+    if fmt == Format.XLSX:
+        return writers.write_xlsx(
+            output, columns, kinds, rows, dictionary=dictionary_rows(options.profile)
+        )
+    if fmt == Format.PARQUET:
+        schema = writers.parquet_schema(
+            columns,
+            kinds,
+            labels=options.labels,
+            metadata={
+                "data_dictionary": dictionary_rows(options.profile),
+                "profile": options.profile,
+                "filters": options.filters(),
+            },
+        )
+        return writers.write_parquet(output, schema, rows, labels=options.labels)
+    raise ValueError(f"Unknown export format {fmt!r}")
+
+
+def write_export_to_temporary_file(*, options: ExportOptions, fmt: str) -> tuple[BinaryIO, int]:
+    """Write an XLSX or Parquet export to an anonymous temporary file (gone once closed), and
+    return it rewound with the row count: the response streams the file, never a buffer."""
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
+    try:
+        count = write_export(options=options, fmt=fmt, output=output)
+    except BaseException:
+        output.close()
+        raise
+    output.seek(0)
+    return output, count
+
+
+def log_export(
+    *,
+    request=None,
+    user=None,
+    options: ExportOptions,
+    fmt: str,
+    rows: int,
+    purpose: str = "",
+    client: str = "",
+):
+    """The export's access-log entry (no patient: it spans many): who, profile, format,
+    filters, row count, and the stated purpose when there is one."""
+    detail = {
+        "profile": options.profile,
+        "format": fmt,
+        "filters": options.filters(),
+        "rows": rows,
+    }
+    if purpose:
+        detail["purpose"] = purpose
+    extra = {} if request is not None else {"user": user}
+    return record_access(
+        request, action=AccessAction.EXPORTED, detail=detail, client=client, **extra
+    )
