@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from intake.models import Intake, IntakeStatus, Screening
-from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST
+from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,7 @@ def test_first_run_creates_one_account_per_role_and_prints_the_passwords_once():
     users = get_user_model().objects.order_by("username")
     roles = {user.username: [g.name for g in user.groups.all()] for user in users}
     assert roles == {
+        "datamanager": [DATA_MANAGER],
         "editor": [CRITERIA_EDITOR],
         "rheumatologist": [RHEUMATOLOGIST],
         "staff": [CLINIC_STAFF],

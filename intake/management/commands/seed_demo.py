@@ -21,7 +21,7 @@ from intake.models import (
     Patient,
     Screening,
 )
-from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST
+from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
 from intake.rules import facts
 
 DEMO_ACCOUNTS = (
@@ -29,6 +29,7 @@ DEMO_ACCOUNTS = (
     ("staff", CLINIC_STAFF, "Sam", "Staff", False),
     ("rheumatologist", RHEUMATOLOGIST, "Rhea", "Matologist", False),
     ("editor", CRITERIA_EDITOR, "Eddie", "Editor", True),
+    ("datamanager", DATA_MANAGER, "Dana", "Manager", False),
 )
 FIRST_RUN_CASES = 24
 BATCH = 2000
