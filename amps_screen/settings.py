@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "intake",
+    "accounts",
+    "audit",
     "exports",
 ]
 
@@ -113,12 +115,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "intake.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "intake.two_factor.TwoFactorMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "intake.middleware.NoStoreMiddleware",
+    "accounts.middleware.NoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -181,8 +183,7 @@ PASSWORD_HASHERS = [
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username + IP before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend, with each request's permissions read in one statement.
-    "intake.auth_backends.OneQueryModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"

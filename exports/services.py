@@ -135,7 +135,6 @@ def log_export(
     }
     if purpose:
         detail["purpose"] = purpose
-    extra = {} if request is not None else {"user": user}
     return record_access(
-        request, action=AccessAction.EXPORTED, detail=detail, client=client, **extra
+        request, user=user, action=AccessAction.EXPORTED, detail=detail, client=client
     )

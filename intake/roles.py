@@ -57,7 +57,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Reads the access log and the change history of patient records in the admin
     # (needs staff status); sees no review queue and changes nothing.
     AUDITOR: (
-        "intake.view_accessevent",
+        "audit.view_accessevent",
         "intake.view_historicalpatient",
         "intake.view_historicalintake",
         "intake.view_historicalreview",

@@ -9,8 +9,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
+from accounts.middleware import RESCUED_FORM
+from audit.access import AccessAction, record_access
 from intake import services
 from intake.explain import explain_screening, intake_summary
 from intake.forms import (
@@ -22,10 +23,8 @@ from intake.forms import (
     ReviewQueueFilterForm,
     error_summary,
 )
-from intake.middleware import RESCUED_FORM
 from intake.models import (
     OUTCOME_PRIORITY,
-    AccessAction,
     Criterion,
     Intake,
     Outcome,
@@ -113,7 +112,7 @@ def intake_edit(request: HttpRequest, uuid) -> HttpResponse:
         messages.error(request, "This intake has been signed and is locked; it cannot be edited.")
         return redirect("intake:intake_detail", uuid=intake.uuid)
     if request.method == "GET":
-        services.record_access(request=request, intake=intake, action=AccessAction.EDIT)
+        record_access(request, action=AccessAction.EDIT, intake=intake)
     return _intake_form(request, intake=intake)
 
 
@@ -167,16 +166,10 @@ def _rescued_form(request: HttpRequest) -> IntakeForm | None:
     return IntakeForm(MultiValueDict(rescued["data"]), action=ACTION_DRAFT)
 
 
-@require_POST
-def session_keepalive(request: HttpRequest) -> HttpResponse:
-    """'Stay signed in': the request itself restarts the idle clock (SessionTimeoutMiddleware)."""
-    return HttpResponse(status=204)
-
-
 @permission_required("intake.view_intake", raise_exception=True)
 def intake_detail(request: HttpRequest, uuid) -> HttpResponse:
     intake = get_object_or_404(Intake.objects.select_related("patient", "created_by"), uuid=uuid)
-    services.record_access(request=request, intake=intake, action=AccessAction.VIEW)
+    record_access(request, action=AccessAction.VIEW, intake=intake)
     return render(request, "intake/intake_detail.html", _intake_context(intake))
 
 
@@ -295,7 +288,7 @@ def review_create(request: HttpRequest, uuid) -> HttpResponse:
     )
     intake = screening.intake
     if request.method == "GET":
-        services.record_access(request=request, intake=intake, action=AccessAction.REVIEW)
+        record_access(request, action=AccessAction.REVIEW, intake=intake)
     form = ReviewForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,18 +4,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from intake import services
-from intake.middleware import LAST_ACTIVITY, SESSION_STARTED
-from intake.models import AccessEvent, Intake, Review
-from tests.factories import IntakeFactory, example, form_data
+from tests.factories import IntakeFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 # Several tests pick their persona at run time: mark them all, so that they run with the
@@ -102,84 +97,6 @@ def test_pages_load_our_scripts_from_static_files_only(staff_client):
     assert ' style="' not in html
 
 
-# -- sessions -------------------------------------------------------------------------------------
-
-
-def age_session(client, *, idle: float = 0, started: float = 0) -> None:
-    session = client.session
-    now = time.time()
-    session[LAST_ACTIVITY] = now - idle
-    session[SESSION_STARTED] = now - started
-    session.save()
-
-
-def test_fourteen_idle_minutes_keep_the_session(staff_client):
-    age_session(staff_client, idle=14 * 60)
-    assert staff_client.get(reverse("intake:intake_list")).status_code == 200
-
-
-def test_sixteen_idle_minutes_sign_out_with_a_message(staff_client):
-    age_session(staff_client, idle=16 * 60)
-    url = reverse("intake:intake_list")
-    response = staff_client.get(url)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-    page = staff_client.get(response["Location"]).content.decode()
-    assert "15 minutes without activity" in page
-    assert staff_client.get(url).status_code == 302
-
-
-def test_activity_slides_the_idle_window(staff_client):
-    age_session(staff_client, idle=14 * 60)
-    staff_client.get(reverse("intake:intake_list"))
-    assert time.time() - staff_client.session[LAST_ACTIVITY] < 5
-
-
-def test_twelve_hours_end_the_session_however_active(staff_client):
-    age_session(staff_client, idle=10, started=12 * 3600 + 60)
-    response = staff_client.get(reverse("intake:intake_list"))
-    assert response.status_code == 302
-    page = staff_client.get(response["Location"]).content.decode()
-    assert "12-hour limit" in page
-
-
-def test_stay_signed_in_restarts_the_idle_clock(staff_client):
-    age_session(staff_client, idle=14 * 60 + 30)
-    response = staff_client.post(reverse("session_keepalive"))
-    assert response.status_code == 204
-    assert time.time() - staff_client.session[LAST_ACTIVITY] < 5
-
-
-def test_the_page_carries_the_idle_warning(staff_client):
-    html = staff_client.get(reverse("intake:intake_list")).content.decode()
-    assert 'data-idle-seconds="900"' in html
-    assert 'id="session-warning"' in html
-    assert "js/session.js" in html
-
-
-def test_an_intake_posted_after_the_timeout_comes_back_after_sign_in(client, alice):
-    client.force_login(alice)
-    age_session(client, idle=20 * 60)
-    data = form_data(example("V01"), mrn="RESCUE-1", given_name="Keep")
-    response = client.post(reverse("intake:intake_create"), data)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-    assert not Intake.objects.exists()
-    login = client.post(
-        response["Location"],
-        {"username": "alice", "password": "correct horse battery staple"},
-    )
-    assert login.status_code == 302
-    page = client.get(reverse("intake:intake_create"))
-    html = page.content.decode()
-    assert "What you typed before you were signed out is back" in html
-    assert page.context["form"]["mrn"].value() == "RESCUE-1"
-    assert page.context["form"]["given_name"].value() == "Keep"
-    assert set(page.context["form"]["pain_sites"].value()) == set(example("V01")["pain_sites"])
-    again = client.get(reverse("intake:intake_create"))
-    assert again.context["form"]["mrn"].value() in (None, "")
-
-
 # -- the URLconf walk -------------------------------------------------------------------------
 
 PUBLIC = {"login", "healthz", "admin_login_redirect"}
@@ -263,92 +180,7 @@ def test_the_admin_is_closed_to_users_without_staff_status(client, persona, requ
 
 def test_criteria_editors_do_not_see_the_access_log_or_patient_history(editor_client):
     for url_name in (
-        "admin:intake_accessevent_changelist",
+        "admin:audit_accessevent_changelist",
         "admin:intake_historicalintake_changelist",
     ):
         assert editor_client.get(reverse(url_name)).status_code == 403
-
-
-# -- audit --------------------------------------------------------------------------------------
-
-
-def test_viewing_an_intake_writes_an_access_event_with_user_and_address(staff_client, alice):
-    intake = IntakeFactory(created_by=alice)
-    staff_client.get(reverse("intake:intake_detail", args=[intake.uuid]), REMOTE_ADDR="10.1.2.3")
-    event = AccessEvent.objects.get()
-    assert (event.user, event.patient, event.intake, event.action) == (
-        alice,
-        intake.patient,
-        intake,
-        "view",
-    )
-    assert event.ip_address == "10.1.2.3"
-
-
-def test_opening_a_case_to_review_is_logged(rheum_client, bob):
-    intake = IntakeFactory()
-    screening = services.screen_intake(intake=intake)
-    rheum_client.get(reverse("intake:review_create", args=[screening.uuid]))
-    assert AccessEvent.objects.get().action == "review"
-    assert AccessEvent.objects.get().user == bob
-
-
-def test_the_access_log_is_append_only(staff_client, alice):
-    from intake.models import AppendOnlyError
-
-    intake = IntakeFactory(created_by=alice)
-    staff_client.get(reverse("intake:intake_detail", args=[intake.uuid]))
-    event = AccessEvent.objects.get()
-    with pytest.raises(AppendOnlyError):
-        event.save()
-    with pytest.raises(AppendOnlyError):
-        event.delete()
-
-
-def test_changes_are_in_the_history_with_the_user_who_made_them(
-    staff_client, alice, rheum_client, bob
-):
-    staff_client.post(reverse("intake:intake_create"), form_data(example("V01")))
-    intake = Intake.objects.get()
-    assert intake.history.first().history_user == alice
-    assert intake.patient.history.first().history_user == alice
-    screening = intake.current_screening
-    rheum_client.post(
-        reverse("intake:review_create", args=[screening.uuid]),
-        {
-            "decision": "agree",
-            "disposition": "amps_programme",
-            "password": "correct horse battery staple",
-        },
-    )
-    assert Review.objects.get().history.first().history_user == bob
-    signed = intake.history.first()
-    assert signed.status == "signed"
-    assert signed.history_user == bob
-
-
-def test_an_auditor_filters_the_access_log_by_user_and_patient(client, alice, db):
-    from django.contrib.auth.models import Group
-
-    from tests.factories import UserFactory
-
-    auditor = UserFactory(username="audrey", is_staff=True)
-    auditor.groups.add(Group.objects.get(name="Auditor"))
-    viewer = Client()
-    viewer.force_login(alice)
-    first, second = IntakeFactory(created_by=alice), IntakeFactory(created_by=alice)
-    viewer.get(reverse("intake:intake_detail", args=[first.uuid]))
-    viewer.get(reverse("intake:intake_detail", args=[second.uuid]))
-    client.force_login(auditor)
-    url = reverse("admin:intake_accessevent_changelist")
-    response = client.get(url, {"q": first.patient.mrn})
-    assert response.status_code == 200
-    assert list(response.context["cl"].result_list) == [
-        AccessEvent.objects.get(patient=first.patient)
-    ]
-    response = client.get(url, {"user__id__exact": alice.pk})
-    assert len(response.context["cl"].result_list) == 2
-    history = client.get(
-        reverse("admin:intake_historicalintake_changelist"), {"q": first.patient.mrn}
-    )
-    assert history.status_code == 200

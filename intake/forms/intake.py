@@ -5,7 +5,6 @@ is written once. On "submit" the whole intake is checked with the same validator
 format uses (`intake.rules.validation`), so a rule is enforced identically everywhere.
 """
 
-import copy
 import re
 from datetime import date
 
@@ -305,47 +304,10 @@ class IntakeForm(forms.Form):
         }
 
 
-def _clone(obj):
-    """What copy.copy does for a plain object, without its generic protocol (~5× faster)."""
-    new = obj.__class__.__new__(obj.__class__)
-    new.__dict__.update(obj.__dict__)
-    return new
-
-
-def _copy_field(field: forms.Field) -> forms.Field:
-    """Field.__deepcopy__ and Widget.__deepcopy__ of Django 6, step for step: the form gets
-    its own field, widget, widget attrs, widget choices, error messages and validators, so
-    that whatever changes them while one form is drawn never shows in another. A field's choices are
-    copied as a list of the same (value, label) tuples: they are flat and tuples cannot
-    change (tests/test_intake_form_copy.py checks both)."""
-    if isinstance(field, forms.MultiValueField) or isinstance(field.widget, forms.MultiWidget):
-        return copy.deepcopy(field)  # sub-fields and sub-widgets: Django's own way
-    new = _clone(field)
-    widget = new.widget = _clone(field.widget)
-    widget.attrs = field.widget.attrs.copy()
-    if isinstance(widget, forms.widgets.ChoiceWidget):
-        widget.choices = copy.copy(field.widget.choices)
-    new.error_messages = field.error_messages.copy()
-    new.validators = field.validators[:]
-    if isinstance(field, forms.ChoiceField):
-        new._choices = list(field._choices)
-    return new
-
-
-class _FormFields(dict):
-    """The form's fields. Django deep-copies them for every form (one copy each, never
-    shared between requests); copying ~75 fields through the generic deepcopy cost about a
-    tenth of a submit, so they copy themselves the same way, directly."""
-
-    def __deepcopy__(self, memo):
-        return {name: _copy_field(field) for name, field in self.items()}
-
-
-# The data-dictionary fields, built once from the registry (copied for each form).
+# The data-dictionary fields, built once from the registry (Django copies them for each form).
 IntakeForm.base_fields.update(
     {name: _field_for(facts.INPUT_FACTS[name]) for name in INTAKE_FACT_FIELDS}
 )
-IntakeForm.base_fields = _FormFields(IntakeForm.base_fields)
 
 REQUIRED_MESSAGES = dict.fromkeys(
     YES_NO_FIELDS, "Answer yes or no: a red flag that was not asked is not a no."

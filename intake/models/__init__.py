@@ -5,7 +5,6 @@ Field names are the data-dictionary names (`shared/intake-data-dictionary.md`). 
 decision itself lives in `intake.rules`; models only store and hand over plain data.
 """
 
-from intake.models.audit import AccessAction, AccessEvent
 from intake.models.criteria import (
     CriteriaSet,
     CriteriaSetQuerySet,
@@ -32,8 +31,6 @@ __all__ = [
     "INTAKE_FACT_FIELDS",
     "OUTCOME_PRIORITY",
     "PATIENT_FACTS",
-    "AccessAction",
-    "AccessEvent",
     "Addendum",
     "AppendOnlyError",
     "CriteriaSet",

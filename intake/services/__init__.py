@@ -23,7 +23,6 @@ from intake.services.criteria import (
 from intake.services.intakes import (
     IntakeLocked,
     PatientRegisteredMeanwhile,
-    record_access,
     save_intake,
     screen_intake,
 )
@@ -49,7 +48,6 @@ __all__ = [
     "new_draft",
     "preview_impact",
     "publish_criteria_set",
-    "record_access",
     "record_review",
     "red_flag_warnings",
     "save_intake",

@@ -4,24 +4,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from intake.models import (
-    AccessEvent,
     CriteriaSet,
     Intake,
     IntakeStatus,
     Patient,
     Screening,
 )
-
-
-def record_access(*, request, intake: Intake, action: str) -> AccessEvent:
-    """Log that the signed-in user opened a patient's record (the audit trail of views)."""
-    return AccessEvent.objects.create(
-        user=request.user,
-        patient_id=intake.patient_id,
-        intake=intake,
-        action=action,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
-    )
 
 
 class IntakeLocked(Exception):

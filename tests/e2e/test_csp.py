@@ -88,7 +88,7 @@ def test_auditor_pages_raise_no_csp_violation(page, live_server, login, violatio
         page,
         live_server,
         [
-            reverse("admin:intake_accessevent_changelist"),
+            reverse("admin:audit_accessevent_changelist"),
             reverse("admin:intake_historicalintake_changelist"),
         ],
         violations,

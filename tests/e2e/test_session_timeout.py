@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from intake import middleware
+from accounts import middleware
 from tests.e2e.helpers import region, site_box
 
 IDLE, WARNING = 12, 8

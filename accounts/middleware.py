@@ -1,4 +1,5 @@
-"""Session lifetime and caching rules that apply to every page."""
+"""What every request passes through for sign-in: session timeouts (with the rescue of a form
+posted after one), the second factor, and no caching of signed-in pages."""
 
 import time
 
@@ -6,9 +7,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
+
+from accounts.two_factor import EXEMPT_VIEW_NAMES, second_factor_url
 
 SESSION_STARTED = "_amps_session_started"
 LAST_ACTIVITY = "_amps_last_activity"
@@ -102,3 +106,48 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
         return response
+
+
+class TwoFactorMiddleware:
+    """With AMPS_REQUIRE_2FA on, a signed-in user whose session has not passed the second
+    factor reaches only the sign-in/out and 2FA pages, /healthz and static files. Everything
+    else (patient pages, the admin, unknown URLs) redirects to verification or enrolment.
+    Goes right after django_otp's OTPMiddleware, which installs `user.is_verified()`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The setting is read per request: tests and deployments switch it without a reload.
+        if (
+            settings.AMPS_REQUIRE_2FA
+            and request.user.is_authenticated
+            and not self._verified(request)
+            and not self._exempt(request)
+        ):
+            return self._second_factor_required(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _verified(request: HttpRequest) -> bool:
+        is_verified = getattr(request.user, "is_verified", None)
+        return bool(is_verified and is_verified())  # without OTPMiddleware: never verified
+
+    @staticmethod
+    def _exempt(request: HttpRequest) -> bool:
+        static_url = settings.STATIC_URL or ""
+        if static_url.startswith("/") and request.path.startswith(static_url):
+            return True
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.view_name in EXEMPT_VIEW_NAMES
+
+    @staticmethod
+    def _second_factor_required(request: HttpRequest) -> HttpResponse:
+        requested = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
+        url = second_factor_url(request.user, requested)
+        if "application/json" in request.headers.get("Accept", ""):
+            return JsonResponse({"two_factor_required": True, "redirect": url}, status=401)
+        return redirect(url)

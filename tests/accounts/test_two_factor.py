@@ -13,7 +13,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from intake.two_factor import replace_recovery_codes
+from accounts.two_factor import replace_recovery_codes
 from tests.conftest import PASSWORD
 from tests.html import controls
 

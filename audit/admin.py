@@ -7,7 +7,8 @@ editors have staff status but not these permissions, so patient data stays out o
 
 from django.contrib import admin
 
-from intake.models import AccessEvent, Addendum, Intake, Patient, Review
+from audit.models import AccessEvent
+from intake.models import Addendum, Intake, Patient, Review
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,15 +24,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AccessEvent)
 class AccessEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "user", "action", "patient_mrn", "intake", "ip_address")
+    list_display = ("created_at", "who", "action", "patient_mrn", "intake", "ip_address")
     list_filter = ("action", "user", "created_at")
     date_hierarchy = "created_at"
     search_fields = ("patient__mrn", "patient__family_name", "user__username")
     list_select_related = ("user", "patient", "intake")
 
+    @admin.display(description="Who", ordering="user__username")
+    def who(self, event):
+        return event.user or f"API client: {event.client}"
+
     @admin.display(description="MRN", ordering="patient__mrn")
     def patient_mrn(self, event):
-        return event.patient.mrn
+        return event.patient.mrn if event.patient_id else "—"
 
 
 class HistoryAdmin(ReadOnlyAdmin):

@@ -3,7 +3,7 @@
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from intake.middleware import start_session_clock
+from accounts.middleware import start_session_clock
 
 
 @receiver(user_logged_in)

@@ -1,0 +1,44 @@
+"""The one way every app writes the access log."""
+
+from audit.models import AccessAction, AccessEvent
+
+__all__ = ["AccessAction", "record_access"]
+
+
+def record_access(
+    request,
+    *,
+    action: str,
+    patient=None,
+    intake=None,
+    detail: dict | None = None,
+    client: str = "",
+    user=None,
+) -> AccessEvent:
+    """Log that someone opened, printed or exported patient data.
+
+    `request` gives the signed-in user and the address; without a request (a management
+    command) pass `user=`. A system reading through the API passes `client=` (its label) and
+    no user. `patient` defaults to the intake's patient; an export of many patients has none.
+    """
+    if user is None and request is not None and request.user.is_authenticated:
+        user = request.user
+    if patient is None and intake is not None:
+        patient = intake.patient
+    return AccessEvent.objects.create(
+        user=user,
+        client=client,
+        patient=patient,
+        intake=intake,
+        action=action,
+        detail=detail or {},
+        ip_address=client_address(request),
+    )
+
+
+def client_address(request) -> str | None:
+    """The address the request came from (REMOTE_ADDR; the proxy's view of it comes with the
+    proxy setting)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None

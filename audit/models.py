@@ -1,0 +1,62 @@
+"""The access log: who opened, printed or exported which patient's record, and when."""
+
+from django.conf import settings
+from django.db import models
+
+from intake.models import AppendOnlyError, Intake, Patient
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    EDIT = "edit", "Opened to edit"
+    REVIEW = "review", "Opened to review"
+    CORRECT = "correct", "Corrected identity"
+    PRINTED = "printed", "Printed"
+    EXPORTED = "exported", "Exported"
+    API_READ = "api_read", "Read through the API"
+
+
+class AccessEvent(models.Model):
+    """Who looked at which patient's record, when, from where. Written once, never changed.
+
+    A person is `user`; a system reading through the API has no user and names itself in
+    `client`. An export of many patients has no `patient`; what it held is in `detail`
+    (e.g. profile, format, filters, row count), as is a printed document's kind."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    client = models.CharField(max_length=100, blank=True)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="access_events"
+    )
+    intake = models.ForeignKey(
+        Intake, on_delete=models.PROTECT, null=True, blank=True, related_name="access_events"
+    )
+    action = models.CharField(max_length=10, choices=AccessAction.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="access_patient_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(client=""),
+                name="access_event_has_actor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.user or self.client
+        what = self.patient.mrn if self.patient_id else "several patients"
+        return f"{who} {self.action} {what} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The access log is append-only.")

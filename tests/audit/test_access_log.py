@@ -1,0 +1,133 @@
+"""The access log (append-only, one entry per view of patient data) and the change history."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from audit.access import record_access
+from audit.models import AccessEvent
+from intake import services
+from intake.models import Intake, Review
+from tests.factories import IntakeFactory, example, form_data
+
+# Several tests pick their persona at run time: mark them all, so that they run with the
+# database tests (before the transactional ones, whose flush removes the role groups).
+pytestmark = pytest.mark.django_db
+
+
+def test_viewing_an_intake_writes_an_access_event_with_user_and_address(staff_client, alice):
+    intake = IntakeFactory(created_by=alice)
+    staff_client.get(reverse("intake:intake_detail", args=[intake.uuid]), REMOTE_ADDR="10.1.2.3")
+    event = AccessEvent.objects.get()
+    assert (event.user, event.patient, event.intake, event.action) == (
+        alice,
+        intake.patient,
+        intake,
+        "view",
+    )
+    assert event.ip_address == "10.1.2.3"
+
+
+def test_opening_a_case_to_review_is_logged(rheum_client, bob):
+    intake = IntakeFactory()
+    screening = services.screen_intake(intake=intake)
+    rheum_client.get(reverse("intake:review_create", args=[screening.uuid]))
+    assert AccessEvent.objects.get().action == "review"
+    assert AccessEvent.objects.get().user == bob
+
+
+def test_the_access_log_is_append_only(staff_client, alice):
+    from intake.models import AppendOnlyError
+
+    intake = IntakeFactory(created_by=alice)
+    staff_client.get(reverse("intake:intake_detail", args=[intake.uuid]))
+    event = AccessEvent.objects.get()
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+
+def test_changes_are_in_the_history_with_the_user_who_made_them(
+    staff_client, alice, rheum_client, bob
+):
+    staff_client.post(reverse("intake:intake_create"), form_data(example("V01")))
+    intake = Intake.objects.get()
+    assert intake.history.first().history_user == alice
+    assert intake.patient.history.first().history_user == alice
+    screening = intake.current_screening
+    rheum_client.post(
+        reverse("intake:review_create", args=[screening.uuid]),
+        {
+            "decision": "agree",
+            "disposition": "amps_programme",
+            "password": "correct horse battery staple",
+        },
+    )
+    assert Review.objects.get().history.first().history_user == bob
+    signed = intake.history.first()
+    assert signed.status == "signed"
+    assert signed.history_user == bob
+
+
+def test_an_auditor_filters_the_access_log_by_user_and_patient(client, alice, db):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    auditor = UserFactory(username="audrey", is_staff=True)
+    auditor.groups.add(Group.objects.get(name="Auditor"))
+    viewer = Client()
+    viewer.force_login(alice)
+    first, second = IntakeFactory(created_by=alice), IntakeFactory(created_by=alice)
+    viewer.get(reverse("intake:intake_detail", args=[first.uuid]))
+    viewer.get(reverse("intake:intake_detail", args=[second.uuid]))
+    client.force_login(auditor)
+    url = reverse("admin:audit_accessevent_changelist")
+    response = client.get(url, {"q": first.patient.mrn})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [
+        AccessEvent.objects.get(patient=first.patient)
+    ]
+    response = client.get(url, {"user__id__exact": alice.pk})
+    assert len(response.context["cl"].result_list) == 2
+    history = client.get(
+        reverse("admin:intake_historicalintake_changelist"), {"q": first.patient.mrn}
+    )
+    assert history.status_code == 200
+
+
+def test_record_access_takes_the_patient_from_the_intake_and_the_user_from_the_request(rf, alice):
+    intake = IntakeFactory(created_by=alice)
+    request = rf.get("/", REMOTE_ADDR="10.9.8.7")
+    request.user = alice
+    event = record_access(request, action="printed", intake=intake, detail={"document": "letter"})
+    assert (event.user, event.patient, event.intake, event.action) == (
+        alice,
+        intake.patient,
+        intake,
+        "printed",
+    )
+    assert (event.detail, event.ip_address) == ({"document": "letter"}, "10.9.8.7")
+
+
+def test_an_export_of_many_patients_is_logged_without_a_patient(alice):
+    event = record_access(None, user=alice, action="exported", detail={"rows": 12})
+    assert event.patient is None and event.user == alice and event.ip_address is None
+
+
+def test_an_api_client_is_logged_by_its_label_without_a_user(rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    intake = IntakeFactory()
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    event = record_access(request, action="api_read", intake=intake, client="ehr-north")
+    assert (event.user, event.client) == (None, "ehr-north")
+
+
+def test_an_access_event_needs_someone_who_read(db):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        AccessEvent.objects.create(action="view")
