@@ -14,6 +14,7 @@ from audit.access import AccessAction, record_access
 from exports import writers
 from exports.columns import Profile
 from exports.dictionary import dictionary_rows
+from exports.pseudonyms import pseudonym_key
 from exports.rows import ExportOptions, cells, select_intakes, visits
 from exports.writers import Format
 
@@ -47,12 +48,16 @@ def allowed_profiles(user) -> list[str]:
 
 
 def check_allowed(*, user, options: ExportOptions, purpose: str) -> None:
-    """Refuse an export `user` may not make, or an identified one without a stated purpose.
-    `user` None is an operator at the command line (who can read the database anyway)."""
+    """Refuse an export `user` may not make, an identified one without a stated purpose
+    (ExportNotAllowed), and a pseudonymised one without a key (PseudonymKeyMissing). `user`
+    None is an operator at the command line (who can read the database anyway)."""
     if user is not None and options.profile not in allowed_profiles(user):
         raise ExportNotAllowed(f"You may not make {options.profile} exports.")
-    if options.profile == Profile.IDENTIFIED and not purpose.strip():
-        raise ExportNotAllowed("An identified export needs a stated purpose.")
+    if options.profile == Profile.IDENTIFIED:
+        if not purpose.strip():
+            raise ExportNotAllowed("An identified export needs a stated purpose.")
+    else:
+        pseudonym_key()
 
 
 def _rows(options: ExportOptions, limit_pk: int | None) -> Iterator[list]:
