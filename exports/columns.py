@@ -55,14 +55,15 @@ CHECKED = {1: "Checked", 0: "Unchecked"}
 
 @dataclass(slots=True)
 class Visit:
-    """What the fields read for one intake: the row, with its patient, screening and review
-    already loaded, the facts worked out once, and the patient's pseudonym and date shift."""
+    """What the fields read for one intake: its `.values()` row (the intake's fields, its
+    patient's and its latest screening's as `patient__…`, `current_screening__…`), its review
+    (a dict or None) and addenda (texts), the facts worked out once, and the patient's
+    record id (MRN or pseudonym) and date shift."""
 
-    intake: Any
+    row: dict
     facts: dict
-    screening: Any
-    review: Any
-    addenda: list
+    review: dict | None
+    addenda: list[str]
     record_id: str
     shift_days: int
 
@@ -96,8 +97,8 @@ class Field:
         return [self.name]
 
 
-def _intake(name: str) -> Callable[[Visit], Any]:
-    return lambda visit: getattr(visit.intake, name)
+def _value(key: str) -> Callable[[Visit], Any]:
+    return lambda visit: visit.row[key]
 
 
 def _fact(name: str) -> Callable[[Visit], Any]:
@@ -105,20 +106,23 @@ def _fact(name: str) -> Callable[[Visit], Any]:
 
 
 def _screening(name: str) -> Callable[[Visit], Any]:
-    return lambda visit: None if visit.screening is None else getattr(visit.screening, name)
+    return _value(f"current_screening__{name}")
 
 
 def _review(name: str) -> Callable[[Visit], Any]:
     def read(visit: Visit):
-        value = None if visit.review is None else getattr(visit.review, name)
+        value = None if visit.review is None else visit.review[name]
         return value or None  # a blank override reason is "none", not a code
 
     return read
 
 
 def _codes_text(name: str) -> Callable[[Visit], Any]:
+    key = f"current_screening__{name}"
+
     def read(visit: Visit):
-        return None if visit.screening is None else " ".join(getattr(visit.screening, name))
+        codes = visit.row[key]
+        return None if codes is None else " ".join(codes)
 
     return read
 
@@ -178,7 +182,7 @@ def _visit_fields() -> list[Field]:
             "visit",
             Kind.TEXT,
             "Given name",
-            lambda visit: visit.intake.patient.given_name,
+            _value("patient__given_name"),
             IDENTIFIED_ONLY,
             identifier=True,
         ),
@@ -187,7 +191,7 @@ def _visit_fields() -> list[Field]:
             "visit",
             Kind.TEXT,
             "Family name",
-            lambda visit: visit.intake.patient.family_name,
+            _value("patient__family_name"),
             IDENTIFIED_ONLY,
             identifier=True,
         ),
@@ -196,7 +200,7 @@ def _visit_fields() -> list[Field]:
             "visit",
             Kind.DATE,
             "Date of birth",
-            lambda visit: visit.intake.patient.date_of_birth,
+            _value("patient__date_of_birth"),
             IDENTIFIED_ONLY,
             identifier=True,
         ),
@@ -205,7 +209,7 @@ def _visit_fields() -> list[Field]:
             "visit",
             Kind.INT,
             "Visit number",
-            lambda visit: visit.intake.visit_number,
+            _value("visit_number"),
             note="1 for the patient's first intake, then in intake-date order (all of the "
             "patient's intakes count, exported or not)",
             minimum=1,
@@ -215,7 +219,7 @@ def _visit_fields() -> list[Field]:
             "visit",
             Kind.DATE,
             "Intake date",
-            lambda visit: visit.intake.intake_date,
+            _value("intake_date"),
             frozenset({Profile.IDENTIFIED, Profile.LIMITED}),
             identifier=True,
         ),
@@ -224,7 +228,7 @@ def _visit_fields() -> list[Field]:
             "visit",
             Kind.DATE,
             "Intake date (shifted)",
-            lambda visit: visit.shifted(visit.intake.intake_date),
+            lambda visit: visit.shifted(visit.row["intake_date"]),
             frozenset({Profile.DEIDENTIFIED}),
             note="Moved back by the patient's date shift (1-364 days, the same for every date "
             "of that patient): intervals between a patient's dates are true, calendar dates "
@@ -235,7 +239,7 @@ def _visit_fields() -> list[Field]:
             "visit",
             Kind.CHOICE,
             "Intake status",
-            lambda visit: visit.intake.status,
+            _value("status"),
             choices=dict(IntakeStatus.choices),
         ),
     ]
@@ -248,7 +252,7 @@ def _free_text_fields() -> list[Field]:
             "function",
             Kind.NOTES,
             "Clinical notes",
-            _intake("clinical_notes"),
+            _value("clinical_notes"),
             IDENTIFIED_ONLY,
             identifier=True,
             note="Free text; never a fact",
@@ -300,7 +304,7 @@ def _screening_fields() -> list[Field]:
             "screening",
             Kind.INT,
             "Criteria set version",
-            lambda visit: None if visit.screening is None else visit.screening.criteria_set.version,
+            _screening("criteria_set__version"),
             minimum=1,
         ),
         Field(
@@ -382,7 +386,7 @@ def _review_fields() -> list[Field]:
             "review",
             Kind.NOTES,
             "Addenda",
-            lambda visit: "\n\n".join(a.text for a in visit.addenda) or None,
+            lambda visit: "\n\n".join(visit.addenda) or None,
             IDENTIFIED_ONLY,
             identifier=True,
             note="Free text added after signing, oldest first, separated by a blank line",

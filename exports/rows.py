@@ -6,18 +6,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import batched
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from exports.columns import CHECKED, YES_NO, Field, Kind, Profile, Visit, fields_for
 from exports.pseudonyms import Pseudonymiser, pseudonym_key
-from intake.models import Addendum, Intake, IntakeStatus, Review
+from intake.models import (
+    INTAKE_FACT_FIELDS,
+    Addendum,
+    Intake,
+    IntakeStatus,
+    Review,
+    completed_years,
+    input_facts_of,
+)
+from intake.rules.facts import derive
 
 CHUNK_SIZE = 2000
 DEFAULT_STATUSES = (IntakeStatus.SUBMITTED, IntakeStatus.SIGNED)
-# A screening's bulky snapshot columns, which an export never writes.
-_HEAVY = ("current_screening__trace", "current_screening__facts", "current_screening__explanation")
 
 
 @dataclass(frozen=True)
@@ -77,8 +85,7 @@ def _visit_number():
 
 
 def select_intakes(options: ExportOptions):
-    """The filtered intakes, in record then visit order, with what the fields read joined
-    (patient, latest screening and its criteria set) or prefetched per chunk (review, addenda)."""
+    """The intakes the filters select."""
     queryset = Intake.objects.filter(status__in=options.statuses)
     if options.date_from:
         queryset = queryset.filter(intake_date__gte=options.date_from)
@@ -93,59 +100,102 @@ def select_intakes(options: ExportOptions):
     return queryset
 
 
+# What a row reads, by `.values()` key: the intake's own fields, its patient's, its latest
+# screening's (all None when it was never screened) and the visit number.
+_ROW_VALUES = (
+    "pk",
+    "intake_date",
+    "status",
+    *INTAKE_FACT_FIELDS,
+    "patient__uuid",
+    "patient__date_of_birth",
+    "patient__sex",
+    "current_screening__outcome",
+    "current_screening__red_flags",
+    "current_screening__pathways",
+    "current_screening__caveats",
+    "current_screening__criteria_hash",
+    "current_screening__created_at",
+    "current_screening__criteria_set__version",
+    "visit_number",
+)
+_IDENTIFIED_VALUES = (
+    "clinical_notes",
+    "patient__mrn",
+    "patient__given_name",
+    "patient__family_name",
+)
+_REVIEW_VALUES = ("intake_id", "decision", "override_reason", "disposition", "signed_at")
+
+
 def visits(
     options: ExportOptions, *, upto_pk: int | None = None, chunk_size: int = CHUNK_SIZE
 ) -> Iterator[Visit]:
     """Every row of the export as a Visit (intakes up to id `upto_pk` when given), read
-    `chunk_size` intakes at a time: three queries a chunk (intakes with their joins, reviews,
-    and addenda for identified exports)."""
+    `chunk_size` intakes at a time as plain values (no model instances): three queries a
+    chunk (intakes with their joins, their reviews, and their addenda when identified).
+    Names, MRNs and free text are not even read unless the export is identified."""
     identified = options.profile == Profile.IDENTIFIED
     pseudonymiser = None if identified else Pseudonymiser(pseudonym_key())
-    prefetches = [Prefetch("reviews", queryset=Review.objects.order_by("signed_at"))]
-    if identified:
-        prefetches.append(Prefetch("addenda", queryset=Addendum.objects.order_by("created_at")))
+    shift = options.profile == Profile.DEIDENTIFIED
     selected = select_intakes(options)
     if upto_pk is not None:
         selected = selected.filter(pk__lte=upto_pk)
-    queryset = (
-        selected.select_related("patient", "current_screening__criteria_set")
-        .defer(*_HEAVY)
-        .annotate(visit_number=_visit_number())
-        .prefetch_related(*prefetches)
+    row_values = _ROW_VALUES + (_IDENTIFIED_VALUES if identified else ())
+    rows = (
+        selected.annotate(visit_number=_visit_number())
         .order_by("patient_id", "intake_date", "pk")
+        .values(*row_values)
+        .iterator(chunk_size=chunk_size)
     )
-    shift = options.profile == Profile.DEIDENTIFIED
-    for intake in queryset.iterator(chunk_size=chunk_size):
-        patient = intake.patient
-        reviews = intake.reviews.all()
-        if pseudonymiser is None:
-            record_id = patient.mrn
-        else:
-            record_id = pseudonymiser.pseudonym(patient.uuid)
-        yield Visit(
-            intake=intake,
-            facts=intake.facts(),
-            screening=intake.current_screening,
-            review=reviews[0] if reviews else None,
-            addenda=list(intake.addenda.all()) if identified else [],
-            record_id=record_id,
-            shift_days=pseudonymiser.shift_days(patient.uuid) if shift else 0,
-        )
+    for chunk in batched(rows, chunk_size):
+        ids = [row["pk"] for row in chunk]
+        reviews = _reviews_of(ids, identified=identified)
+        addenda = _addenda_of(ids) if identified else {}
+        for row in chunk:
+            patient = row["patient__uuid"]
+            facts = derive(
+                input_facts_of(
+                    row,
+                    age_years=completed_years(row["patient__date_of_birth"], row["intake_date"]),
+                    sex=row["patient__sex"],
+                )
+            )
+            yield Visit(
+                row=row,
+                facts=facts,
+                review=reviews.get(row["pk"]),
+                addenda=addenda.get(row["pk"], []),
+                record_id=row["patient__mrn"] if identified else pseudonymiser.pseudonym(patient),
+                shift_days=pseudonymiser.shift_days(patient) if shift else 0,
+            )
+
+
+def _reviews_of(ids: list[int], *, identified: bool) -> dict[int, dict]:
+    values = _REVIEW_VALUES + (("comment", "note") if identified else ())
+    return {r["intake_id"]: r for r in Review.objects.filter(intake_id__in=ids).values(*values)}
+
+
+def _addenda_of(ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    addenda = Addendum.objects.filter(intake_id__in=ids).order_by("created_at", "pk")
+    for intake_id, text in addenda.values_list("intake_id", "text"):
+        found.setdefault(intake_id, []).append(text)
+    return found
 
 
 def cells(fields: list[Field], visit: Visit, *, labels: bool) -> list:
     """One row's typed values: int, float, str, date, datetime or None. Raw exports write
     codes and 1/0 for yes/no and checkboxes; label exports write the labels."""
     row: list = []
-    append = row.append
+    append, extend = row.append, row.extend
     for f in fields:
         value = f.read(visit)
         kind = f.kind
         if kind == Kind.CHECKBOX:
-            ticked = value or ()
-            for code in f.choices:
-                flag = 1 if code in ticked else 0
-                append(CHECKED[flag] if labels else flag)
+            ticked = frozenset(value or ())
+            flags = [1 if code in ticked else 0 for code in f.choices]
+            extend([CHECKED[flag] for flag in flags] if labels else flags)
         elif value is None or value == "":
             append(None)
         elif kind == Kind.BOOL:

@@ -76,7 +76,9 @@ def count_rows(options: ExportOptions) -> tuple[int, int | None]:
 
 def csv_stream(options: ExportOptions, *, bom: bool, upto_pk: int | None) -> Iterator[bytes]:
     """The CSV export as byte chunks, for a StreamingHttpResponse or a file."""
-    return writers.csv_chunks(options.column_names(), _rows(options, upto_pk), bom=bom)
+    return writers.csv_chunks(
+        options.column_names(), _rows(options, upto_pk), bom=bom, kinds=options.column_kinds()
+    )
 
 
 def write_export(*, options: ExportOptions, fmt: str, output: BinaryIO, bom: bool = False) -> int:

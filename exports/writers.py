@@ -54,21 +54,52 @@ def local_naive(moment: datetime) -> datetime:
     return timezone.localtime(moment).replace(tzinfo=None) if timezone.is_aware(moment) else moment
 
 
-def _csv_cell(value):
-    if value is None:
-        return ""
+def _csv_datetime(value: datetime) -> str:
+    return local_naive(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _csv_date(value: date) -> str:
+    return value.isoformat()
+
+
+def _csv_conversions(kinds: list[str] | None, width: int) -> list[tuple[int, Callable]]:
+    """(column, conversion) for the columns whose cells are not written as they are: text is
+    neutralised, dates are ISO. Numbers, yes/no and checkbox cells (1/0, or labels that never
+    start like a formula) and None (an empty cell) go to the csv module as they are. Without
+    kinds, every column is looked at cell by cell."""
+    if kinds is None:
+        return [(index, _csv_any) for index in range(width)]
+    by_kind = {
+        Kind.TEXT: neutralise,
+        Kind.NOTES: neutralise,
+        Kind.CHOICE: neutralise,
+        Kind.DATE: _csv_date,
+        Kind.DATETIME: _csv_datetime,
+    }
+    return [(index, by_kind[kind]) for index, kind in enumerate(kinds) if kind in by_kind]
+
+
+def _csv_any(value):
     if isinstance(value, str):
         return neutralise(value)
     if isinstance(value, datetime):
-        return local_naive(value).strftime("%Y-%m-%d %H:%M:%S")
+        return _csv_datetime(value)
     if isinstance(value, date):
-        return value.isoformat()
+        return _csv_date(value)
     return value
 
 
-def csv_chunks(columns: list[str], rows: Iterable[list], *, bom: bool = False) -> Iterator[bytes]:
+def csv_chunks(
+    columns: list[str],
+    rows: Iterable[list],
+    *,
+    bom: bool = False,
+    kinds: list[str] | None = None,
+) -> Iterator[bytes]:
     """The CSV export as UTF-8 byte chunks (a header line, then rows, a few hundred at a time),
-    ready for a StreamingHttpResponse or a file."""
+    ready for a StreamingHttpResponse or a file. `kinds` (one per column) lets the writer
+    convert only the columns that need it."""
+    conversions = _csv_conversions(kinds, len(columns))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if bom:
@@ -76,7 +107,11 @@ def csv_chunks(columns: list[str], rows: Iterable[list], *, bom: bool = False) -
     writer.writerow(columns)
     pending = 0
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
+        for index, convert in conversions:
+            value = row[index]
+            if value is not None:
+                row[index] = convert(value)
+        writer.writerow(row)
         pending += 1
         if pending == CSV_FLUSH_ROWS:
             yield buffer.getvalue().encode("utf-8")

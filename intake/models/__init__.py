@@ -23,6 +23,7 @@ from intake.models.patients import (
     Patient,
     code_choices,
     completed_years,
+    input_facts_of,
 )
 from intake.models.reviews import Addendum, Decision, Disposition, OverrideReason, Review
 from intake.models.screenings import Screening
@@ -51,4 +52,5 @@ __all__ = [
     "Screening",
     "code_choices",
     "completed_years",
+    "input_facts_of",
 ]
