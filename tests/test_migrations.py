@@ -49,3 +49,32 @@ def test_current_screening_pointers_survive_the_move_to_uuids_and_back():
         assert newer.pk != older.pk
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_access_log_keeps_its_rows_and_the_auditors_permission_when_it_moves_to_audit():
+    intake_apps = _migrate([("intake", "0016_current_screening_by_uuid")])
+    user = intake_apps.get_model("auth", "User").objects.create(username="reader")
+    patient = intake_apps.get_model("intake", "Patient").objects.create(
+        mrn="MIG-2", given_name="A", family_name="B", date_of_birth="2012-01-01", sex="female"
+    )
+    event = intake_apps.get_model("intake", "AccessEvent").objects.create(
+        user=user, patient=patient, action="view", ip_address="10.0.0.1"
+    )
+    try:
+        apps = _migrate([("audit", "0002_access_event_actors_and_detail")])
+        moved = apps.get_model("audit", "AccessEvent").objects.get(pk=event.pk)
+        assert (moved.user_id, moved.patient_id, moved.action, moved.detail) == (
+            user.pk,
+            patient.pk,
+            "view",
+            {},
+        )
+        auditor = apps.get_model("auth", "Group").objects.get(name="Auditor")
+        assert auditor.permissions.filter(
+            content_type__app_label="audit", codename="view_accessevent"
+        ).exists()
+        content_types = apps.get_model("contenttypes", "ContentType").objects
+        assert not content_types.filter(app_label="intake", model="accessevent").exists()
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

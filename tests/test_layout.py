@@ -1,0 +1,60 @@
+"""The apps' imports run one way: accounts and audit are below the clinical core's views."""
+
+import ast
+import io
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+# What each app must never import (its modules, tests excluded).
+FORBIDDEN = {
+    "accounts": ("intake.views", "intake.admin", "intake.forms", "intake.services", "audit"),
+    "audit": ("intake.views", "intake.admin", "intake.forms", "intake.services", "accounts"),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize(
+    ("app", "path"),
+    [(app, path) for app in FORBIDDEN for path in sorted((ROOT / app).rglob("*.py"))],
+    ids=lambda value: str(value.relative_to(ROOT)) if isinstance(value, Path) else value,
+)
+def test_accounts_and_audit_never_import_the_clinical_views_forms_or_services(app, path):
+    imported = _imports(path)
+    bad = [
+        name
+        for name in imported
+        for forbidden in FORBIDDEN[app]
+        if name == forbidden or name.startswith(forbidden + ".")
+    ]
+    assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_the_apps_have_their_own_views_urls_and_templates():
+    for app, parts in {
+        "accounts": ("views.py", "urls.py", "templates/registration/login.html"),
+        "audit": ("models.py", "access.py", "admin.py"),
+    }.items():
+        for part in parts:
+            assert (ROOT / app / part).exists(), f"{app}/{part}"
+
+
+def test_the_shell_starts_without_import_complaints(db):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        call_command("shell", command="print('ready')", verbosity=2)
+    assert "could not be automatically imported" not in out.getvalue() + err.getvalue()
+    assert "ready" in out.getvalue()
