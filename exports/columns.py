@@ -56,13 +56,12 @@ CHECKED = {1: "Checked", 0: "Unchecked"}
 @dataclass(slots=True)
 class Visit:
     """What the fields read for one intake: its `.values()` row (the intake's fields, its
-    patient's and its latest screening's as `patient__…`, `current_screening__…`), its review
-    (a dict or None) and addenda (texts), the facts worked out once, and the patient's
-    record id (MRN or pseudonym) and date shift."""
+    patient's, its latest screening's and its review's as `patient__…`,
+    `current_screening__…`, `reviews__…`), its addenda (texts), the facts worked out once,
+    and the patient's record id (MRN or pseudonym) and date shift."""
 
     row: dict
     facts: dict
-    review: dict | None
     addenda: list[str]
     record_id: str
     shift_days: int
@@ -110,11 +109,8 @@ def _screening(name: str) -> Callable[[Visit], Any]:
 
 
 def _review(name: str) -> Callable[[Visit], Any]:
-    def read(visit: Visit):
-        value = None if visit.review is None else visit.review[name]
-        return value or None  # a blank override reason is "none", not a code
-
-    return read
+    key = f"reviews__{name}"
+    return lambda visit: visit.row[key] or None  # a blank override reason is no code
 
 
 def _codes_text(name: str) -> Callable[[Visit], Any]:

@@ -18,7 +18,6 @@ from intake.models import (
     Addendum,
     Intake,
     IntakeStatus,
-    Review,
     completed_years,
     input_facts_of,
 )
@@ -117,6 +116,11 @@ _ROW_VALUES = (
     "current_screening__criteria_hash",
     "current_screening__created_at",
     "current_screening__criteria_set__version",
+    # One review an intake at most (a named constraint), so this join never repeats a row.
+    "reviews__decision",
+    "reviews__override_reason",
+    "reviews__disposition",
+    "reviews__signed_at",
     "visit_number",
 )
 _IDENTIFIED_VALUES = (
@@ -124,16 +128,18 @@ _IDENTIFIED_VALUES = (
     "patient__mrn",
     "patient__given_name",
     "patient__family_name",
+    "reviews__comment",
+    "reviews__note",
 )
-_REVIEW_VALUES = ("intake_id", "decision", "override_reason", "disposition", "signed_at")
 
 
 def visits(
     options: ExportOptions, *, upto_pk: int | None = None, chunk_size: int = CHUNK_SIZE
 ) -> Iterator[Visit]:
     """Every row of the export as a Visit (intakes up to id `upto_pk` when given), read
-    `chunk_size` intakes at a time as plain values (no model instances): three queries a
-    chunk (intakes with their joins, their reviews, and their addenda when identified).
+    `chunk_size` intakes at a time as plain values (no model instances): one query a chunk
+    (intakes with their patient, latest screening and review joined), and one more for their
+    addenda when identified.
     Names, MRNs and free text are not even read unless the export is identified."""
     identified = options.profile == Profile.IDENTIFIED
     pseudonymiser = None if identified else Pseudonymiser(pseudonym_key())
@@ -149,9 +155,7 @@ def visits(
         .iterator(chunk_size=chunk_size)
     )
     for chunk in batched(rows, chunk_size):
-        ids = [row["pk"] for row in chunk]
-        reviews = _reviews_of(ids, identified=identified)
-        addenda = _addenda_of(ids) if identified else {}
+        addenda = _addenda_of([row["pk"] for row in chunk]) if identified else {}
         for row in chunk:
             patient = row["patient__uuid"]
             facts = derive(
@@ -164,16 +168,10 @@ def visits(
             yield Visit(
                 row=row,
                 facts=facts,
-                review=reviews.get(row["pk"]),
                 addenda=addenda.get(row["pk"], []),
                 record_id=row["patient__mrn"] if identified else pseudonymiser.pseudonym(patient),
                 shift_days=pseudonymiser.shift_days(patient) if shift else 0,
             )
-
-
-def _reviews_of(ids: list[int], *, identified: bool) -> dict[int, dict]:
-    values = _REVIEW_VALUES + (("comment", "note") if identified else ())
-    return {r["intake_id"]: r for r in Review.objects.filter(intake_id__in=ids).values(*values)}
 
 
 def _addenda_of(ids: list[int]) -> dict[int, list[str]]:

@@ -3,7 +3,6 @@
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -74,7 +73,8 @@ def _measure(max_digits: int = 6) -> models.DecimalField:
 # The input facts an intake stores itself; age_years and sex come from its patient.
 PATIENT_FACTS = ("age_years", "sex")
 INTAKE_FACT_FIELDS = tuple(name for name in facts.INPUT_FACTS if name not in PATIENT_FACTS)
-_CHOICE_FACTS = frozenset(n for n, fact in facts.INPUT_FACTS.items() if fact.type == facts.CHOICE)
+_CHOICE_FACTS = tuple(n for n in INTAKE_FACT_FIELDS if facts.INPUT_FACTS[n].type == facts.CHOICE)
+_DECIMAL_FACTS = tuple(n for n in INTAKE_FACT_FIELDS if facts.INPUT_FACTS[n].type == facts.DECIMAL)
 
 
 def input_facts_of(stored: Mapping[str, object], *, age_years: int, sex: str) -> dict:
@@ -82,12 +82,13 @@ def input_facts_of(stored: Mapping[str, object], *, age_years: int, sex: str) ->
     `.values()` row's): decimals as floats, a blank choice as null."""
     values: dict = {"age_years": age_years, "sex": sex}
     for name in INTAKE_FACT_FIELDS:
-        value = stored[name]
-        if isinstance(value, Decimal):
-            value = float(value)
-        elif value == "" and name in _CHOICE_FACTS:
-            value = None
-        values[name] = value
+        values[name] = stored[name]
+    for name in _DECIMAL_FACTS:
+        if values[name] is not None:
+            values[name] = float(values[name])
+    for name in _CHOICE_FACTS:
+        if values[name] == "":
+            values[name] = None
     return values
 
 

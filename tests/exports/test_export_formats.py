@@ -237,4 +237,4 @@ def test_rows_are_read_in_chunks_with_constant_queries(django_assert_num_queries
             list(visits(options, chunk_size=1000))
         return len(captured)
 
-    assert queries_for(2) == queries_for(10) == 3  # intakes+joins, reviews, addenda
+    assert queries_for(2) == queries_for(10) == 2  # intakes with their joins; addenda
