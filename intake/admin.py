@@ -111,7 +111,7 @@ class CriterionInline(admin.StackedInline):
             None,
             {
                 "fields": (
-                    ("code", "kind", "active", "order"),
+                    ("code", "kind", "urgency", "active", "order"),
                     "name",
                     "expression",
                     "message",
@@ -462,10 +462,10 @@ def criteria_history(criteria_set: CriteriaSet) -> list[dict]:
 @admin.register(ReferenceCase)
 class ReferenceCaseAdmin(SimpleHistoryAdmin):
     form = ReferenceCaseAdminForm
-    list_display = ("name", "expected_outcome", "active")
+    list_display = ("name", "expected_outcome", "expected_urgency", "active")
     list_filter = ("expected_outcome", "active")
     search_fields = ("name",)
-    fields = ("name", "expected_outcome", "active", "intake", "notes")
+    fields = ("name", "expected_outcome", "expected_urgency", "active", "intake", "notes")
 
     class Media:
         css = {"all": ("admin_criteria.css",)}

@@ -1,6 +1,7 @@
 """Shared fixtures: one persona per role, logged-in clients, test-only settings."""
 
 import importlib
+from unittest import mock
 
 import pytest
 from django.apps import apps as django_apps
@@ -14,6 +15,7 @@ from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
 DEFAULT_CRITERIA_MIGRATION = importlib.import_module("intake.migrations.0003_default_criteria")
+VERSION_2_MIGRATION = importlib.import_module("intake.migrations.0020_criteria_version_2")
 
 
 def pytest_configure(config):
@@ -31,11 +33,19 @@ def pytest_configure(config):
 @pytest.fixture
 def migration_data(transactional_db):
     """For tests on committed data: a transactional test's flush also removes what the data
-    migrations created (role groups, criteria set version 1, reference cases); put it back."""
+    migrations created (role groups, criteria set versions 1 and 2, reference cases); put it
+    back."""
     if not Group.objects.exists():
         sync_role_groups(django_apps, None)
     if not CriteriaSet.objects.exists():
-        DEFAULT_CRITERIA_MIGRATION.create_version_1(django_apps, None)
+        # Version 1 as migrations 0003 and 0018 leave it (its red flags read as routine).
+        version_1 = [
+            {**spec, "urgency": "routine"} if spec["kind"] == "red_flag" else spec
+            for spec in DEFAULT_CRITERIA_MIGRATION.DEFAULT_CRITERIA
+        ]
+        with mock.patch.object(DEFAULT_CRITERIA_MIGRATION, "DEFAULT_CRITERIA", version_1):
+            DEFAULT_CRITERIA_MIGRATION.create_version_1(django_apps, None)
+        VERSION_2_MIGRATION.publish_version_2(django_apps, None)
 
 
 def _user_with_role(username: str, role: str | None, **extra):

@@ -53,8 +53,18 @@ def test_new_draft_copies_every_criterion_of_the_published_set_with_every_field(
     source.save(update_fields=["content_hash"])
     draft = services.new_draft(user=carol)
 
-    assert (draft.version, draft.status, draft.created_by) == (2, CriteriaSetStatus.DRAFT, carol)
-    fields = ("code", "name", "kind", "expression", "message", "rationale", "source", "active")
+    assert (draft.version, draft.status, draft.created_by) == (3, CriteriaSetStatus.DRAFT, carol)
+    fields = (
+        "code",
+        "name",
+        "kind",
+        "urgency",
+        "expression",
+        "message",
+        "rationale",
+        "source",
+        "active",
+    )
 
     def rows(criteria_set):
         return sorted(criteria_set.criteria.values_list(*fields, "order"))
@@ -148,7 +158,7 @@ def test_impact_counts_every_transition_on_a_known_set_of_intakes(carol):
     set_expression(draft, "rf_morning_stiffness", STIFFNESS_15)
     impact = services.preview_impact(draft=draft)
 
-    assert (impact.published_version, impact.draft_version) == (1, 2)
+    assert (impact.published_version, impact.draft_version) == (2, 3)
     assert impact.transitions == {
         ("consider_amps", "refer"): 2,
         ("consider_amps", "consider_amps"): 2,
@@ -214,7 +224,13 @@ def test_compare_criteria_names_what_changed(carol):
     set_expression(draft, "rf_morning_stiffness", STIFFNESS_15)
     Criterion.objects.filter(criteria_set=draft, code="rf_gi").delete()
     Criterion.objects.create(
-        criteria_set=draft, code="rf_new", name="New", kind="red_flag", expression="fever", order=99
+        criteria_set=draft,
+        code="rf_new",
+        name="New",
+        kind="red_flag",
+        urgency="urgent",
+        expression="fever",
+        order=99,
     )
     changes = services.compare_criteria(old=published(), new=draft)
     assert [(c.code, c.change) for c in changes] == [
@@ -243,7 +259,7 @@ def test_publishing_retires_the_old_set_and_publishes_the_draft(carol):
     assert result.content_hash == published().compiled().hash != old.content_hash
     assert CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).count() == 1
     assert result.history.first().history_user == carol
-    assert old.history.first().history_change_reason == "Retired: version 2 was published."
+    assert old.history.first().history_change_reason == "Retired: version 3 was published."
 
 
 def test_publishing_is_refused_on_a_failing_reference_case_and_nothing_changes(carol):
@@ -258,7 +274,7 @@ def test_publishing_is_refused_on_a_failing_reference_case_and_nothing_changes(c
     ]
     draft.refresh_from_db()
     assert draft.status == CriteriaSetStatus.DRAFT
-    assert published().version == 1
+    assert published().version == 2
 
 
 def test_publishing_needs_a_note(carol):
@@ -274,9 +290,9 @@ def test_publishing_a_set_that_is_no_longer_a_draft_is_refused(carol):
     with pytest.raises(services.PublishRefused) as refused:
         services.publish_criteria_set(criteria_set=draft, user=carol, note="Again.")
     assert refused.value.reasons == [
-        "Version 2 is published, not a draft: only a draft can be published."
+        "Version 3 is published, not a draft: only a draft can be published."
     ]
-    retired = CriteriaSet.objects.get(version=1)
+    retired = CriteriaSet.objects.get(version=2)
     with pytest.raises(services.PublishRefused):
         services.publish_criteria_set(criteria_set=retired, user=carol, note="Back to 1.")
     assert published() == draft
@@ -306,12 +322,14 @@ def test_a_draft_without_its_red_flags_needs_an_explicit_confirmation(carol, dea
     with pytest.raises(services.PublishRefused) as refused:
         services.publish_criteria_set(criteria_set=draft, user=carol, note="Drop.")
     assert any(words in reason for reason in refused.value.reasons)
-    assert published().version == 1
+    assert published().version == 2
 
 
 def test_a_confirmed_red_flag_warning_publishes(carol):
     draft = services.new_draft(user=carol)
-    Criterion.objects.filter(criteria_set=draft, code="rf_gi").update(kind="caveat", message="GI.")
+    Criterion.objects.filter(criteria_set=draft, code="rf_gi").update(
+        kind="caveat", urgency="", message="GI."
+    )
     services.publish_criteria_set(
         criteria_set=draft, user=carol, note="GI is a caveat now.", confirm_no_red_flags=True
     )
@@ -332,10 +350,10 @@ def test_past_screenings_keep_their_version_and_new_ones_use_the_new_version(car
     services.publish_criteria_set(criteria_set=draft, user=carol, note="Stiffness 15.")
 
     before.refresh_from_db()
-    assert (before.criteria_set.version, before.outcome) == (1, "consider_amps")
-    assert before.criteria_hash == CriteriaSet.objects.get(version=1).content_hash
+    assert (before.criteria_set.version, before.outcome) == (2, "consider_amps")
+    assert before.criteria_hash == CriteriaSet.objects.get(version=2).content_hash
     after = services.screen_intake(intake=before.intake)
-    assert (after.criteria_set.version, after.outcome) == (2, "refer")
+    assert (after.criteria_set.version, after.outcome) == (3, "refer")
     assert after.criteria_hash == draft.compiled().hash
 
 
@@ -357,10 +375,10 @@ def test_the_journey_lower_stiffness_see_the_impact_be_stopped_fix_publish(carol
     services.publish_criteria_set(criteria_set=draft, user=carol, note="Stiffness 15.")
 
     following = screened("V06")
-    assert (following.criteria_set.version, following.outcome) == (2, "refer")
+    assert (following.criteria_set.version, following.outcome) == (3, "refer")
     for screening in earlier:
         screening.refresh_from_db()
-        assert screening.criteria_set.version == 1
+        assert screening.criteria_set.version == 2
     assert earlier[0].outcome == "consider_amps"
 
 
@@ -404,7 +422,7 @@ def test_two_publishes_of_the_same_draft_at_once_publish_it_once(migration_data)
 
     assert _race(publish, publish) == ["published", "refused"]
     assert list(CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED)) == [draft]
-    assert CriteriaSet.objects.get(version=1).status == CriteriaSetStatus.RETIRED
+    assert CriteriaSet.objects.get(version=2).status == CriteriaSetStatus.RETIRED
 
 
 @needs_postgresql
@@ -412,7 +430,7 @@ def test_two_publishes_of_the_same_draft_at_once_publish_it_once(migration_data)
 def test_two_drafts_published_at_once_leave_exactly_one_published_set(migration_data):
     editor = UserFactory(username="editor")
     first = services.new_draft(user=editor)
-    second = CriteriaSet.objects.create(version=3, status=CriteriaSetStatus.DRAFT)
+    second = CriteriaSet.objects.create(version=4, status=CriteriaSetStatus.DRAFT)
     for criterion in first.criteria.all():
         criterion.pk, criterion.criteria_set = None, second
         criterion.save()

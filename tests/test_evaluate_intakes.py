@@ -41,7 +41,8 @@ def test_examples_are_triaged_exactly_as_expected_in_input_order(examples_file):
         assert result["red_flags"] == expected["red_flags"]
         assert result["pathways"] == expected["pathways"]
         assert result["caveats"] == expected["caveats"]
-        assert result["criteria_set"] == 1
+        assert result["criteria_set"] == 2
+        assert result["urgency"] == {"V16": "routine", "V17": "urgent"}.get(result["id"])
         assert result["explanation"]
 
 

@@ -13,40 +13,65 @@ from intake.models import (
     Screening,
 )
 from intake.rules.defaults import DEFAULT_CRITERIA
+from intake.rules.defaults_v2 import COMPOSITE_RED_FLAGS, RED_FLAG_URGENCIES
+from intake.rules.engine import content_hash
 from tests.factories import EXPECTED, IntakeFactory, PatientFactory, birth_date_for, example
 
 pytestmark = pytest.mark.django_db
 
 
-def test_version_1_is_published_with_exactly_the_default_criteria():
-    published = CriteriaSet.objects.published()
-    assert published.version == 1
-    stored = {c.code: (c.kind, c.expression, c.message) for c in published.criteria.all()}
+def test_version_1_is_retired_with_exactly_the_default_criteria_and_its_hash():
+    version_1 = CriteriaSet.objects.get(version=1)
+    assert version_1.status == "retired"
+    stored = {c.code: (c.kind, c.expression, c.message) for c in version_1.criteria.all()}
     assert stored == {
         c["code"]: (c["kind"], c["expression"], c["message"]) for c in DEFAULT_CRITERIA
     }
-    assert all(c.name and c.rationale and c.source for c in published.criteria.all())
+    assert all(c.name and c.rationale and c.source for c in version_1.criteria.all())
+    # Its red flags read as routine, which the hash leaves out: the hash it was published with.
+    assert {c.urgency for c in version_1.criteria.filter(kind="red_flag")} == {"routine"}
+    assert version_1.content_hash == version_1.compiled().hash == content_hash(DEFAULT_CRITERIA)
+
+
+def test_version_2_is_published_with_version_1_plus_urgencies_and_composites():
+    published = CriteriaSet.objects.published()
+    assert published.version == 2
+    stored = {c["code"]: c for c in published.criteria.values()}
+    assert stored.keys() == {c["code"] for c in DEFAULT_CRITERIA} | {
+        c["code"] for c in COMPOSITE_RED_FLAGS
+    }
+    for code, (urgency, reason) in RED_FLAG_URGENCIES.items():
+        assert stored[code]["urgency"] == urgency
+        assert stored[code]["rationale"].endswith(reason)  # the source of the urgency
+    assert stored["rf_fever_non_weight_bearing"]["urgency"] == "emergency"
+    assert stored["rf_neuro"]["urgency"] == "urgent"
+    assert all(c["urgency"] == "" for c in stored.values() if c["kind"] != "red_flag")
     assert published.content_hash == published.compiled().hash
+    assert published.publish_note and published.published_at
+    assert published.history.first().history_change_reason.startswith("Published:")
 
 
 def test_the_examples_are_reference_cases_with_their_expected_outcomes():
-    cases = {case.name: case.expected_outcome for case in ReferenceCase.objects.all()}
+    cases = {
+        case.name: case.expected_outcome
+        for case in ReferenceCase.objects.filter(name__startswith="Example ")
+    }
     assert cases == {f"Example {key}": value["outcome"] for key, value in EXPECTED.items()}
 
 
 def test_only_one_criteria_set_can_be_published():
     with pytest.raises(IntegrityError), transaction.atomic():
-        CriteriaSet.objects.create(version=2, status="published")
+        CriteriaSet.objects.create(version=99, status="published")
 
 
 def test_a_criterion_code_is_unique_within_its_set():
-    criteria_set = CriteriaSet.objects.create(version=2)
+    criteria_set = CriteriaSet.objects.create(version=99)
     Criterion.objects.create(
-        criteria_set=criteria_set, code="x", kind="red_flag", expression="fever"
+        criteria_set=criteria_set, code="x", kind="red_flag", urgency="urgent", expression="fever"
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         Criterion.objects.create(
-            criteria_set=criteria_set, code="x", kind="red_flag", expression="rash"
+            criteria_set=criteria_set, code="x", kind="caveat", message="m", expression="rash"
         )
 
 

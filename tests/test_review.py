@@ -422,7 +422,7 @@ def test_dashboard_figures_on_a_known_set_of_reviews(rheum_client):
             disposition="other_referral",
         )
     context = rheum_client.get(QUEUE).context
-    assert context["agreement_by_version"] == [{"version": 1, "total": 6, "agreed": 3, "rate": 0.5}]
+    assert context["agreement_by_version"] == [{"version": 2, "total": 6, "agreed": 3, "rate": 0.5}]
     by_code = {
         row["code"]: (row["total"], row["agreed"]) for row in context["agreement_by_criterion"]
     }

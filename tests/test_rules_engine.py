@@ -436,6 +436,7 @@ def test_as_dict_is_json_ready_and_complete():
     assert json.loads(json.dumps(data)) == data
     assert set(data) == {
         "outcome",
+        "urgency",
         "red_flags",
         "pathways",
         "caveats",

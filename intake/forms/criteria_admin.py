@@ -80,6 +80,7 @@ class CriterionAdminForm(forms.ModelForm):
             "code",
             "name",
             "kind",
+            "urgency",
             "expression",
             "message",
             "rationale",
@@ -100,7 +101,7 @@ class ReferenceCaseAdminForm(forms.ModelForm):
 
     class Meta:
         model = ReferenceCase
-        fields = ("name", "expected_outcome", "active", "intake", "notes")
+        fields = ("name", "expected_outcome", "expected_urgency", "active", "intake", "notes")
         field_classes = {"intake": IntakeJSONField}
         widgets = {
             "intake": _code_textarea(24, "json-input"),

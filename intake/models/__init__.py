@@ -13,7 +13,13 @@ from intake.models.criteria import (
     CriterionKind,
     ReferenceCase,
 )
-from intake.models.outcomes import OUTCOME_PRIORITY, AppendOnlyError, Outcome
+from intake.models.outcomes import (
+    OUTCOME_PRIORITY,
+    URGENCY_PRIORITY,
+    AppendOnlyError,
+    Outcome,
+    Urgency,
+)
 from intake.models.patients import (
     INTAKE_FACT_FIELDS,
     PATIENT_FACTS,
@@ -32,6 +38,7 @@ __all__ = [
     "INTAKE_FACT_FIELDS",
     "OUTCOME_PRIORITY",
     "PATIENT_FACTS",
+    "URGENCY_PRIORITY",
     "Addendum",
     "AppendOnlyError",
     "CriteriaSet",
@@ -50,6 +57,7 @@ __all__ = [
     "ReferenceCase",
     "Review",
     "Screening",
+    "Urgency",
     "code_choices",
     "completed_years",
     "input_facts_of",

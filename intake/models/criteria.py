@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from intake.models.history import change_history
-from intake.models.outcomes import Outcome
+from intake.models.outcomes import Outcome, Urgency
 from intake.rules import engine, facts, language, validation
 
 
@@ -82,7 +82,9 @@ class CriteriaSet(models.Model):
             if final_key in _COMPILED:
                 return _COMPILED[final_key]
         criteria = list(
-            self.criteria.values("code", "name", "kind", "expression", "message", "active", "order")
+            self.criteria.values(
+                "code", "name", "kind", "expression", "message", "urgency", "active", "order"
+            )
         )
         # The hash leaves out names and display order, which traces and code lists show.
         shown = tuple((c["code"], c["name"], c["order"], c["active"]) for c in criteria)
@@ -109,6 +111,13 @@ class Criterion(models.Model):
     code = models.SlugField(max_length=60, help_text="Short unique code, e.g. rf_fever.")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=12, choices=CriterionKind.choices)
+    urgency = models.CharField(
+        max_length=10,
+        choices=Urgency.choices,
+        blank=True,
+        help_text="Red flags only: how soon a child with this finding needs to be seen "
+        "(emergency = same day). A screening's urgency is the highest of its matched red flags.",
+    )
     expression = models.TextField(
         help_text="In the criteria language, e.g. morning_stiffness_minutes >= 30"
     )
@@ -127,6 +136,12 @@ class Criterion(models.Model):
             models.UniqueConstraint(
                 fields=["criteria_set", "code"], name="criterion_code_unique_in_set"
             ),
+            # Every red flag says how soon; no other kind has an urgency.
+            models.CheckConstraint(
+                condition=(Q(kind="red_flag") & Q(urgency__in=Urgency.values))
+                | (~Q(kind="red_flag") & Q(urgency="")),
+                name="criterion_urgency_for_red_flags_only",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -138,10 +153,21 @@ class Criterion(models.Model):
             raise ValidationError(
                 {"expression": [ValidationError(str(e), code=e.code) for e in errors]}
             )
+        errors = {}
         if self.kind == CriterionKind.CAVEAT and not self.message.strip():
-            raise ValidationError(
-                {"message": ValidationError("A caveat needs a message.", code="required")}
+            errors["message"] = ValidationError("A caveat needs a message.", code="required")
+        if self.kind == CriterionKind.RED_FLAG and not self.urgency:
+            errors["urgency"] = ValidationError(
+                "A red flag needs an urgency: emergency (same day), urgent or routine.",
+                code="required",
             )
+        elif self.kind and self.kind != CriterionKind.RED_FLAG and self.urgency:
+            errors["urgency"] = ValidationError(
+                "Only a red flag has an urgency: leave it empty for this kind.",
+                code="not_a_red_flag",
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class ReferenceCase(models.Model):
@@ -150,6 +176,13 @@ class ReferenceCase(models.Model):
     name = models.CharField(max_length=200, unique=True)
     intake = models.JSONField(help_text="One intake in the data-dictionary JSON format.")
     expected_outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    expected_urgency = models.CharField(
+        max_length=10,
+        choices=Urgency.choices,
+        blank=True,
+        help_text="For a referral: the urgency every criteria set must give it (empty: not "
+        "checked).",
+    )
     notes = models.TextField(blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -163,6 +196,15 @@ class ReferenceCase(models.Model):
         return self.name
 
     def clean(self) -> None:
+        if self.expected_urgency and self.expected_outcome != Outcome.REFER:
+            raise ValidationError(
+                {
+                    "expected_urgency": ValidationError(
+                        "Only a referral has an urgency: leave it empty or expect a referral.",
+                        code="not_a_referral",
+                    )
+                }
+            )
         _, errors = validation.validate_intake(self.intake)
         if errors:
             raise ValidationError(

@@ -17,8 +17,31 @@ class Outcome(models.TextChoices):
     )
 
 
+class Urgency(models.TextChoices):
+    """How soon a referral is needed: carried by each red flag, frozen on each screening."""
+
+    EMERGENCY = engine.EMERGENCY, engine.URGENCY_LABELS[engine.EMERGENCY]
+    URGENT = engine.URGENT, engine.URGENCY_LABELS[engine.URGENT]
+    ROUTINE = engine.ROUTINE, engine.URGENCY_LABELS[engine.ROUTINE]
+
+    @property
+    def action(self) -> str:
+        """What it asks of the clinic: "same-day assessment"."""
+        return engine.URGENCY_ACTIONS[self.value]
+
+
 # Queue order of the outcomes: referrals first.
 OUTCOME_PRIORITY = {Outcome.REFER: 0, Outcome.CONSIDER_AMPS: 1, Outcome.INDETERMINATE: 2}
+
+
+# Queue order of the urgencies within the referrals: emergencies first. A referral screened
+# before urgencies existed (blank) waits with the routine ones.
+URGENCY_PRIORITY = {
+    Urgency.EMERGENCY: 0,
+    Urgency.URGENT: 1,
+    Urgency.ROUTINE: 2,
+    "": 2,
+}
 
 
 class AppendOnlyError(Exception):

@@ -4,10 +4,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from intake.models.criteria import CriteriaSet
-from intake.models.outcomes import AppendOnlyError, Outcome
+from intake.models.outcomes import AppendOnlyError, Outcome, Urgency
 from intake.models.patients import Intake
 
 
@@ -17,6 +18,10 @@ class Screening(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="screenings")
     outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    # The highest urgency of the matched red flags, frozen like the rest. Blank when no red
+    # flag matched, and for referrals screened before red flags carried an urgency (those
+    # rows are left as they were made; the queue reads them as routine).
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, blank=True, default="")
     red_flags = models.JSONField(default=list)
     pathways = models.JSONField(default=list)
     caveats = models.JSONField(default=list)
@@ -40,6 +45,12 @@ class Screening(models.Model):
         indexes = [
             models.Index(fields=["intake", "-created_at"], name="screening_intake_created_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="refer") | Q(urgency=""),
+                name="screening_urgency_only_for_refer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Screening {self.created_at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
@@ -52,12 +63,25 @@ class Screening(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("A screening is append-only and cannot be deleted.")
 
+    @property
+    def urgency_action(self) -> str:
+        """What the urgency asks of the clinic ("same-day assessment"), "" without one."""
+        return Urgency(self.urgency).action if self.urgency else ""
+
+    @property
+    def suggestion_text(self) -> str:
+        """The suggestion in one phrase: "Refer — emergency: same-day assessment"."""
+        if self.urgency:
+            return f"Refer — {self.urgency}: {self.urgency_action}"
+        return self.get_outcome_display()
+
     @classmethod
     def of(cls, *, intake, result, facts: dict, criteria_set, criteria_hash: str, user=None):
         """An unsaved screening holding an engine result and the facts it read."""
         return cls(
             intake=intake,
             outcome=result.outcome,
+            urgency=result.urgency or "",
             red_flags=result.red_flags,
             pathways=result.pathways,
             caveats=result.caveats,

@@ -31,6 +31,18 @@ OUTCOME_LABELS = {
     Outcome.INDETERMINATE: "Indeterminate",
 }
 
+#: How soon a referral is needed, highest first. Each red flag carries one; a result's urgency
+#: is the highest of its matched red flags (None when no red flag matched).
+EMERGENCY, URGENT, ROUTINE = "emergency", "urgent", "routine"
+URGENCIES = (EMERGENCY, URGENT, ROUTINE)
+URGENCY_LABELS = {EMERGENCY: "Emergency", URGENT: "Urgent", ROUTINE: "Routine"}
+#: What each urgency asks of the clinic, in words ("Refer — emergency: same-day assessment").
+URGENCY_ACTIONS = {
+    EMERGENCY: "same-day assessment",
+    URGENT: "prompt specialist assessment",
+    ROUTINE: "routine clinic appointment",
+}
+
 RED_FLAG, AMPS_PATHWAY, CAVEAT = "red_flag", "amps_pathway", "caveat"
 KINDS = (RED_FLAG, AMPS_PATHWAY, CAVEAT)
 KIND_LABELS = {RED_FLAG: "Red flag", AMPS_PATHWAY: "AMPS pathway", CAVEAT: "Caveat"}
@@ -49,6 +61,7 @@ class CriterionSpec:
     source: str = ""
     active: bool = True
     order: int = 0
+    urgency: str = ""
 
 
 @dataclass
@@ -59,7 +72,9 @@ class Result:
     criterion order; `caveat_messages` the messages of the matched caveats. `trace` has one
     entry per active criterion ({"code", "kind", "name", "matched", "comparisons"}), or is []
     when evaluated without a trace. `explanation` is the plain-text explanation, rendered from
-    the trace when first read ("" without a trace).
+    the trace when first read ("" without a trace). `urgency` is the highest urgency of the
+    matched red flags (one of URGENCIES; a red flag without one counts as routine), None when
+    no red flag matched.
     """
 
     outcome: str
@@ -68,6 +83,7 @@ class Result:
     caveats: list[str] = field(default_factory=list)
     caveat_messages: list[str] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
+    urgency: str | None = None
     criteria: tuple[CompiledCriterion, ...] = field(default=(), repr=False, compare=False)
     _explanation: str | None = field(default=None, repr=False, compare=False)
 
@@ -81,6 +97,7 @@ class Result:
         """The result as JSON-ready data (with the explanation)."""
         return {
             "outcome": self.outcome,
+            "urgency": self.urgency,
             "red_flags": list(self.red_flags),
             "pathways": list(self.pathways),
             "caveats": list(self.caveats),
@@ -99,13 +116,14 @@ class CompiledCriterion:
     name: str
     message: str
     expression: CompiledExpression
+    urgency: str = ""
 
 
 class CompiledCriteria:
     """A set of criteria compiled once, ready to evaluate many intakes.
 
     `criteria` may hold anything with the attributes code, kind, expression, name, message,
-    active and order (a Django Criterion row, a CriterionSpec) or mappings with those keys
+    urgency, active and order (a Django Criterion row, a CriterionSpec) or mappings with those keys
     (DEFAULT_CRITERIA). Inactive criteria are left out; the rest are kept in `order` (then in
     the order given). Raises ExpressionError naming the criterion on a bad expression, and
     ValueError on an unknown kind or a code used twice.
@@ -128,7 +146,14 @@ class CompiledCriteria:
             except ExpressionError as error:
                 raise error.for_criterion(code) from None
             name, message = _get(criterion, "name") or code, _get(criterion, "message")
-            compiled.append(CompiledCriterion(code, kind, name, message, expression))
+            urgency = _get(criterion, "urgency")
+            if urgency and urgency not in URGENCIES:
+                raise ValueError(f"Criterion {code}: unknown urgency {urgency!r}")
+            if kind == RED_FLAG and not urgency:
+                urgency = ROUTINE  # sets made before urgencies existed (version 1)
+            elif kind != RED_FLAG:
+                urgency = ""
+            compiled.append(CompiledCriterion(code, kind, name, message, expression, urgency))
         self.criteria: tuple[CompiledCriterion, ...] = tuple(compiled)
         self.names: frozenset[str] = frozenset().union(
             *(criterion.expression.names for criterion in self.criteria)
@@ -140,6 +165,9 @@ class CompiledCriteria:
         self._pathways = self._steps(AMPS_PATHWAY)
         self._caveats = self._steps(CAVEAT)
         self._messages = {c.code: c.message for c in self.criteria if c.kind == CAVEAT}
+        self._urgency_rank = {
+            c.code: URGENCIES.index(c.urgency) for c in self.criteria if c.kind == RED_FLAG
+        }
 
     def _steps(self, kind: str) -> tuple[tuple[str, str | None, Callable, object], ...]:
         return tuple((c.code, *c.expression.step) for c in self.criteria if c.kind == kind)
@@ -153,11 +181,13 @@ class CompiledCriteria:
         """
         if not trace:
             caveats = _matched(self._caveats, facts)
+            red_flags = _matched(self._red_flags, facts)
             return _result(
-                _matched(self._red_flags, facts),
+                red_flags,
                 _matched(self._pathways, facts),
                 caveats,
                 [self._messages[code] for code in caveats],
+                self.urgency_of(red_flags),
             )
         matched: dict[str, list[str]] = {RED_FLAG: [], AMPS_PATHWAY: [], CAVEAT: []}
         messages: list[str] = []
@@ -184,10 +214,21 @@ class CompiledCriteria:
                 matched[kind].append(code)
                 if kind == CAVEAT:
                     messages.append(message)
-        result = _result(matched[RED_FLAG], matched[AMPS_PATHWAY], matched[CAVEAT], messages)
+        result = _result(
+            matched[RED_FLAG],
+            matched[AMPS_PATHWAY],
+            matched[CAVEAT],
+            messages,
+            self.urgency_of(matched[RED_FLAG]),
+        )
         result.trace = entries
         result.criteria = self.criteria
         return result
+
+    def urgency_of(self, red_flags: Iterable[str]) -> str | None:
+        """The highest urgency of these matched red-flag codes, None when there are none."""
+        ranks = [self._urgency_rank[code] for code in red_flags]
+        return URGENCIES[min(ranks)] if ranks else None
 
     def __len__(self) -> int:
         return len(self.criteria)
@@ -209,7 +250,11 @@ def _matched(steps: tuple[tuple[str, str | None, Callable, object], ...], facts:
 
 
 def _result(
-    red_flags: list[str], pathways: list[str], caveats: list[str], messages: list[str]
+    red_flags: list[str],
+    pathways: list[str],
+    caveats: list[str],
+    messages: list[str],
+    urgency: str | None = None,
 ) -> Result:
     """The result with its outcome: a red flag always wins, then an AMPS pathway."""
     if red_flags:
@@ -218,27 +263,31 @@ def _result(
         outcome = Outcome.CONSIDER_AMPS
     else:
         outcome = Outcome.INDETERMINATE
-    return Result(outcome, red_flags, pathways, caveats, messages)
+    return Result(outcome, red_flags, pathways, caveats, messages, urgency=urgency)
 
 
 def content_hash(criteria: Iterable[object]) -> str:
-    """The sha256 (hex) of the active criteria's code, kind, expression and message.
+    """The sha256 (hex) of the active criteria's code, kind, expression, message and urgency.
 
     Computed over canonical JSON sorted by code, so it does not depend on the order given or
-    on names, rationales, sources or display order; it changes when any expression changes.
+    on names, rationales, sources or display order; it changes when any expression or urgency
+    changes. An urgency at its default (routine, or none) is left out of the canonical form,
+    so adding the attribute changed no existing set's hash: version 1, whose red flags read as
+    routine, keeps the hash its screenings recorded.
     """
-    rows = sorted(
-        (
-            {
-                "code": _get(criterion, "code"),
-                "kind": _get(criterion, "kind"),
-                "expression": _get(criterion, "expression"),
-                "message": _get(criterion, "message"),
-            }
-            for criterion in _active(criteria)
-        ),
-        key=lambda row: row["code"],
-    )
+    rows = []
+    for criterion in _active(criteria):
+        row = {
+            "code": _get(criterion, "code"),
+            "kind": _get(criterion, "kind"),
+            "expression": _get(criterion, "expression"),
+            "message": _get(criterion, "message"),
+        }
+        urgency = _get(criterion, "urgency")
+        if urgency and urgency != ROUTINE:
+            row["urgency"] = urgency
+        rows.append(row)
+    rows.sort(key=lambda row: row["code"])
     canonical = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -77,28 +77,40 @@ def new_draft(*, user) -> CriteriaSet:
 
 @dataclass(frozen=True)
 class FailingCase:
-    """A reference case the draft does not give its expected outcome (`got` is "" when the
-    case's own intake is invalid; `problem` then says why)."""
+    """A reference case the draft does not give its expected outcome, or (when the case
+    expects one) its expected urgency. `got` is "" when the case's own intake is invalid;
+    `problem` then says why."""
 
     name: str
     expected: str
     got: str
     matched: tuple[str, ...] = ()
     problem: str = ""
+    expected_urgency: str = ""
+    got_urgency: str = ""
 
     @property
     def expected_label(self) -> str:
-        return engine.OUTCOME_LABELS[self.expected]
+        return _outcome_label(self.expected, self.expected_urgency)
 
     @property
     def got_label(self) -> str:
-        return engine.OUTCOME_LABELS.get(self.got, "")
+        if not self.got:
+            return ""
+        return _outcome_label(self.got, self.got_urgency if self.expected_urgency else "")
 
     def __str__(self) -> str:
         if self.problem:
             return f"Reference case {self.name!r}: {self.problem}"
-        expected, got = engine.OUTCOME_LABELS[self.expected], engine.OUTCOME_LABELS[self.got]
-        return f"Reference case {self.name!r} expects {expected} but the draft gives {got}"
+        return (
+            f"Reference case {self.name!r} expects {self.expected_label} but the draft gives "
+            f"{self.got_label}"
+        )
+
+
+def _outcome_label(outcome: str, urgency: str = "") -> str:
+    label = engine.OUTCOME_LABELS[outcome]
+    return f"{label} ({urgency})" if urgency else label
 
 
 @dataclass
@@ -156,16 +168,25 @@ def check_draft(*, draft: CriteriaSet) -> DraftCheck:
 
 
 def _run_reference_case(case: ReferenceCase, compiled: engine.CompiledCriteria):
-    """None when the case gives its expected outcome, else the FailingCase."""
+    """None when the case gives its expected outcome (and expected urgency, when it has one),
+    else the FailingCase."""
     inputs, errors = validation.validate_intake(case.intake)
     if errors:
         problem = "its intake is not valid (" + "; ".join(str(e) for e in errors[:3]) + ")"
         return FailingCase(case.name, case.expected_outcome, "", problem=problem)
     result = compiled.evaluate(facts.derive(inputs), trace=False)
-    if result.outcome == case.expected_outcome:
+    urgency_ok = not case.expected_urgency or result.urgency == case.expected_urgency
+    if result.outcome == case.expected_outcome and urgency_ok:
         return None
     matched = (*result.red_flags, *result.pathways)
-    return FailingCase(case.name, case.expected_outcome, result.outcome, matched)
+    return FailingCase(
+        case.name,
+        case.expected_outcome,
+        result.outcome,
+        matched,
+        expected_urgency=case.expected_urgency,
+        got_urgency=result.urgency or "",
+    )
 
 
 def red_flag_warnings(*, criteria) -> list[str]:
@@ -317,8 +338,8 @@ class CriterionChange:
 
 def compare_criteria(*, old: CriteriaSet | None, new: CriteriaSet) -> list[CriterionChange]:
     """The criteria added, removed or changed from `old` to `new`, in `new`'s display order
-    (removed ones last). Compares kind, expression, message, name and active."""
-    compared = ("kind", "expression", "message", "name", "active")
+    (removed ones last). Compares kind, urgency, expression, message, name and active."""
+    compared = ("kind", "urgency", "expression", "message", "name", "active")
     before = {c.code: c for c in old.criteria.all()} if old else {}
     after = {c.code: c for c in new.criteria.all()}
     changes = []

@@ -55,6 +55,7 @@ class Command(BaseCommand):
                 {
                     "id": item.get("id"),
                     "outcome": result.outcome,
+                    "urgency": result.urgency,
                     "criteria_set": criteria.version,
                     "red_flags": result.red_flags,
                     "pathways": result.pathways,

@@ -1,0 +1,245 @@
+"""Urgency: each red flag's, the engine's (the highest matched), each screening's (frozen),
+and version 2 of the criteria that sets them from the clinical reference."""
+
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from intake import services
+from intake.models import CriteriaSet, Criterion, ReferenceCase, Screening
+from intake.rules import CompiledCriteria, CriterionSpec, content_hash, derive, validate_intake
+from intake.rules.defaults import DEFAULT_CRITERIA
+from intake.rules.defaults_v2 import COMPOSITE_RED_FLAGS, RED_FLAG_URGENCIES, version_2_criteria
+from tests.factories import EXAMPLES, EXAMPLES_DIR, EXPECTED, IntakeFactory, example
+
+VERSION_2 = CompiledCriteria(version_2_criteria([dict(c) for c in DEFAULT_CRITERIA]))
+URGENCY_CASES = json.loads(
+    (EXAMPLES_DIR.parent / "reference_cases" / "urgency_v2.json").read_text(encoding="utf-8")
+)
+
+
+def _facts(intake: dict) -> dict:
+    inputs, errors = validate_intake(intake)
+    assert not errors
+    return derive(inputs)
+
+
+def _spec(code, urgency, expression, kind="red_flag"):
+    return CriterionSpec(code=code, kind=kind, expression=expression, urgency=urgency)
+
+
+# -- the engine ---------------------------------------------------------------------------------
+
+TOY = CompiledCriteria(
+    [
+        _spec("rf_a", "routine", "fever"),
+        _spec("rf_b", "urgent", "rash"),
+        _spec("rf_c", "emergency", "fever and non_weight_bearing"),
+        _spec("amps", "", "wpi >= 7", kind="amps_pathway"),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "urgency"),
+    [
+        ({}, None),
+        ({"fever": True}, "routine"),
+        ({"rash": True}, "urgent"),
+        ({"fever": True, "rash": True}, "urgent"),
+        ({"fever": True, "rash": True, "non_weight_bearing": True}, "emergency"),
+    ],
+)
+@pytest.mark.parametrize("trace", [True, False])
+def test_the_result_urgency_is_the_highest_matched_red_flag(changes, urgency, trace):
+    result = TOY.evaluate(_facts(example("V01", **changes)), trace=trace)
+    assert result.urgency == urgency
+    assert (result.outcome == "refer") == (urgency is not None)
+
+
+def test_a_red_flag_without_an_urgency_reads_as_routine_and_others_carry_none():
+    compiled = CompiledCriteria(DEFAULT_CRITERIA)  # version 1: no urgencies
+    assert compiled.evaluate(_facts(example("V17"))).urgency == "routine"
+    assert compiled.evaluate(_facts(example("V01"))).urgency is None
+    assert {c.urgency for c in compiled.criteria if c.kind != "red_flag"} == {""}
+
+
+def test_an_unknown_urgency_is_refused():
+    with pytest.raises(ValueError, match="unknown urgency 'soon'"):
+        CompiledCriteria([_spec("rf_a", "soon", "fever")])
+
+
+def test_the_content_hash_changes_with_an_urgency_but_not_for_routine_written_out():
+    base = [dict(c) for c in DEFAULT_CRITERIA]
+    routine = [{**c, "urgency": "routine"} if c["kind"] == "red_flag" else c for c in base]
+    assert content_hash(routine) == content_hash(base)  # version 1 kept its hash
+    urgent = [{**c, "urgency": "urgent"} if c["code"] == "rf_fever" else c for c in routine]
+    emergency = [{**c, "urgency": "emergency"} if c["code"] == "rf_fever" else c for c in routine]
+    assert len({content_hash(routine), content_hash(urgent), content_hash(emergency)}) == 3
+
+
+# -- version 2 (pure) ---------------------------------------------------------------------------
+
+
+def test_every_version_1_red_flag_gets_an_urgency_with_its_source():
+    red_flags = {c["code"] for c in DEFAULT_CRITERIA if c["kind"] == "red_flag"}
+    assert set(RED_FLAG_URGENCIES) == red_flags
+    for code, (urgency, reason) in RED_FLAG_URGENCIES.items():
+        assert urgency in ("emergency", "urgent", "routine")
+        assert "§" in reason, code  # cites the clinical reference
+    for composite in COMPOSITE_RED_FLAGS:
+        assert "§" in composite["rationale"] and composite["source"], composite["code"]
+
+
+@pytest.mark.parametrize("intake", EXAMPLES, ids=lambda e: e["id"])
+def test_version_2_keeps_the_six_examples_exactly(intake):
+    result = VERSION_2.evaluate(_facts(intake))
+    expected = EXPECTED[intake["id"]]
+    assert (result.outcome, result.pathways, result.caveats) == (
+        expected["outcome"],
+        expected["pathways"],
+        expected["caveats"],
+    )
+    assert result.red_flags == expected["red_flags"]
+
+
+@pytest.mark.parametrize("case", URGENCY_CASES, ids=lambda c: c["intake"]["id"])
+def test_version_2_gives_each_urgency_reference_case_its_urgency(case):
+    result = VERSION_2.evaluate(_facts(case["intake"]))
+    assert (result.outcome, result.urgency) == ("refer", case["expected_urgency"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "composite"),
+    [
+        ({"fever": True, "non_weight_bearing": True}, "rf_fever_non_weight_bearing"),
+        ({"non_weight_bearing": True, "crp_mg_l": 45}, "rf_non_weight_bearing_kocher_labs"),
+        ({"fever": True, "joint_swelling_observed": True}, "rf_fever_joint_or_bone"),
+        ({"fever": True, "focal_bone_tenderness": True}, "rf_fever_joint_or_bone"),
+    ],
+)
+def test_each_emergency_composite_is_what_makes_the_emergency(changes, composite):
+    facts = _facts(example("V01", **changes))
+    assert VERSION_2.evaluate(facts).urgency == "emergency"
+    without = CompiledCriteria(
+        [
+            c
+            for c in version_2_criteria([dict(c) for c in DEFAULT_CRITERIA])
+            if c["code"] != composite
+        ]
+    )
+    assert without.evaluate(facts).urgency == "urgent"
+
+
+def test_the_febrile_child_who_walks_normally_is_urgent_not_an_emergency():
+    assert VERSION_2.evaluate(_facts(example("V17"))).urgency == "urgent"
+    assert VERSION_2.evaluate(_facts(example("V16"))).urgency == "routine"
+
+
+# -- the models and the migration ---------------------------------------------------------------
+
+in_db = pytest.mark.django_db
+
+
+@in_db
+def test_every_active_reference_case_passes_under_the_published_version_2():
+    assert CriteriaSet.objects.published().version == 2
+    assert services.check_draft(draft=CriteriaSet.objects.published()).failing_cases == []
+    names = set(ReferenceCase.objects.values_list("name", flat=True))
+    assert {case["name"] for case in URGENCY_CASES} <= names
+    assert ReferenceCase.objects.get(name="Example V17").expected_urgency == "urgent"
+
+
+@in_db
+def test_a_reference_case_with_the_wrong_urgency_fails_the_check(carol):
+    draft = services.new_draft(user=carol)
+    Criterion.objects.filter(criteria_set=draft, code="rf_fever_non_weight_bearing").update(
+        urgency="urgent"
+    )
+    failing = services.check_draft(draft=draft).failing_cases
+    assert [case.name for case in failing] == ["Urgency: febrile and non-weight-bearing (Kocher)"]
+    assert "(emergency)" in str(failing[0]) and "(urgent)" in str(failing[0])
+
+
+@in_db
+def test_the_database_refuses_a_red_flag_without_urgency_and_a_caveat_with_one():
+    draft = CriteriaSet.objects.create(version=99)
+    for kind, urgency in (("red_flag", ""), ("caveat", "urgent"), ("red_flag", "soon")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Criterion.objects.create(
+                criteria_set=draft, code="x", kind=kind, urgency=urgency, expression="fever"
+            )
+
+
+@in_db
+@pytest.mark.parametrize(
+    ("kind", "urgency", "code"),
+    [("red_flag", "", "required"), ("caveat", "urgent", "not_a_red_flag")],
+)
+def test_the_admin_form_reports_the_urgency_beside_its_field(kind, urgency, code):
+    criterion = Criterion(
+        criteria_set=CriteriaSet.objects.create(version=99),
+        code="x",
+        name="X",
+        kind=kind,
+        urgency=urgency,
+        expression="fever",
+        message="m",
+    )
+    with pytest.raises(ValidationError) as error:
+        criterion.full_clean()
+    assert [e.code for e in error.value.error_dict["urgency"]] == [code]
+
+
+@in_db
+def test_a_new_draft_copies_the_urgencies_and_the_editor_changes_one(carol):
+    draft = services.new_draft(user=carol)
+    assert dict(draft.criteria.filter(kind="red_flag").values_list("code", "urgency")) == dict(
+        CriteriaSet.objects.published()
+        .criteria.filter(kind="red_flag")
+        .values_list("code", "urgency")
+    )
+    Criterion.objects.filter(criteria_set=draft, code="rf_gi").update(urgency="urgent")
+    changes = services.compare_criteria(old=CriteriaSet.objects.published(), new=draft)
+    assert [(c.code, c.fields) for c in changes] == [("rf_gi", (("urgency", "routine", "urgent"),))]
+    assert draft.compiled().hash != CriteriaSet.objects.published().content_hash
+
+
+@in_db
+@pytest.mark.parametrize(
+    ("example_id", "changes", "urgency"),
+    [
+        ("V01", {}, ""),
+        ("V16", {}, "routine"),
+        ("V17", {}, "urgent"),
+        ("V01", {"fever": True, "non_weight_bearing": True}, "emergency"),
+    ],
+)
+def test_a_screening_freezes_the_urgency_of_its_result(example_id, changes, urgency):
+    intake = IntakeFactory(example_id=example_id, **changes)
+    screening = services.screen_intake(intake=intake)
+    screening.refresh_from_db()
+    assert screening.urgency == urgency
+    assert (screening.outcome == "refer") == bool(urgency)
+
+
+@in_db
+def test_a_past_screening_keeps_its_version_and_blank_urgency_when_the_criteria_change(carol):
+    screening = services.screen_intake(intake=IntakeFactory(example_id="V17"))
+    draft = services.new_draft(user=carol)
+    Criterion.objects.filter(criteria_set=draft, code="rf_fever").update(urgency="emergency")
+    ReferenceCase.objects.filter(name="Example V17").update(expected_urgency="emergency")
+    services.publish_criteria_set(criteria_set=draft, user=carol, note="Fever is an emergency.")
+    screening.refresh_from_db()
+    assert (screening.criteria_set.version, screening.urgency) == (2, "urgent")
+    again = services.screen_intake(intake=screening.intake)
+    assert (again.criteria_set.version, again.urgency) == (3, "emergency")
+
+
+@in_db
+def test_only_a_referral_stores_an_urgency():
+    screening = services.screen_intake(intake=IntakeFactory(example_id="V01"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Screening.objects.filter(pk=screening.pk).update(urgency="urgent")
