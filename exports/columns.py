@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db import models
 
-from intake.models import Decision, Disposition, IntakeStatus, Outcome, OverrideReason
+from intake.models import Decision, Disposition, IntakeStatus, Outcome, OverrideReason, Urgency
 from intake.rules import facts as registry
 
 
@@ -270,6 +270,16 @@ def _screening_fields() -> list[Field]:
             _screening("outcome"),
             choices=dict(Outcome.choices),
             note="The latest screening's suggestion (empty for a draft never screened)",
+        ),
+        Field(
+            "screening_urgency",
+            "screening",
+            Kind.CHOICE,
+            "Urgency",
+            _screening("urgency"),
+            choices=dict(Urgency.choices),
+            note="A referral's urgency: the highest of its matched red flags (empty when no "
+            "red flag matched, and for referrals screened before red flags carried one)",
         ),
         Field(
             "screening_red_flags",

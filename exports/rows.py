@@ -110,6 +110,7 @@ _ROW_VALUES = (
     "patient__date_of_birth",
     "patient__sex",
     "current_screening__outcome",
+    "current_screening__urgency",
     "current_screening__red_flags",
     "current_screening__pathways",
     "current_screening__caveats",

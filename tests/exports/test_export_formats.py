@@ -214,8 +214,9 @@ def test_filters_select_the_intakes(cohort):
     assert count(statuses=("draft",)) == 1
     assert count(statuses=("signed",)) == 1
     assert count(date_from=date(2026, 6, 1), date_to=date(2026, 7, 1)) == 2
-    assert count(criteria_version=1) == 4
-    assert count(criteria_version=2) == 0
+    version = cohort[0].current_screening.criteria_set.version  # the published one
+    assert count(criteria_version=version) == 4
+    assert count(criteria_version=version + 1) == 0
     outcome = cohort[0].current_screening.outcome
     assert count(outcomes=(outcome,)) >= 1
     assert count(outcomes=("no_such",)) == 0
@@ -238,3 +239,22 @@ def test_rows_are_read_in_chunks_with_constant_queries(django_assert_num_queries
         return len(captured)
 
     assert queries_for(2) == queries_for(10) == 2  # intakes with their joins; addenda
+
+
+def test_a_referral_carries_its_urgency_and_others_none(alice):
+    from intake.models import Urgency
+    from intake.services import screen_intake
+    from tests.factories import IntakeFactory
+
+    refer = screen_intake(intake=IntakeFactory(example_id="V17", created_by=alice), user=alice)
+    screen_intake(intake=IntakeFactory(created_by=alice), user=alice)
+    assert refer.outcome == "refer" and refer.urgency
+    header, rows = read_back("csv", export(Profile.DEIDENTIFIED, "csv"))
+    found = {
+        (row["screening_outcome"], row["screening_urgency"]) for row in by_column(header, rows)
+    }
+    assert ("refer", refer.urgency) in found
+    assert {urgency for outcome, urgency in found if outcome != "refer"} == {""}
+    header, rows = read_back("csv", export(Profile.DEIDENTIFIED, "csv", labels=True))
+    labels = {row["screening_urgency"] for row in by_column(header, rows)}
+    assert Urgency(refer.urgency).label in labels
