@@ -23,7 +23,7 @@ from intake.models import (
 )
 from intake.rules.facts import derive
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 1000
 DEFAULT_STATUSES = (IntakeStatus.SUBMITTED, IntakeStatus.SIGNED)
 
 
