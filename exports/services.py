@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.db.models import Count, Max
+from django.utils import timezone
 
 from audit.access import AccessAction, record_access
 from exports import writers
@@ -19,6 +21,7 @@ from exports.rows import ExportOptions, cells, select_intakes, visits
 from exports.writers import Format
 
 __all__ = [
+    "Download",
     "ExportNotAllowed",
     "ExportOptions",
     "Format",
@@ -27,7 +30,9 @@ __all__ = [
     "check_allowed",
     "count_rows",
     "csv_stream",
+    "export_to_file",
     "log_export",
+    "prepare_download",
     "write_export",
     "write_export_to_temporary_file",
 ]
@@ -67,11 +72,11 @@ def _rows(options: ExportOptions, limit_pk: int | None) -> Iterator[list]:
         yield cells(fields, visit, labels=labels)
 
 
-def count_rows(options: ExportOptions) -> tuple[int, int | None]:
+def count_rows(options: ExportOptions) -> tuple[int, int]:
     """How many intakes the export has now, and the highest intake id among them: a stream
     started after this count stops at that id, so the logged count is what was sent."""
     state = select_intakes(options).aggregate(rows=Count("pk"), last=Max("pk"))
-    return state["rows"], state["last"]
+    return state["rows"], state["last"] or 0
 
 
 def csv_stream(options: ExportOptions, *, bom: bool, upto_pk: int | None) -> Iterator[bytes]:
@@ -120,6 +125,58 @@ def write_export_to_temporary_file(*, options: ExportOptions, fmt: str) -> tuple
         raise
     output.seek(0)
     return output, count
+
+
+@dataclass(frozen=True)
+class Download:
+    """An export ready to send: CSV as a stream of byte chunks (`chunks`), XLSX and Parquet as
+    a rewound temporary file (`file`, gone once closed); `rows` as logged."""
+
+    filename: str
+    content_type: str
+    rows: int
+    chunks: Iterator[bytes] | None = None
+    file: BinaryIO | None = None
+
+
+def prepare_download(
+    *, request, options: ExportOptions, fmt: str, bom: bool = False, purpose: str = ""
+) -> Download:
+    """Check the export is allowed, log it, and make it ready to send. CSV is counted, logged,
+    then streamed (stopping at the intakes counted); XLSX and Parquet are written to a
+    temporary file in chunks, then logged with the rows written. Raises ExportNotAllowed or
+    PseudonymKeyMissing before anything is read."""
+    check_allowed(user=request.user, options=options, purpose=purpose)
+    filename = f"amps-intakes-{options.profile}-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}"
+    content_type = Format.CONTENT_TYPES[fmt]
+    if fmt == Format.CSV:
+        rows, last = count_rows(options)
+        log_export(request=request, options=options, fmt=fmt, rows=rows, purpose=purpose)
+        chunks = csv_stream(options, bom=bom, upto_pk=last)
+        return Download(filename, content_type, rows, chunks=chunks)
+    file, rows = write_export_to_temporary_file(options=options, fmt=fmt)
+    log_export(request=request, options=options, fmt=fmt, rows=rows, purpose=purpose)
+    return Download(filename, content_type, rows, file=file)
+
+
+def export_to_file(
+    *,
+    user,
+    options: ExportOptions,
+    fmt: str,
+    path: str,
+    bom: bool = False,
+    purpose: str = "",
+    client: str = "",
+) -> int:
+    """Check, write the export to `path`, and log it (as `user`, or as `client` when None);
+    returns the rows written. Raises ExportNotAllowed, PseudonymKeyMissing (nothing written)
+    or OSError."""
+    check_allowed(user=user, options=options, purpose=purpose)
+    with open(path, "wb") as output:
+        rows = write_export(options=options, fmt=fmt, output=output, bom=bom)
+    log_export(user=user, options=options, fmt=fmt, rows=rows, purpose=purpose, client=client)
+    return rows
 
 
 def log_export(

@@ -4,12 +4,12 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from audit.access import AccessAction
 from audit.models import AccessEvent
 from exports import services
 from exports.forms import ExportForm
+from exports.pseudonyms import PseudonymKeyMissing
 from intake.forms import error_summary
 
 PAST_EXPORTS_SHOWN = 50
@@ -34,24 +34,25 @@ def export_page(request: HttpRequest) -> HttpResponse:
 
 
 def _download(request: HttpRequest, form: ExportForm) -> HttpResponse:
-    options, fmt = form.options(), form.cleaned_data["format"]
-    purpose = form.cleaned_data["purpose"].strip()
-    try:  # the form offers only the allowed profiles; this guards the service's own rule
-        services.check_allowed(user=request.user, options=options, purpose=purpose)
-    except services.ExportNotAllowed as refused:
+    try:  # the form offers only what is allowed; this guards the service's own rules
+        download = services.prepare_download(
+            request=request,
+            options=form.options(),
+            fmt=form.cleaned_data["format"],
+            bom=form.cleaned_data["bom"],
+            purpose=form.cleaned_data["purpose"].strip(),
+        )
+    except (services.ExportNotAllowed, PseudonymKeyMissing) as refused:
         raise PermissionDenied(str(refused)) from refused
-    name = f"amps-intakes-{options.profile}-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}"
-    if fmt == services.Format.CSV:
-        rows, last = services.count_rows(options)
-        services.log_export(request=request, options=options, fmt=fmt, rows=rows, purpose=purpose)
-        stream = services.csv_stream(options, bom=form.cleaned_data["bom"], upto_pk=last)
-        response = StreamingHttpResponse(stream, content_type=services.Format.CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    if download.chunks is not None:
+        response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
         return response
-    output, rows = services.write_export_to_temporary_file(options=options, fmt=fmt)
-    services.log_export(request=request, options=options, fmt=fmt, rows=rows, purpose=purpose)
     return FileResponse(
-        output, as_attachment=True, filename=name, content_type=services.Format.CONTENT_TYPES[fmt]
+        download.file,
+        as_attachment=True,
+        filename=download.filename,
+        content_type=download.content_type,
     )
 
 

@@ -258,3 +258,10 @@ def test_a_referral_carries_its_urgency_and_others_none(alice):
     header, rows = read_back("csv", export(Profile.DEIDENTIFIED, "csv", labels=True))
     labels = {row["screening_urgency"] for row in by_column(header, rows)}
     assert Urgency(refer.urgency).label in labels
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_that_selects_nothing_has_the_columns_and_no_rows(cohort, fmt):
+    header, rows = read_back(fmt, export(Profile.DEIDENTIFIED, fmt, date_from=date(2030, 1, 1)))
+    assert header == export_column_names(dictionary_rows(Profile.DEIDENTIFIED))
+    assert rows == []

@@ -64,25 +64,20 @@ class Command(BaseCommand):
             outcomes=tuple(opts["suggestion"] or ()),
             criteria_version=opts["criteria_version"],
         )
-        purpose = opts["purpose"].strip()
         try:
-            services.check_allowed(user=user, options=options, purpose=purpose)
-            with open(opts["output"], "wb") as output:
-                rows = services.write_export(
-                    options=options, fmt=opts["format"], output=output, bom=opts["bom"]
-                )
+            rows = services.export_to_file(
+                user=user,
+                options=options,
+                fmt=opts["format"],
+                path=opts["output"],
+                bom=opts["bom"],
+                purpose=opts["purpose"].strip(),
+                client="" if user else CLIENT,
+            )
         except (services.ExportNotAllowed, PseudonymKeyMissing) as refused:
             raise CommandError(str(refused)) from refused
         except OSError as error:
             raise CommandError(f"Cannot write {opts['output']}: {error.strerror}") from error
-        services.log_export(
-            user=user,
-            options=options,
-            fmt=opts["format"],
-            rows=rows,
-            purpose=purpose,
-            client="" if user else CLIENT,
-        )
         self.stdout.write(f"Exported {rows} intakes ({options.profile}, {opts['format']}).")
 
     def _user(self, username: str | None):
