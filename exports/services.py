@@ -5,7 +5,7 @@ in the access log."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -65,11 +65,23 @@ def check_allowed(*, user, options: ExportOptions, purpose: str) -> None:
         pseudonym_key()
 
 
-def _rows(options: ExportOptions, limit_pk: int | None) -> Iterator[list]:
+#: How often (rows) an export reports its progress.
+PROGRESS_EVERY = 1000
+
+
+def _rows(
+    options: ExportOptions, limit_pk: int | None, progress: Callable[[int], None] | None = None
+) -> Iterator[list]:
     fields = options.fields
     labels = options.labels
+    done = 0
     for visit in visits(options, upto_pk=limit_pk):
         yield cells(fields, visit, labels=labels)
+        done += 1
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None and done % PROGRESS_EVERY:
+        progress(done % PROGRESS_EVERY)
 
 
 def count_rows(options: ExportOptions) -> tuple[int, int]:
@@ -79,22 +91,35 @@ def count_rows(options: ExportOptions) -> tuple[int, int]:
     return state["rows"], state["last"] or 0
 
 
-def csv_stream(options: ExportOptions, *, bom: bool, upto_pk: int | None) -> Iterator[bytes]:
+def csv_stream(
+    options: ExportOptions,
+    *,
+    bom: bool,
+    upto_pk: int | None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
     """The CSV export as byte chunks, for a StreamingHttpResponse or a file."""
-    return writers.csv_chunks(
-        options.column_names(), _rows(options, upto_pk), bom=bom, kinds=options.column_kinds()
-    )
+    rows = _rows(options, upto_pk, progress)
+    return writers.csv_chunks(options.column_names(), rows, bom=bom, kinds=options.column_kinds())
 
 
-def write_export(*, options: ExportOptions, fmt: str, output: BinaryIO, bom: bool = False) -> int:
-    """Write the whole export to `output` (a binary file); returns the number of rows."""
+def write_export(
+    *,
+    options: ExportOptions,
+    fmt: str,
+    output: BinaryIO,
+    bom: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the whole export to `output` (a binary file); returns the number of rows.
+    `progress(n)` is called as every PROGRESS_EVERY rows are written (and for the rest)."""
     if fmt == Format.CSV:
         count, last = count_rows(options)
-        for chunk in csv_stream(options, bom=bom, upto_pk=last):
+        for chunk in csv_stream(options, bom=bom, upto_pk=last, progress=progress):
             output.write(chunk)
         return count
     columns, kinds = options.column_names(), options.column_kinds()
-    rows = _rows(options, None)
+    rows = _rows(options, None, progress)
     if fmt == Format.XLSX:
         return writers.write_xlsx(
             output, columns, kinds, rows, dictionary=dictionary_rows(options.profile)

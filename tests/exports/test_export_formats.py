@@ -265,3 +265,14 @@ def test_an_export_that_selects_nothing_has_the_columns_and_no_rows(cohort, fmt)
     header, rows = read_back(fmt, export(Profile.DEIDENTIFIED, fmt, date_from=date(2030, 1, 1)))
     assert header == export_column_names(dictionary_rows(Profile.DEIDENTIFIED))
     assert rows == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_progress_is_reported_as_rows_are_written(cohort, fmt, monkeypatch):
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 3)
+    reported = []
+    output = io.BytesIO()
+    options = ExportOptions(profile=Profile.LIMITED)
+    rows = services.write_export(options=options, fmt=fmt, output=output, progress=reported.append)
+    assert rows == 4
+    assert reported == [3, 1]
