@@ -16,7 +16,7 @@ Which fields an export has depends on its profile:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -400,13 +400,28 @@ def _review_fields() -> list[Field]:
     ]
 
 
+#: Registry facts about the visit itself, shown with the visit columns (after visit_number)
+#: rather than in their section, so every row starts with the record and visit, REDCap style.
+VISIT_FACTS = ("visit_type",)
+
+
 def all_fields() -> list[Field]:
     """Every field of every profile, in export order: visit, the data-dictionary sections
     (from the registry), free text, derived facts (from the registry), screening, review."""
-    inputs = [_fact_field(fact) for fact in registry.INPUT_FACTS.values()]
+    visit = _visit_fields()
+    about_visit = [
+        replace(_fact_field(registry.INPUT_FACTS[name]), form="visit")
+        for name in VISIT_FACTS
+        if name in registry.INPUT_FACTS
+    ]
+    after_number = next(i for i, f in enumerate(visit) if f.name == "visit_number") + 1
+    visit[after_number:after_number] = about_visit
+    inputs = [
+        _fact_field(fact) for fact in registry.INPUT_FACTS.values() if fact.name not in VISIT_FACTS
+    ]
     derived = [_fact_field(fact) for fact in registry.DERIVED_FACTS.values()]
     return [
-        *_visit_fields(),
+        *visit,
         *inputs,
         *_free_text_fields(),
         *derived,

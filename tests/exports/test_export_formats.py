@@ -276,3 +276,14 @@ def test_progress_is_reported_as_rows_are_written(cohort, fmt, monkeypatch):
     rows = services.write_export(options=options, fmt=fmt, output=output, progress=reported.append)
     assert rows == 4
     assert reported == [3, 1]
+
+
+def test_the_visit_columns_come_first_in_every_profile():
+    for profile in Profile:
+        names = column_names(profile)
+        assert names[0] == "record_id"
+        visit = [n for n in ("visit_number", "visit_type", "intake_date") if n in names]
+        start = names.index("visit_number")
+        assert names[start : start + len(visit)] == visit
+        if "visit_type" in facts.INPUT_FACTS:  # the intake's visit type (a registry fact)
+            assert "visit_type" in visit
