@@ -62,6 +62,11 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         allowed = allowed_profiles(user)
         self.fields["profile"].choices = [(p, Profile(p).label) for p in allowed]
+        if allowed == [Profile.DEIDENTIFIED]:
+            self.fields["profile"].help_text = (
+                "Your role exports de-identified data only; identified and limited exports "
+                "are made by a data manager."
+            )
         self.fields["profile"].initial = Profile.DEIDENTIFIED
         self.fields["format"].initial = Format.CSV
 

@@ -64,6 +64,7 @@ def test_rheumatologist_is_offered_deidentified_only(rheum_client):
         ("deidentified", "De-identified (pseudonym, shifted dates, no free text)")
     ]
     assert b"Exports</a>" in response.content  # in the navigation
+    assert "exports de-identified data only" in response.content.decode()
 
 
 @pytest.mark.parametrize("profile", ["identified", "limited"])
