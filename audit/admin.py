@@ -7,11 +7,12 @@ editors have staff status but not these permissions, so patient data stays out o
 
 from django.contrib import admin
 
+from amps_screen.admin_guards import GuardedChangeListMixin
 from audit.models import AccessEvent
 from intake.models import Addendum, Intake, Patient, Review
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(GuardedChangeListMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 

@@ -8,8 +8,6 @@ intakes and screenings are deliberately not registered: an editor sees a past ca
 case number, a date and its outcomes, in the impact preview.
 """
 
-import json
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -23,8 +21,10 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from amps_screen.admin_guards import GuardedChangeListMixin, GuardedHistoryMixin
 from intake import services
 from intake.forms import CriterionAdminForm, PublishForm, ReferenceCaseAdminForm, TryItForm
+from intake.forms.criteria_admin import json_text
 from intake.models import CriteriaSet, CriteriaSetStatus, Criterion, ReferenceCase
 from intake.rules import engine, facts, language
 
@@ -138,7 +138,7 @@ def _editable(criteria_set: CriteriaSet | None) -> bool:
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(SimpleHistoryAdmin):
+class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     inlines = [CriterionInline]
     # Few columns, so the list fits beside the filter at laptop widths.
     list_display = ("version", "status", "active_criteria", "published_by", "published_at")
@@ -385,7 +385,7 @@ def _compile_error(criteria_set: CriteriaSet) -> str:
 
 
 def _pretty_json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return json_text(data, indent=2)
 
 
 def _try(criteria_set: CriteriaSet, intake_facts: dict) -> dict | None:
@@ -460,7 +460,7 @@ def criteria_history(criteria_set: CriteriaSet) -> list[dict]:
 
 
 @admin.register(ReferenceCase)
-class ReferenceCaseAdmin(SimpleHistoryAdmin):
+class ReferenceCaseAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     form = ReferenceCaseAdminForm
     list_display = ("name", "expected_outcome", "expected_urgency", "active")
     list_filter = ("expected_outcome", "active")

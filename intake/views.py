@@ -16,6 +16,7 @@ from intake import services
 from intake.explain import explain_screening, intake_summary
 from intake.forms import (
     ACTION_DRAFT,
+    ACTION_SUBMIT,
     AddendumForm,
     IntakeForm,
     IntakeSearchForm,
@@ -118,27 +119,16 @@ def intake_edit(request: HttpRequest, uuid) -> HttpResponse:
 
 def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse:
     if request.method == "POST":
-        action = request.POST.get("action")
-        form = IntakeForm(request.POST, action=action)
+        # Only an explicit "submit" submits; anything else is at most a draft (action_of).
+        form = IntakeForm(request.POST, intake=intake)
         if form.is_valid():
-            try:
-                intake, screening = services.save_intake(
-                    intake=intake,
-                    patient_values=form.patient_values(),
-                    intake_values=form.intake_values(),
-                    user=request.user,
-                    submit=action != ACTION_DRAFT,
-                    patient=form.patient,
-                )
-            except services.IntakeLocked:
-                messages.error(request, "This intake was signed meanwhile; nothing was changed.")
-                return redirect("intake:intake_detail", uuid=intake.uuid)
-            except services.PatientRegisteredMeanwhile as taken:
-                form.report_other_patient(taken.patient.mrn)  # drawn again below, as typed
-            else:
-                return _saved(request, intake, screening)
+            saved = _save(request, form, intake)
+            if saved is not None:
+                return saved
     else:
-        form = _rescued_form(request) or (IntakeForm.for_intake(intake) if intake else IntakeForm())
+        form = _rescued_form(request, intake) or (
+            IntakeForm.for_intake(intake) if intake else IntakeForm()
+        )
     return render(
         request,
         "intake/intake_form.html",
@@ -146,8 +136,46 @@ def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse
     )
 
 
-def _saved(request: HttpRequest, intake: Intake, screening) -> HttpResponse:
-    if screening is None:
+def _save(request: HttpRequest, form: IntakeForm, intake: Intake | None) -> HttpResponse | None:
+    """Save a valid form: the response, or None when the save was refused on the form (which
+    is then drawn again, as typed, with the reason)."""
+    try:
+        intake, screening = services.save_intake(
+            intake=intake,
+            patient_values=form.patient_values(),
+            intake_values=form.intake_values(),
+            user=request.user,
+            submit=form.action == ACTION_SUBMIT,
+            patient=form.patient,
+            token=form.token(),
+        )
+    except services.IntakeLocked as locked:
+        messages.error(request, "This intake was signed meanwhile; nothing was changed.")
+        return redirect("intake:intake_detail", uuid=locked.intake.uuid)
+    except services.AlreadySubmitted as done:
+        messages.info(
+            request, "This form was already submitted: this is its result. Nothing was saved again."
+        )
+        return redirect("intake:intake_detail", uuid=done.intake.uuid)
+    except services.PatientRegisteredMeanwhile as taken:
+        form.report_other_patient(taken.patient.mrn)
+    except services.IdentityKept as kept:
+        form.report_identity_kept(kept.patient, kept.fields, own=kept.own)
+    except services.FormTokenRefused:
+        form.report_token_refused()
+    else:
+        return _saved(request, intake, screening, action_chosen=form.action_chosen)
+    return None
+
+
+def _saved(request: HttpRequest, intake: Intake, screening, *, action_chosen: bool) -> HttpResponse:
+    if screening is None and not action_chosen:
+        messages.warning(
+            request,
+            "The form was sent without “Submit and screen”, so it was saved as a draft: it is "
+            "not screened and not in the review queue. Submit it when it is complete.",
+        )
+    elif screening is None:
         messages.success(request, "Draft saved. It is not screened until you submit it.")
     else:
         messages.success(
@@ -156,14 +184,14 @@ def _saved(request: HttpRequest, intake: Intake, screening) -> HttpResponse:
     return redirect("intake:intake_detail", uuid=intake.uuid)
 
 
-def _rescued_form(request: HttpRequest) -> IntakeForm | None:
+def _rescued_form(request: HttpRequest, intake: Intake | None) -> IntakeForm | None:
     """The values a form held when its session timed out, given back once after sign-in."""
     rescued = request.session.get(RESCUED_FORM)
     if not rescued or rescued.get("path") != request.path:
         return None
     del request.session[RESCUED_FORM]
     messages.info(request, "What you typed before you were signed out is back: check it and save.")
-    return IntakeForm(MultiValueDict(rescued["data"]), action=ACTION_DRAFT)
+    return IntakeForm(MultiValueDict(rescued["data"]), action=ACTION_DRAFT, intake=intake)
 
 
 @permission_required("intake.view_intake", raise_exception=True)

@@ -446,7 +446,8 @@ def test_try_it_with_a_reference_case_then_shows_its_json_to_edit(editor_client)
         ("[1, 2]", "An intake must be a JSON object"),
         ('"text"', "An intake must be a JSON object"),
         ("", "Paste an intake in JSON, or choose a reference case."),
-        ("[" * 100_000, "This is not valid JSON"),
+        ("[" * 10_000, "This is not valid JSON"),
+        ("[" * 100_000, "larger than the limit of 64,000 characters"),
         ('{"age_years": ' + "9" * 5000 + "}", "a number is too long"),
     ],
 )

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from intake import services
 from intake.forms import YES_NO_FIELDS, IntakeForm
-from intake.models import Intake, IntakeStatus, Patient, Screening
+from intake.models import IDENTITY_FIELDS, Intake, IntakeStatus, Patient, Screening
 from intake.rules import facts
 from tests.factories import (
     EXAMPLES,
@@ -326,7 +326,8 @@ def _patient_created_meanwhile(user):
     form = IntakeForm(form_data(example("V01"), mrn="RACE-1"))
     assert form.is_valid(), form.errors
     assert form.patient is None
-    meanwhile = PatientFactory(mrn="RACE-1", date_of_birth=form.cleaned_data["date_of_birth"])
+    identity = {name: form.cleaned_data[name] for name in IDENTITY_FIELDS}
+    meanwhile = PatientFactory(mrn="RACE-1", **identity)
     intake, screening = services.save_intake(
         intake=None,
         patient_values=form.patient_values(),
@@ -363,6 +364,21 @@ def test_a_patient_created_meanwhile_is_reused_not_an_error(alice):
 
 def test_a_patient_created_meanwhile_is_reused_outside_any_transaction(migration_data):
     _patient_created_meanwhile(UserFactory())
+
+
+def test_an_mrn_registered_meanwhile_with_another_name_is_an_error_on_that_field(
+    staff_client, monkeypatch
+):
+    data = form_data(example("V01"), mrn="RACE-3")
+    PatientFactory(mrn="RACE-3", date_of_birth=data["date_of_birth"], given_name="Other",
+                   family_name="Lovelace", sex=data["sex"])  # fmt: skip
+    monkeypatch.setattr(IntakeForm, "_check_known_patient", lambda form, cleaned: None)
+    response = submit(staff_client, data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert [e.code for e in form.errors.as_data()["given_name"]] == ["mrn_identity_mismatch"]
+    assert form["given_name"].value() == "Ada"
+    assert not Intake.objects.exists()
 
 
 # -- permissions --------------------------------------------------------------------------------

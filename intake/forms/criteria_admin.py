@@ -10,9 +10,31 @@ from intake.models import (
     ReferenceCase,
 )
 from intake.rules import facts, validation
+from intake.rules.syntax import MAX_EXPRESSION_LENGTH
 
-#: The longest JSON intake the "Try it" page reads (an intake is about 2,000 characters).
-TRY_IT_MAX_CHARS = 100_000
+#: The longest JSON intake the admin reads (reference cases, "Try it"): the JSON intake limit.
+TRY_IT_MAX_CHARS = validation.MAX_INTAKE_CHARS
+
+
+def too_large_error() -> forms.ValidationError:
+    return forms.ValidationError(validation.TOO_LARGE_MESSAGE, code="too_large")
+
+
+def bounded(text, limit: int):
+    """Text as drawn back into its field: at most `limit` characters, so that a refused
+    megabyte is never sent back whole (the field says it is too long)."""
+    return text[:limit] if isinstance(text, str) and len(text) > limit else text
+
+
+def json_text(value, **options) -> str:
+    """JSON as text to show: non-ASCII characters as they are, except a lone surrogate
+    (which no page can carry), written as its escape."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, **options)
+    return text
 
 
 def parse_json_text(text: str) -> tuple[object, str | None]:
@@ -38,6 +60,8 @@ class IntakeJSONField(forms.JSONField):
             return None if value in self.empty_values else value
         if isinstance(value, list | dict | int | float | JSONString):
             return value
+        if len(value) > TRY_IT_MAX_CHARS:
+            raise too_large_error()
         data, problem = parse_json_text(value)
         if problem:
             raise forms.ValidationError(problem, code="invalid")
@@ -48,13 +72,30 @@ class IntakeJSONField(forms.JSONField):
             return initial
         if data is None:
             return None
+        if len(data) > TRY_IT_MAX_CHARS:
+            return InvalidJSONInput(bounded(data, TRY_IT_MAX_CHARS))
         value, problem = parse_json_text(data)
         return InvalidJSONInput(data) if problem else value
 
     def prepare_value(self, value):
         if isinstance(value, InvalidJSONInput):
             return value
-        return json.dumps(value, ensure_ascii=False, indent=2)
+        return json_text(value, indent=2)
+
+
+class ExpressionField(forms.CharField):
+    """A criterion's expression; one far over the language's limit is drawn back cut short
+    (the language reports its length on the field)."""
+
+    def bound_data(self, data, initial):
+        return bounded(super().bound_data(data, initial), 2 * MAX_EXPRESSION_LENGTH)
+
+
+class BoundedTextField(forms.CharField):
+    """Text with a limit that is drawn back cut to the limit when it is over it."""
+
+    def bound_data(self, data, initial):
+        return bounded(super().bound_data(data, initial), self.max_length)
 
 
 def _code_textarea(rows: int, css_class: str) -> forms.Textarea:
@@ -88,6 +129,7 @@ class CriterionAdminForm(forms.ModelForm):
             "active",
             "order",
         )
+        field_classes = {"expression": ExpressionField}
         widgets = {
             "expression": _code_textarea(2, "criteria-expression"),
             "message": forms.Textarea(attrs={"rows": 2, "class": "criteria-wide"}),
@@ -138,12 +180,13 @@ class TryItForm(forms.Form):
         empty_label="None: use the JSON below",
         label="Reference case",
     )
-    intake_json = forms.CharField(
+    intake_json = BoundedTextField(
         label="Intake (JSON, data-dictionary format)",
         required=False,
         strip=False,
         max_length=TRY_IT_MAX_CHARS,
         widget=_code_textarea(18, "json-input"),
+        error_messages={"max_length": validation.TOO_LARGE_MESSAGE},
     )
 
     def clean(self):

@@ -6,6 +6,7 @@ format uses (`intake.rules.validation`), so a rule is enforced identically every
 """
 
 import re
+import uuid
 from datetime import date
 
 from crispy_forms.bootstrap import InlineRadios, StrictButton
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from intake.models import (
+    IDENTITY_FIELDS,
     INTAKE_FACT_FIELDS,
     Intake,
     Patient,
@@ -28,7 +30,28 @@ ACTION_SUBMIT = "submit"
 ACTION_DRAFT = "draft"
 
 MRN_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+# Data dictionary: age at the intake date under 22 years; intake dates from 1990.
 MAX_AGE_YEARS = 21
+FIRST_INTAKE_DATE = date(1990, 1, 1)
+
+
+def action_of(data) -> str:
+    """The form's action: "submit" only when exactly that one value was sent. Anything else
+    (no button value, as when a script posts the form; an empty, unknown, differently cased or
+    repeated value) is at most a draft save: it never screens the intake."""
+    return ACTION_SUBMIT if _action_values(data) == [ACTION_SUBMIT] else ACTION_DRAFT
+
+
+def _action_values(data) -> list:
+    if hasattr(data, "getlist"):
+        return data.getlist("action")
+    value = data.get("action")
+    return value if isinstance(value, list) else [value]
+
+
+def new_form_token() -> uuid.UUID:
+    return uuid.uuid4()
+
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_NOT_DONE = [("yes", "Yes"), ("no", "No"), ("not_done", "Not done")]
@@ -138,10 +161,26 @@ class IntakeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Stored with the intake; never read by the criteria.",
     )
+    # One per drawn form: the same form posted twice is saved once (services.save_intake).
+    form_token = forms.UUIDField(
+        required=False,
+        initial=new_form_token,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "This form's token is damaged: save again."},
+    )
 
-    def __init__(self, *args, action: str = ACTION_SUBMIT, **kwargs):
+    def __init__(self, *args, action: str | None = None, intake: Intake | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if action is None:
+            action = action_of(self.data) if self.is_bound else ACTION_DRAFT
         self.action = action
+        # Whether the POST chose one of the two actions (if not, it is saved as a draft, and
+        # the user is told so).
+        self.action_chosen = self.is_bound and _action_values(self.data) in (
+            [ACTION_DRAFT],
+            [ACTION_SUBMIT],
+        )
+        self.intake = intake  # the intake being edited (None for a new one)
         self.patient: Patient | None = None  # the known patient of this MRN, found by clean()
 
     @cached_property
@@ -207,6 +246,10 @@ class IntakeForm(forms.Form):
         day = self.cleaned_data["intake_date"]
         if day > timezone.localdate():
             raise forms.ValidationError("The intake date is in the future.", code="future")
+        if day < FIRST_INTAKE_DATE:
+            raise forms.ValidationError(
+                "The intake date is before 1990: check the year.", code="too_early"
+            )
         return day
 
     # -- the whole form -------------------------------------------------------------------------
@@ -230,18 +273,82 @@ class IntakeForm(forms.Form):
                         code="too_old",
                     ),
                 )
+        if "form_token" in self.errors:
+            self._renew_token()  # drawn again with a sound one, so that saving again works
         self._check_known_patient(cleaned)
         if self.action == ACTION_SUBMIT:
             self._check_complete_intake(cleaned)
         return cleaned
 
     def _check_known_patient(self, cleaned) -> None:
-        mrn, born = cleaned.get("mrn"), cleaned.get("date_of_birth")
-        if not mrn or not born:
+        """A known MRN: its patient, whose identity this form may change only when the patient
+        is this intake's own (no other intake); otherwise a change is refused on its field."""
+        mrn = cleaned.get("mrn")
+        if not mrn:
             return
         patient = self.patient = Patient.objects.filter(mrn=mrn).first()
-        if patient is not None and patient.date_of_birth != born:
-            self.report_other_patient(mrn)
+        if patient is None:
+            return
+        changed = [
+            name
+            for name in IDENTITY_FIELDS
+            if name in cleaned and cleaned[name] != getattr(patient, name)
+        ]
+        if changed and not patient.identity_editable_from(self.intake):
+            own = self.intake is not None and self.intake.patient_id == patient.pk
+            self.report_identity_kept(patient, changed, own=own)
+
+    def report_identity_kept(self, patient: Patient, fields, *, own: bool) -> None:
+        """Identity changes that are not saved from an intake, each on its field: the patient
+        has other visits (own), or the MRN is another patient's."""
+        for name in fields:
+            if name in self.errors:
+                continue
+            params = {
+                "mrn": patient.mrn,
+                "field": self.fields[name].label.lower(),
+                "recorded": getattr(patient, name),
+            }
+            if name == "sex":
+                params["recorded"] = patient.get_sex_display().lower()
+            if not own and name == "date_of_birth":
+                self.report_other_patient(patient.mrn)
+            elif own:
+                message = (
+                    "This patient has other visits; identity is corrected on the patient "
+                    "record, not on an intake. The recorded %(field)s is %(recorded)s."
+                )
+                self.add_error(
+                    name,
+                    forms.ValidationError(message, code="identity_has_other_visits", params=params),
+                )
+            else:
+                message = (
+                    "MRN %(mrn)s belongs to a patient whose %(field)s is recorded as "
+                    "%(recorded)s. Check the MRN; identity is corrected on the patient "
+                    "record, not on an intake."
+                )
+                self.add_error(
+                    name,
+                    forms.ValidationError(message, code="mrn_identity_mismatch", params=params),
+                )
+
+    def report_token_refused(self) -> None:
+        """The form's token was used by someone else or for another intake: nothing was saved;
+        the form is drawn again with a token of its own."""
+        self.add_error(
+            None,
+            forms.ValidationError(
+                "This form was already used for another intake or by another user, so nothing "
+                "was saved. Check what it holds and save it again.",
+                code="token_refused",
+            ),
+        )
+        self._renew_token()
+
+    def _renew_token(self) -> None:
+        self.data = self.data.copy()
+        self.data["form_token"] = str(new_form_token())
 
     def report_other_patient(self, mrn: str) -> None:
         """The MRN belongs to a patient born on another day (found here, or registered by
@@ -297,6 +404,9 @@ class IntakeForm(forms.Form):
         values["clinical_notes"] = self.cleaned_data.get("clinical_notes", "")
         return values
 
+    def token(self) -> uuid.UUID | None:
+        return self.cleaned_data.get("form_token")
+
     def patient_values(self) -> dict:
         return {
             name: self.cleaned_data[name]
@@ -332,6 +442,7 @@ class IntakeFormHelper(FormHelper):
         self.layout = Layout(
             Fieldset(
                 "Patient",
+                "form_token",
                 Row(
                     Column("mrn", css_class="col-md-3"),
                     Column("given_name", css_class="col-md-3"),

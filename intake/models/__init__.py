@@ -21,6 +21,7 @@ from intake.models.outcomes import (
     Urgency,
 )
 from intake.models.patients import (
+    IDENTITY_FIELDS,
     INTAKE_FACT_FIELDS,
     PATIENT_FACTS,
     Intake,
@@ -33,8 +34,10 @@ from intake.models.patients import (
 )
 from intake.models.reviews import Addendum, Decision, Disposition, OverrideReason, Review
 from intake.models.screenings import Screening
+from intake.models.tokens import SubmitToken
 
 __all__ = [
+    "IDENTITY_FIELDS",
     "INTAKE_FACT_FIELDS",
     "OUTCOME_PRIORITY",
     "PATIENT_FACTS",
@@ -57,6 +60,7 @@ __all__ = [
     "ReferenceCase",
     "Review",
     "Screening",
+    "SubmitToken",
     "Urgency",
     "code_choices",
     "completed_years",

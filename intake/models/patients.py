@@ -19,6 +19,10 @@ def code_choices(fact_name: str) -> list[tuple[str, str]]:
     return list(facts.CODE_LABELS[fact_name].items())
 
 
+# The patient's identity as an intake form shows it (the MRN finds the patient).
+IDENTITY_FIELDS = ("given_name", "family_name", "date_of_birth", "sex")
+
+
 def completed_years(born: date, on: date) -> int:
     """Age in completed years on a day (a birthday counts from that day)."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
@@ -44,6 +48,16 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def identity_editable_from(self, intake) -> bool:
+        """Whether an intake form may change this patient's identity: only the intake of the
+        patient's own, with no other intake (signed or not). Otherwise identity is corrected
+        on the patient record."""
+        return (
+            intake is not None
+            and intake.patient_id == self.pk
+            and not self.intakes.exclude(pk=intake.pk).exists()
+        )
 
 
 class IntakeStatus(models.TextChoices):

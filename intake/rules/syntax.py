@@ -38,6 +38,10 @@ from .tree import (
 )
 
 MAX_NESTING = 40
+#: The longest expression read (the longest of version 1 has 217 characters).
+MAX_EXPRESSION_LENGTH = 500
+#: The most characters a number may have (digits, a point and a minus sign).
+MAX_NUMBER_LENGTH = 12
 
 
 # --- Tokens ---------------------------------------------------------------------------------------
@@ -52,7 +56,7 @@ class Token:
 
 _TOKEN = re.compile(
     r"""(?P<space>\s+)
-      | (?P<number>-?\d+(?:\.\d+)?)
+      | (?P<number>-?[0-9]+(?:\.[0-9]+)?)
       | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
       | (?P<string>"[^"]*")
       | (?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)""",
@@ -91,11 +95,21 @@ def tokenize(text: str) -> list[Token]:
         kind, end = match.lastgroup, match.end()
         if kind == "number" and end < len(text) and (text[end].isalnum() or text[end] in "_."):
             word = re.match(r"-?[\w.]+", text[index:])
+            for offset, char in enumerate(word.group() if word else ""):
+                if _is_foreign_digit(char):
+                    raise _foreign_digit(char, index + offset + 1)
             raise ExpressionError(
                 f"'{word.group() if word else match.group()}' is not a number",
                 index + 1,
                 "syntax",
                 "write numbers as digits with an optional decimal point, e.g. 7 or 1.5",
+            )
+        if kind == "number" and end - index > MAX_NUMBER_LENGTH:
+            raise ExpressionError(
+                f"'{text[index : index + 8]}…' is too long for a number",
+                index + 1,
+                "too_long",
+                f"write numbers of at most {MAX_NUMBER_LENGTH} characters",
             )
         if kind == "name":
             _check_word(match.group(), index + 1)
@@ -104,6 +118,21 @@ def tokenize(text: str) -> list[Token]:
         index = end
     tokens.append(Token("end", "", len(text.rstrip()) + 1))
     return tokens
+
+
+def _is_foreign_digit(char: str) -> bool:
+    """A digit of another script (৪, ٣, ２) or a superscript: it looks like a number but is
+    not one here (৪ is 4 and looks like 8)."""
+    return char.isdigit() and not char.isascii()
+
+
+def _foreign_digit(char: str, column: int) -> ExpressionError:
+    return ExpressionError(
+        f"The character '{char}' is a digit of another script",
+        column,
+        "syntax",
+        "write numbers with the digits 0-9 only",
+    )
 
 
 def _check_word(word: str, column: int) -> None:
@@ -130,6 +159,8 @@ def _value_expected(tokens: list[Token]) -> bool:
 def _refused_character(text: str, index: int, tokens: list[Token]) -> ExpressionError:
     column = index + 1
     char = text[index]
+    if _is_foreign_digit(char):
+        return _foreign_digit(char, column)
     if char == '"':
         return ExpressionError(
             "A code in double quotes is never closed", column, "syntax", 'add the closing "'
@@ -164,6 +195,14 @@ def parse(text: str) -> Node:
     """The tree of one expression; raises ExpressionError on the first syntax problem."""
     if not isinstance(text, str):
         raise ExpressionError("The expression is not text", None, "syntax", "write a condition")
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(
+            f"The expression is {len(text):,} characters long",
+            None,
+            "too_long",
+            f"write at most {MAX_EXPRESSION_LENGTH} characters; split a long condition into "
+            "several criteria",
+        )
     return _Parser(tokenize(text)).parse()
 
 

@@ -14,7 +14,7 @@ class ExpressionError(Exception):
 
     `message` is the sentence without the position, `position` the 1-based column (None when
     the problem is not at one place), `code` one of "syntax", "unknown_name", "type",
-    "unknown_code", "not_allowed", "empty". `criterion` names the criterion when known.
+    "unknown_code", "not_allowed", "empty", "too_long". `criterion` names the criterion when known.
     str() gives e.g. "Unknown name 'wpii' at column 1: did you mean 'wpi'?".
     """
 

@@ -31,6 +31,14 @@ from .facts import (
 #: Keys a JSON intake may carry that are not facts.
 NON_FACT_KEYS = ("id", "clinical_notes")
 CLINICAL_NOTES_MAX_LENGTH = 5000
+#: The largest JSON intake read anywhere (a complete intake is about 3,000 characters).
+MAX_INTAKE_CHARS = 64_000
+#: The deepest a value may be nested inside an intake (a list of codes is 1 level).
+MAX_VALUE_NESTING = 10
+TOO_LARGE_MESSAGE = (
+    f"The intake is larger than the limit of {MAX_INTAKE_CHARS:,} characters of JSON "
+    "(a complete intake is about 3,000); it was not read."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +65,14 @@ def validate_intake(data: object) -> tuple[dict | None, list[FieldError]]:
         return None, [
             FieldError("", "An intake must be a JSON object of field names and values.", "type")
         ]
-    errors: list[FieldError] = []
+    errors = _shape_errors(data)
+    if errors and errors[0].code == "too_large":
+        return None, errors
+    unreadable = {error.field for error in errors}
     facts: dict[str, object] = {}
     for name, fact in INPUT_FACTS.items():
+        if name in unreadable:
+            continue
         value = data.get(name)
         if value is None:
             if fact.nullable:
@@ -74,8 +87,12 @@ def validate_intake(data: object) -> tuple[dict | None, list[FieldError]]:
             errors.append(error)
     errors += _pain_score_errors(data, facts)
     errors += _trigger_errors(facts)
-    errors += _non_fact_key_errors(data)
-    errors += [_unknown_key_error(key) for key in data if _is_unknown_key(key)]
+    errors += _non_fact_key_errors(data, skip=unreadable)
+    errors += [
+        _unknown_key_error(key)
+        for key in data
+        if _is_unknown_key(key) and printable(str(key)) not in unreadable
+    ]
     if errors:
         return None, errors
     return facts, []
@@ -133,7 +150,11 @@ def _check_codes(fact: Fact, value: object) -> tuple[object, FieldError | None]:
     unknown = [item for item in value if item not in fact.choices]  # type: ignore[attr-defined]
     if unknown:
         return None, _unknown_code_error(fact, *unknown)
-    repeated = sorted({item for item in value if value.count(item) > 1})  # type: ignore[attr-defined]
+    seen: set[str] = set()
+    repeated_once: set[str] = set()
+    for item in value:  # type: ignore[attr-defined]
+        (repeated_once if item in seen else seen).add(item)
+    repeated = sorted(repeated_once)
     if repeated:
         listed = ", ".join(f"'{item}'" for item in repeated)
         return None, FieldError(fact.name, f"lists {listed} more than once", "duplicate")
@@ -185,12 +206,12 @@ def _trigger_errors(facts: dict[str, object]) -> list[FieldError]:
     return []
 
 
-def _non_fact_key_errors(data: dict) -> list[FieldError]:
+def _non_fact_key_errors(data: dict, *, skip: set[str]) -> list[FieldError]:
     errors = []
-    if data.get("id") is not None and type(data["id"]) is not str:
+    if "id" not in skip and data.get("id") is not None and type(data["id"]) is not str:
         errors.append(FieldError("id", "must be text", "type"))
     notes = data.get("clinical_notes")
-    if notes is not None:
+    if notes is not None and "clinical_notes" not in skip:
         if type(notes) is not str:
             errors.append(FieldError("clinical_notes", "must be text", "type"))
         elif len(notes) > CLINICAL_NOTES_MAX_LENGTH:
@@ -204,12 +225,117 @@ def _non_fact_key_errors(data: dict) -> list[FieldError]:
     return errors
 
 
+_CONTAINERS = (list, tuple, dict)
+
+
+def _shape_errors(data: dict) -> list[FieldError]:
+    """The intake's size as one error when it is over the limit (counted as it is read, so a
+    huge intake costs no more than a small one to refuse); otherwise one error per field whose
+    value is nested too deeply, or holds text that is not text (a lone surrogate, which cannot
+    be encoded) or that no database stores (a NUL). Written for speed: every intake read
+    passes here."""
+    size = 2
+    errors = []
+    for key, value in data.items():
+        kind = type(value)
+        problem = ""
+        if type(key) is str:
+            size += len(key) + 4
+            if not key.isascii() or "\x00" in key:
+                problem = _unreadable_text(key)
+                problem = f"is a field name that {problem}" if problem else ""
+        else:
+            size += 8
+        if problem:
+            pass
+        elif kind is str:
+            size += len(value) + 3
+            if not value.isascii() or "\x00" in value:
+                problem = _unreadable_text(value)
+        elif kind is int:
+            size += value.bit_length() * 3 // 10 + 2
+        elif kind in _CONTAINERS:
+            value_size, problem = _walk(value, MAX_INTAKE_CHARS - size)
+            size += value_size
+        else:
+            size += 8
+        if size > MAX_INTAKE_CHARS:
+            return [FieldError("", TOO_LARGE_MESSAGE, "too_large")]
+        if problem:
+            code = "too_deep" if problem.startswith("is nested") else "invalid_text"
+            errors.append(FieldError(printable(str(key)), problem, code))
+    return errors
+
+
+def _walk(value: object, room: int) -> tuple[int, str]:
+    """A list or object inside an intake: about how many characters it takes as JSON (counting
+    stops once past `room`), and its first problem ("" when none)."""
+    size = 0
+    stack = [(value, 1)]
+    while stack and size <= room:
+        item, depth = stack.pop()
+        if depth > MAX_VALUE_NESTING:
+            return size, f"is nested more than {MAX_VALUE_NESTING} levels deep"
+        kind = type(item)
+        if kind is str:
+            size += len(item) + 3
+            problem = _unreadable_text(item)
+            if problem:
+                return size, problem
+        elif kind is dict:
+            size += 2
+            for key, part in item.items():
+                size += _text_size(key)
+                problem = _unreadable_text(key) if type(key) is str else ""
+                if problem:
+                    return size, problem
+                stack.append((part, depth + 1))
+        elif kind in _CONTAINERS:
+            size += 2
+            stack.extend((part, depth + 1) for part in item)
+        else:
+            size += _scalar_size(item)
+    return size, ""
+
+
+def _text_size(key: object) -> int:
+    return len(key) + 4 if type(key) is str else 8
+
+
+def _scalar_size(value: object) -> int:
+    """About the characters of a number, true/false or null as JSON, without converting a
+    number to text (a number of 5,000 digits cannot be)."""
+    if type(value) is int:
+        return value.bit_length() * 3 // 10 + 2
+    return 8
+
+
+def _unreadable_text(text: str) -> str:
+    """Why a text cannot be read or stored ("" when it can)."""
+    if text.isascii() and "\x00" not in text:
+        return ""
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000), which cannot be stored"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = printable(text[error.start : error.start + 1])
+        return f"contains {bad}, half of a character (a lone surrogate), which is not text"
+    return ""
+
+
+def printable(text: str) -> str:
+    """The text with lone surrogates and NUL written as escapes, so it can be printed, sent
+    and stored whatever it holds."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
 def _is_unknown_key(key: object) -> bool:
     return key not in INPUT_FACTS and key not in NON_FACT_KEYS
 
 
 def _unknown_key_error(key: object) -> FieldError:
-    name = str(key)
+    name = printable(str(key))
     if name in DERIVED_FACTS:
         message = "is worked out from the other fields and cannot be given in an intake"
     else:
@@ -247,8 +373,9 @@ def _error(fact: Fact, expected: str, code: str, value: object) -> FieldError:
 def _shown(value: object) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        text = "this value"
+    text = printable(text)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -1,14 +1,18 @@
-"""Intakes: save (draft or submitted), screen, and log who opened them."""
+"""Intakes: save (draft or submitted) and screen."""
+
+import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from intake.models import (
+    IDENTITY_FIELDS,
     CriteriaSet,
     Intake,
     IntakeStatus,
     Patient,
     Screening,
+    SubmitToken,
 )
 
 
@@ -26,6 +30,27 @@ class PatientRegisteredMeanwhile(Exception):
     def __init__(self, patient: Patient):
         super().__init__(f"MRN {patient.mrn} was registered meanwhile with another date of birth.")
         self.patient = patient
+
+
+class AlreadySubmitted(Exception):
+    """This form was submitted already (a double click, a retry): its intake is the result."""
+
+    def __init__(self, intake: Intake):
+        super().__init__("This form was submitted already; nothing was saved again.")
+        self.intake = intake
+
+
+class FormTokenRefused(Exception):
+    """The form's token was used by another user, or for another intake."""
+
+
+class IdentityKept(Exception):
+    """The form changes the patient's identity, which is not changed from an intake: the
+    patient has other visits (`own`: the intake is theirs), or the MRN is another patient's."""
+
+    def __init__(self, patient: Patient, fields: list[str], *, own: bool):
+        super().__init__(f"The identity of patient {patient.pk} is not changed from an intake.")
+        self.patient, self.fields, self.own = patient, fields, own
 
 
 def _screening_of(*, intake: Intake, criteria_set: CriteriaSet | None, user) -> Screening:
@@ -73,14 +98,24 @@ def save_intake(
     user,
     submit: bool,
     patient: Patient | None = None,
+    token: uuid.UUID | None = None,
 ) -> tuple[Intake, Screening | None]:
     """Save a new or edited intake, as a draft or submitted.
 
-    A known MRN reuses its patient (the form has checked the date of birth, and may pass the
-    patient it found). Submitting screens the intake with the published criteria set in the
+    A known MRN reuses its patient (the form has checked its identity, and may pass the
+    patient it found). The patient's identity (names, date of birth, sex) changes with the
+    form only when the patient is this intake's own, with no other intake; otherwise a change
+    raises IdentityKept. Submitting screens the intake with the published criteria set in the
     same transaction; an edited, already-submitted intake submitted again gets a new
     screening and keeps the earlier ones.
     Saving a submitted intake as a draft takes it back to draft (out of the review queue).
+
+    `token` is the form's one-time token. The first save with it records it; a later save
+    with the same token acts on the intake the token saved (a draft saved twice stays one
+    intake; a draft then submitted submits it), and once the token has submitted, a save with
+    it raises AlreadySubmitted (nothing is saved again). Another user's token, or a token
+    that saved another intake, raises FormTokenRefused.
+
     Returns the intake and the new screening (None for a draft). Raises IntakeLocked for a
     signed intake, and PatientRegisteredMeanwhile when the MRN was registered since the
     form was checked, with another date of birth (nothing is saved).
@@ -91,14 +126,18 @@ def save_intake(
         intake_values=intake_values,
         user=user,
         submit=submit,
+        token=token,
     )
     try:
         return _save_intake(patient=patient, **arguments)
     except IntegrityError:
-        # Someone created this MRN's patient between the form's check and this save (the
-        # transaction was rolled back whole): save again with that patient. Checking for it
-        # here, not with a savepoint around every new patient, saves two round trips a save.
+        # Someone created this MRN's patient, or saved this same form, between the form's
+        # check and this save (the transaction was rolled back whole): save again with that
+        # patient and token. Checking for it here, not with a savepoint around every new row,
+        # saves two round trips a save.
         existing = Patient.objects.filter(mrn=patient_values["mrn"]).first()
+        if token is not None and SubmitToken.objects.filter(token=token).exists():
+            return _save_intake(patient=existing or patient, **arguments)
         if existing is None or existing == patient:
             raise
         born = patient_values.get("date_of_birth")
@@ -116,13 +155,19 @@ def _save_intake(
     user,
     submit: bool,
     patient: Patient | None,
+    token: uuid.UUID | None,
 ) -> tuple[Intake, Screening | None]:
+    used = _used_token(token=token, user=user, intake=intake)
+    if used is not None:
+        intake = used.intake
     if intake is not None:
         intake = Intake.objects.select_for_update().get(pk=intake.pk)
         if intake.is_locked:
             raise IntakeLocked(intake)
     if patient is None or patient.mrn != patient_values["mrn"]:
         patient = Patient.objects.create(**patient_values)
+    else:
+        patient = _with_identity(patient=patient, values=patient_values, intake=intake)
     if intake is None:
         intake = Intake(created_by=user)
     intake.patient = patient
@@ -143,4 +188,40 @@ def _save_intake(
     intake.save()
     if screening is not None:
         screening.save()  # its intake now has a primary key
+    if used is None and token is not None:
+        SubmitToken.objects.create(token=token, user=user, intake=intake, submitted=submit)
+    elif used is not None and submit:
+        SubmitToken.objects.filter(pk=used.pk).update(submitted=True)
     return intake, screening
+
+
+def _used_token(*, token: uuid.UUID | None, user, intake: Intake | None) -> SubmitToken | None:
+    """The record of this form token's earlier save (None for its first), locked; raises
+    AlreadySubmitted once it has submitted, FormTokenRefused when it is not this user's or
+    saved another intake."""
+    if token is None:
+        return None
+    used = SubmitToken.objects.select_for_update().filter(token=token).first()
+    if used is None:
+        return None
+    if used.user_id != user.pk or (intake is not None and used.intake_id != intake.pk):
+        raise FormTokenRefused
+    if used.submitted:
+        raise AlreadySubmitted(Intake.objects.get(pk=used.intake_id))
+    return used
+
+
+def _with_identity(*, patient: Patient, values: dict, intake: Intake | None) -> Patient:
+    """The patient, with the form's identity saved to it when it changed and the patient is
+    this intake's own (no other intake); raises IdentityKept otherwise."""
+    if all(getattr(patient, name) == values[name] for name in IDENTITY_FIELDS):
+        return patient
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    changed = [name for name in IDENTITY_FIELDS if getattr(patient, name) != values[name]]
+    if changed and not patient.identity_editable_from(intake):
+        own = intake is not None and intake.patient_id == patient.pk
+        raise IdentityKept(patient, changed, own=own)
+    for name in changed:
+        setattr(patient, name, values[name])
+    patient.save()
+    return patient

@@ -1,6 +1,6 @@
 /* Idle-timeout warning: a minute before the server signs the user out, say so and offer to
-   stay. On a form page marked data-rescue-on-timeout the form is posted when time is up, so
-   the server keeps what was typed and gives it back after the next sign-in. No inline code:
+   stay. On a form page marked data-rescue-on-timeout the form is posted as a draft when time
+   is up, so the server keeps what was typed and gives it back after the next sign-in. No inline code:
    the page's Content Security Policy allows only our own static scripts. */
 (function () {
   "use strict";
@@ -19,13 +19,25 @@
     banner.hidden = true;
   }
 
+  // A form posted from a script sends no button value: say "draft" explicitly, so that a
+  // form posted on time-out is at most saved as a draft (if the session is still alive).
+  function postAsDraft(form) {
+    form.querySelectorAll("input[name=action]").forEach(function (input) { input.remove(); });
+    var action = document.createElement("input");
+    action.type = "hidden";
+    action.name = "action";
+    action.value = "draft";
+    form.appendChild(action);
+    form.submit();
+  }
+
   function expire() {
     clearInterval(tick);
     var form = document.querySelector("form[data-rescue-on-timeout]");
     // Post a moment after the server's limit, so the server signs out and keeps the values.
     setTimeout(function () {
       if (form) {
-        form.submit();
+        postAsDraft(form);
       } else {
         window.location.reload();
       }

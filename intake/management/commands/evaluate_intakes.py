@@ -81,6 +81,10 @@ class Command(BaseCommand):
                 [],
                 f"{file}: not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
             )
+        except RecursionError:
+            return [], f"{file}: not valid JSON: it is nested too deeply"
+        except ValueError:  # Python's limit of 4,300 digits for a whole number
+            return [], f"{file}: not valid JSON: a number is too long"
         if isinstance(data, dict):
             return [data], None
         if isinstance(data, list):
@@ -100,10 +104,10 @@ class Command(BaseCommand):
     @staticmethod
     def _label(item, index: int) -> str:
         if isinstance(item, dict) and isinstance(item.get("id"), str):
-            return f"intake {item['id']} (#{index})"
+            return f"intake {validation.printable(item['id'][:100])} (#{index})"
         return f"intake #{index}"
 
     def _fail(self, errors: list[str]) -> None:
         for error in errors:
-            self.stderr.write(error)
+            self.stderr.write(validation.printable(error))
         raise SystemExit(EXIT_INVALID)
