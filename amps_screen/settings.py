@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "intake",
     "accounts",
     "audit",
+    "documents",
     "exports",
 ]
 
@@ -285,4 +286,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every step of every PDF at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -9,6 +9,7 @@ urlpatterns = [
     # Before admin/: the admin's own login URL is sent to our sign-in page.
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("documents/", include("documents.urls")),
     path("", include("intake.urls")),
     path("", include("exports.urls")),
 ]

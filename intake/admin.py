@@ -23,6 +23,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from amps_screen.admin_guards import GuardedChangeListMixin, GuardedHistoryMixin
 from intake import services
+from intake.charts import agreement_figures
 from intake.forms import CriterionAdminForm, PublishForm, ReferenceCaseAdminForm, TryItForm
 from intake.forms.criteria_admin import json_text
 from intake.models import CriteriaSet, CriteriaSetStatus, Criterion, ReferenceCase
@@ -234,6 +235,11 @@ class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistor
                 name="intake_criteriaset_new_draft",
             ),
             path(
+                "agreement/",
+                wrap(self.agreement_view),
+                name="intake_criteriaset_agreement",
+            ),
+            path(
                 "<path:object_id>/try/",
                 wrap(self.try_it_view),
                 name="intake_criteriaset_try",
@@ -280,6 +286,18 @@ class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistor
         if not request.user.has_perm("intake.change_criteriaset"):
             raise PermissionDenied
         return _new_draft(request)
+
+    def agreement_view(self, request: HttpRequest) -> HttpResponse:
+        """How often reviewers agree with the criteria, read-only: figures, never a patient."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "How often reviewers agree with the criteria",
+            **agreement_figures(),
+        }
+        return TemplateResponse(request, "admin/intake/criteriaset/agreement.html", context)
 
     def try_it_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Evaluate a pasted JSON intake or a reference case under this set; nothing is saved."""

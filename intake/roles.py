@@ -53,6 +53,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "intake.change_referencecase",
         "intake.delete_referencecase",
         "intake.view_referencecase",
+        # The clinic's name, contact details and programme text printed on documents.
+        "documents.add_clinicdetails",
+        "documents.change_clinicdetails",
+        "documents.view_clinicdetails",
     ),
     # Reads the access log and the change history of patient records in the admin
     # (needs staff status); sees no review queue and changes nothing.

@@ -1,5 +1,7 @@
 """Function views: fetch with an access check, bind a form, call one service, redirect."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
@@ -13,9 +15,11 @@ from django.views.decorators.cache import never_cache
 from accounts.middleware import RESCUED_FORM
 from audit.access import AccessAction, record_access
 from intake import services
+from intake.charts import agreement_figures
 from intake.explain import explain_screening, intake_summary
 from intake.forms import (
     ACTION_DRAFT,
+    ACTION_SIGN,
     ACTION_SUBMIT,
     AddendumForm,
     IntakeForm,
@@ -26,11 +30,13 @@ from intake.forms import (
 )
 from intake.models import (
     OUTCOME_PRIORITY,
+    URGENCY_PRIORITY,
     Criterion,
     Intake,
     Outcome,
     Review,
     Screening,
+    Urgency,
 )
 
 INTAKES_PER_PAGE = 25
@@ -178,9 +184,7 @@ def _saved(request: HttpRequest, intake: Intake, screening, *, action_chosen: bo
     elif screening is None:
         messages.success(request, "Draft saved. It is not screened until you submit it.")
     else:
-        messages.success(
-            request, f"Intake submitted. Suggestion: {screening.get_outcome_display()}."
-        )
+        messages.success(request, f"Intake submitted. Suggestion: {screening.suggestion_text}.")
     return redirect("intake:intake_detail", uuid=intake.uuid)
 
 
@@ -228,8 +232,10 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
         "explained": explain_screening(latest) if latest else None,
         "earlier_screenings": screenings[1:],
         "summary": intake_summary(intake),
-        "review": Review.objects.select_related("reviewer").filter(intake=intake).first(),
-        "addenda": list(intake.addenda.select_related("author")),
+        "review": Review.objects.select_related("reviewer", "screening")
+        .filter(intake=intake)
+        .first(),
+        "addenda": list(intake.addenda.select_related("author").order_by("-created_at", "-pk")),
         "addendum_form": addendum_form or AddendumForm(),
     }
 
@@ -243,8 +249,18 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     mrn = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
     filters = ReviewQueueFilterForm(request.GET or None)
     waiting = filters.narrow(Intake.objects.awaiting_review(), mrn=mrn)
-    by_priority = dict(waiting.order_by().values_list("review_priority").annotate(n=Count("pk")))
+    by_rank = waiting.order_by().values_list("review_priority", "review_urgency")
+    by_priority: Counter = Counter()
+    by_urgency: Counter = Counter()
+    for priority, urgency, n in by_rank.annotate(n=Count("pk")):
+        by_priority[priority] += n
+        if priority == OUTCOME_PRIORITY[Outcome.REFER]:
+            by_urgency[urgency] += n
     counts = {outcome: by_priority.get(rank, 0) for outcome, rank in OUTCOME_PRIORITY.items()}
+    urgency_counts = [
+        (value, label, by_urgency.get(URGENCY_PRIORITY[value], 0))
+        for value, label in Urgency.choices
+    ]
     outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
     if outcome:
         waiting = waiting.filter(review_priority=OUTCOME_PRIORITY[outcome])
@@ -262,8 +278,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "mrn": mrn,
             "counts": [(value, label, counts[value]) for value, label in Outcome.choices],
+            "urgency_counts": urgency_counts,
             "page_query": _query_without_page(request),
-            **Review.objects.dashboard(),
+            **agreement_figures(),
         },
     )
 
@@ -317,8 +334,13 @@ def review_create(request: HttpRequest, uuid) -> HttpResponse:
     intake = screening.intake
     if request.method == "GET":
         record_access(request, action=AccessAction.REVIEW, intake=intake)
-    form = ReviewForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # Only the Sign button signs; "check" (or a missing or unknown action) shows what would be
+    # signed, computed here, so the summary is right without JavaScript.
+    signing = request.POST.get("action") == ACTION_SIGN
+    form = ReviewForm(
+        request.POST or None, user=request.user, suggestion=screening.outcome, signing=signing
+    )
+    if request.method == "POST" and form.is_valid() and signing:
         try:
             services.record_review(
                 screening=screening, reviewer=request.user, **form.review_values()

@@ -35,6 +35,7 @@ def sign(client, screening, **overrides):
         "disposition": "amps_programme",
         "note": "",
         "password": PASSWORD,
+        "action": "sign",
         **overrides,
     }
     return client.post(reverse("intake:review_create", args=[screening.uuid]), data)
@@ -52,9 +53,10 @@ def test_queue_orders_referrals_first_then_consider_amps_then_indeterminate_olde
     refer_old = screened("V16", days_ago=5)
     amps_old = screened("V02", days_ago=7)
     page = rheum_client.get(QUEUE).context["page_obj"]
+    # V17 (fever) is urgent, V16 routine: urgency before waiting time among referrals.
     assert [s.pk for s in page] == [
-        refer_old.pk,
         refer_new.pk,
+        refer_old.pk,
         amps_old.pk,
         amps_new.pk,
         indeterminate_old.pk,

@@ -2,17 +2,27 @@
 and version 2 of the criteria that sets them from the clinical reference."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from intake import services
-from intake.models import CriteriaSet, Criterion, ReferenceCase, Screening
+from intake.models import CriteriaSet, Criterion, Intake, ReferenceCase, Screening
 from intake.rules import CompiledCriteria, CriterionSpec, content_hash, derive, validate_intake
 from intake.rules.defaults import DEFAULT_CRITERIA
 from intake.rules.defaults_v2 import COMPOSITE_RED_FLAGS, RED_FLAG_URGENCIES, version_2_criteria
-from tests.factories import EXAMPLES, EXAMPLES_DIR, EXPECTED, IntakeFactory, example
+from tests.factories import (
+    EXAMPLES,
+    EXAMPLES_DIR,
+    EXPECTED,
+    IntakeFactory,
+    example,
+    form_data,
+)
 
 VERSION_2 = CompiledCriteria(version_2_criteria([dict(c) for c in DEFAULT_CRITERIA]))
 URGENCY_CASES = json.loads(
@@ -243,3 +253,101 @@ def test_only_a_referral_stores_an_urgency():
     screening = services.screen_intake(intake=IntakeFactory(example_id="V01"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Screening.objects.filter(pk=screening.pk).update(urgency="urgent")
+
+
+# -- the review queue, the intake page and the submit message -----------------------------------
+
+QUEUE = reverse("intake:review_queue")
+
+
+def _waiting(example_id="V01", *, days_ago=0, **changes) -> Screening:
+    intake = IntakeFactory(example_id=example_id, **changes)
+    screening = services.screen_intake(intake=intake)
+    moment = timezone.now() - timedelta(days=days_ago)
+    Screening.objects.filter(pk=screening.pk).update(created_at=moment)
+    Intake.objects.filter(pk=intake.pk).update(screened_at=moment)
+    return screening
+
+
+EMERGENCY = {"fever": True, "non_weight_bearing": True}
+
+
+@in_db
+def test_the_queue_orders_referrals_by_urgency_then_by_waiting_time(rheum_client):
+    routine_oldest = _waiting("V16", days_ago=20)
+    amps_oldest = _waiting("V01", days_ago=30)
+    urgent_old = _waiting("V17", days_ago=10)
+    emergency_new = _waiting("V01", days_ago=0, **EMERGENCY)
+    urgent_older = _waiting("V17", days_ago=12)
+    emergency_old = _waiting("V01", days_ago=1, **EMERGENCY)
+    page = rheum_client.get(QUEUE).context["page_obj"]
+    assert [s.pk for s in page] == [
+        emergency_old.pk,
+        emergency_new.pk,
+        urgent_older.pk,
+        urgent_old.pk,
+        routine_oldest.pk,
+        amps_oldest.pk,
+    ]
+
+
+@in_db
+def test_a_referral_screened_before_urgencies_waits_with_the_routine_ones(rheum_client):
+    routine = _waiting("V16", days_ago=5)
+    legacy = _waiting("V16", days_ago=8)
+    Screening.objects.filter(pk=legacy.pk).update(urgency="")
+    Intake.objects.filter(pk__in=[legacy.intake_id, routine.intake_id]).point_at_latest_screenings()
+    urgent = _waiting("V17", days_ago=1)
+    assert Intake.objects.get(pk=legacy.intake_id).review_urgency == 2
+    page = rheum_client.get(QUEUE).context["page_obj"]
+    assert [s.pk for s in page] == [urgent.pk, legacy.pk, routine.pk]
+
+
+@in_db
+def test_the_queue_shows_the_urgency_in_words_and_counts_each(rheum_client):
+    _waiting("V01", **EMERGENCY)
+    _waiting("V17")
+    _waiting("V17")
+    _waiting("V01")
+    response = rheum_client.get(QUEUE)
+    html = response.content.decode()
+    assert '<span class="badge badge-urgency badge-urgency-emergency"' in html
+    assert ">Emergency: same day</span>" in html
+    assert ">Urgent</span>" in html
+    counts = {value: n for value, _, n in response.context["urgency_counts"]}
+    assert counts == {"emergency": 1, "urgent": 2, "routine": 0}
+    assert "Refer, emergency: 1" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+def test_the_queue_stays_within_ten_queries_a_page_on_postgresql(
+    rheum_client, django_assert_max_num_queries
+):
+    for example_id, changes in [("V17", {}), ("V01", EMERGENCY), ("V16", {}), ("V33", {})] * 15:
+        _waiting(example_id, **changes)
+    with django_assert_max_num_queries(10):
+        assert rheum_client.get(QUEUE).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert rheum_client.get(QUEUE, {"page": 2, "outcome": "refer"}).status_code == 200
+
+
+@in_db
+def test_the_submit_message_and_the_intake_page_state_the_urgency(staff_client):
+    response = staff_client.post(
+        reverse("intake:intake_create"), form_data(example("V01", **EMERGENCY)), follow=True
+    )
+    html = response.content.decode()
+    assert "Intake submitted. Suggestion: Refer — emergency: same-day assessment." in html
+    assert html.count("Refer — emergency: same-day assessment") == 2  # message and the page
+    assert ">Emergency: same day</span>" in html
+
+
+@in_db
+def test_a_suggestion_without_a_red_flag_states_no_urgency(staff_client):
+    response = staff_client.post(
+        reverse("intake:intake_create"), form_data(example("V01")), follow=True
+    )
+    html = response.content.decode()
+    assert "Intake submitted. Suggestion: Consider AMPS." in html
+    assert "badge-urgency" not in html

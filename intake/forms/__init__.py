@@ -20,10 +20,18 @@ from intake.forms.intake import (
     IntakeSearchForm,
     error_summary,
 )
-from intake.forms.review import AddendumForm, ReviewForm, ReviewQueueFilterForm
+from intake.forms.review import (
+    ACTION_CHECK,
+    ACTION_SIGN,
+    AddendumForm,
+    ReviewForm,
+    ReviewQueueFilterForm,
+)
 
 __all__ = [
+    "ACTION_CHECK",
     "ACTION_DRAFT",
+    "ACTION_SIGN",
     "ACTION_SUBMIT",
     "TRI_STATE_LABS",
     "YES_NO_FIELDS",

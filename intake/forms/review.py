@@ -8,10 +8,19 @@ from intake.models import (
     Outcome,
     OverrideReason,
 )
+from intake.rules import review as review_rules
+
+#: The review form's two actions: sign (password required), or check what would be signed
+#: (never signs; also what a missing or unknown action does).
+ACTION_SIGN, ACTION_CHECK = "sign", "check"
 
 
 class ReviewForm(forms.Form):
-    """Agree or override, a disposition, and the reviewer's password as the signature."""
+    """Agree or override, a disposition, and the reviewer's password as the signature.
+
+    `suggestion` is the screening's outcome: the review rules say which dispositions agreeing
+    with it allows. With `signing` false (checking what would be signed) the password is
+    neither required nor checked."""
 
     decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
     override_reason = forms.ChoiceField(
@@ -36,12 +45,18 @@ class ReviewForm(forms.Form):
         help_text="Re-enter your password to sign. Signing locks the case.",
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, suggestion: str, signing: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.suggestion = suggestion
+        self.signing = signing
+        if not signing:
+            self.fields["password"].required = False
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
+        if not self.signing:
+            return ""
         if not self.user.check_password(password):
             raise forms.ValidationError(
                 "That is not your password; the review was not signed.", code="wrong_password"
@@ -65,7 +80,52 @@ class ReviewForm(forms.Form):
                         "Explain the reason in a comment when it is “Other”.", code="required"
                     ),
                 )
+        disposition = cleaned.get("disposition")
+        if decision and disposition:
+            problem = review_rules.disposition_problem(decision, self.suggestion, disposition)
+            if problem:
+                self.add_error(
+                    "disposition", forms.ValidationError(problem, code="contradicts_decision")
+                )
         return cleaned
+
+    def summary(self) -> str:
+        """What would be signed, from the choices made so far ("" until a decision and a
+        disposition are chosen); shown beside the password field."""
+        decision, disposition = self.data.get("decision"), self.data.get("disposition")
+        if decision not in Decision.values or disposition not in Disposition.values:
+            return ""
+        reason = self.data.get("override_reason", "")
+        return review_rules.signature_summary(
+            decision=decision,
+            suggestion=self.suggestion,
+            disposition=disposition,
+            override_reason=reason if reason in OverrideReason.values else "",
+        )
+
+    def summaries(self) -> dict:
+        """Every summary (or refusal) the choices can give, keyed "decision|reason|disposition",
+        for the page's script to show as they change: computed here, so that the script and
+        the server always agree."""
+        table = {}
+        for decision in Decision.values:
+            reasons = ["", *OverrideReason.values] if decision == Decision.OVERRIDE else [""]
+            for reason in reasons:
+                for disposition in Disposition.values:
+                    problem = review_rules.disposition_problem(
+                        decision, self.suggestion, disposition
+                    )
+                    text = problem or review_rules.signature_summary(
+                        decision=decision,
+                        suggestion=self.suggestion,
+                        disposition=disposition,
+                        override_reason=reason,
+                    )
+                    table[f"{decision}|{reason}|{disposition}"] = {
+                        "text": text,
+                        "refused": bool(problem),
+                    }
+        return table
 
     def review_values(self) -> dict:
         return {

@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from intake.models.history import change_history
-from intake.models.outcomes import OUTCOME_PRIORITY
+from intake.models.outcomes import OUTCOME_PRIORITY, URGENCY_PRIORITY, Outcome
 from intake.rules import facts
 
 
@@ -120,18 +120,28 @@ class IntakeQuerySet(models.QuerySet):
             *(models.When(outcome=o, then=models.Value(r)) for o, r in OUTCOME_PRIORITY.items()),
             output_field=models.PositiveSmallIntegerField(),
         )
+        urgency_rank = models.Case(
+            *(
+                models.When(outcome=Outcome.REFER, urgency=u, then=models.Value(r))
+                for u, r in URGENCY_PRIORITY.items()
+            ),
+            default=None,
+            output_field=models.PositiveSmallIntegerField(),
+        )
         return self.update(
             current_screening=Subquery(latest.values("uuid")[:1]),
             screened_at=Subquery(latest.values("created_at")[:1]),
             review_priority=Subquery(latest.annotate(rank=rank).values("rank")[:1]),
+            review_urgency=Subquery(latest.annotate(rank=urgency_rank).values("rank")[:1]),
         )
 
     def awaiting_review(self):
-        """Submitted, unsigned intakes (submitting screens them): referrals first, then
-        consider AMPS, then indeterminate; the longest waiting first within each. The
-        filter and order are those of the partial index intake_review_queue_idx."""
+        """Submitted, unsigned intakes (submitting screens them): referrals first (emergency,
+        then urgent, then routine), then consider AMPS, then indeterminate; the longest
+        waiting first within each. The filter and order are those of the partial index
+        intake_queue_urgency_idx."""
         return self.filter(status=IntakeStatus.SUBMITTED).order_by(
-            "review_priority", "screened_at", "pk"
+            "review_priority", "review_urgency", "screened_at", "pk"
         )
 
 
@@ -164,6 +174,9 @@ class Intake(models.Model):
         related_name="+",
     )
     review_priority = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # A referral's urgency rank (0 emergency, 1 urgent, 2 routine or screened before
+    # urgencies existed); empty for the other suggestions.
+    review_urgency = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     screened_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # 2. Pain
@@ -251,7 +264,13 @@ class Intake(models.Model):
     clinical_notes = models.TextField(max_length=5000, blank=True)
 
     history = change_history(
-        excluded_fields=["updated_at", "current_screening", "review_priority", "screened_at"]
+        excluded_fields=[
+            "updated_at",
+            "current_screening",
+            "review_priority",
+            "review_urgency",
+            "screened_at",
+        ]
     )
     objects = IntakeQuerySet.as_manager()
 
@@ -265,9 +284,9 @@ class Intake(models.Model):
             ),
             # The review queue: submitted intakes in queue order, read page by page.
             models.Index(
-                fields=["review_priority", "screened_at", "id"],
+                fields=["review_priority", "review_urgency", "screened_at", "id"],
                 condition=Q(status="submitted"),
-                name="intake_review_queue_idx",
+                name="intake_queue_urgency_idx",
             ),
         ]
 
@@ -288,6 +307,9 @@ class Intake(models.Model):
         return {
             "current_screening_id": screening.uuid,
             "review_priority": OUTCOME_PRIORITY[screening.outcome],
+            "review_urgency": (
+                URGENCY_PRIORITY[screening.urgency] if screening.outcome == Outcome.REFER else None
+            ),
             "screened_at": screening.created_at,
         }
 

@@ -11,26 +11,39 @@ from django.utils import timezone
 from intake.models.history import change_history
 from intake.models.patients import Intake
 from intake.models.screenings import Screening
+from intake.rules import review as review_rules
 
 
 class Decision(models.TextChoices):
-    AGREE = "agree", "Agree with the suggestion"
-    OVERRIDE = "override", "Override the suggestion"
+    AGREE = review_rules.AGREE, review_rules.DECISION_LABELS[review_rules.AGREE]
+    OVERRIDE = review_rules.OVERRIDE, review_rules.DECISION_LABELS[review_rules.OVERRIDE]
+
+
+_REASONS = review_rules.OVERRIDE_REASON_LABELS
 
 
 class OverrideReason(models.TextChoices):
-    CLINICAL_JUDGEMENT = "clinical_judgement", "Clinical judgement"
-    MISSING_INFORMATION = "missing_information", "Missing information"
-    CRITERIA_DO_NOT_APPLY = "criteria_do_not_apply", "The criteria do not apply to this patient"
-    DATA_ENTRY_ERROR = "data_entry_error", "Data entry error"
-    OTHER = "other", "Other (explain in the comment)"
+    CLINICAL_JUDGEMENT = "clinical_judgement", _REASONS["clinical_judgement"]
+    MISSING_INFORMATION = "missing_information", _REASONS["missing_information"]
+    CRITERIA_DO_NOT_APPLY = "criteria_do_not_apply", _REASONS["criteria_do_not_apply"]
+    DATA_ENTRY_ERROR = "data_entry_error", _REASONS["data_entry_error"]
+    OTHER = "other", _REASONS["other"]
+
+
+_DISPOSITIONS = review_rules.DISPOSITION_LABELS
 
 
 class Disposition(models.TextChoices):
-    AMPS_PROGRAMME = "amps_programme", "AMPS programme"
-    INFLAMMATORY_WORKUP = "inflammatory_workup", "Inflammatory work-up"
-    OTHER_REFERRAL = "other_referral", "Other referral"
-    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    AMPS_PROGRAMME = review_rules.AMPS_PROGRAMME, _DISPOSITIONS[review_rules.AMPS_PROGRAMME]
+    INFLAMMATORY_WORKUP = (
+        review_rules.INFLAMMATORY_WORKUP,
+        _DISPOSITIONS[review_rules.INFLAMMATORY_WORKUP],
+    )
+    OTHER_REFERRAL = review_rules.OTHER_REFERRAL, _DISPOSITIONS[review_rules.OTHER_REFERRAL]
+    NO_FURTHER_ACTION = (
+        review_rules.NO_FURTHER_ACTION,
+        _DISPOSITIONS[review_rules.NO_FURTHER_ACTION],
+    )
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -71,7 +84,13 @@ class ReviewQuerySet(models.QuerySet):
         ]
 
     def agreement_by_criterion(self) -> list[dict]:
-        """Signed reviews per matched red flag or pathway code: total, agreed, rate."""
+        """Signed reviews per matched red flag or pathway code: its name (as the newest set
+        that has the code calls it), total, agreed, rate; by name."""
+        from intake.models.criteria import Criterion  # criteria imports nothing of reviews
+
+        names = dict(
+            Criterion.objects.order_by("criteria_set__version").values_list("code", "name")
+        )
         totals: dict[str, list[int]] = {}
         for decision, red_flags, pathways in self.values_list(
             "decision", "screening__red_flags", "screening__pathways"
@@ -80,10 +99,17 @@ class ReviewQuerySet(models.QuerySet):
                 counts = totals.setdefault(code, [0, 0])
                 counts[0] += 1
                 counts[1] += decision == Decision.AGREE
-        return [
-            {"code": code, "total": total, "agreed": agreed, "rate": agreed / total}
-            for code, (total, agreed) in sorted(totals.items())
+        rows = [
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "total": total,
+                "agreed": agreed,
+                "rate": agreed / total,
+            }
+            for code, (total, agreed) in totals.items()
         ]
+        return sorted(rows, key=lambda row: (row["name"].lower(), row["code"]))
 
     def override_reasons(self) -> list[dict]:
         labels = dict(OverrideReason.choices)
@@ -132,6 +158,16 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.intake} ({self.get_decision_display()})"
+
+    @property
+    def summary(self) -> str:
+        """What was signed, in one line (the review rules' wording)."""
+        return review_rules.signature_summary(
+            decision=self.decision,
+            suggestion=self.screening.outcome,
+            disposition=self.disposition,
+            override_reason=self.override_reason,
+        )
 
 
 class Addendum(models.Model):

@@ -10,6 +10,7 @@ from intake.models import (
     Review,
     Screening,
 )
+from intake.rules import review as review_rules
 
 
 class AlreadySigned(Exception):
@@ -41,7 +42,11 @@ def record_review(
     The intake row is locked first, so two reviewers signing at once are serialised: the
     second is refused with AlreadySigned and nothing is overwritten. The one-review-per-intake
     constraint guards the same rule where row locks do not exist (SQLite).
-    Raises NotReviewable when the intake is not submitted or was re-screened since."""
+    Raises NotReviewable when the intake is not submitted or was re-screened since, or when
+    the disposition contradicts the decision (the review rules: the form says so first)."""
+    problem = review_rules.disposition_problem(decision, screening.outcome, disposition)
+    if problem:
+        raise NotReviewable(problem)
     try:
         with transaction.atomic():
             intake = Intake.objects.select_for_update().get(pk=screening.intake_id)

@@ -62,6 +62,7 @@ def test_changes_are_in_the_history_with_the_user_who_made_them(
             "decision": "agree",
             "disposition": "amps_programme",
             "password": "correct horse battery staple",
+            "action": "sign",
         },
     )
     assert Review.objects.get().history.first().history_user == bob

@@ -45,7 +45,7 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     expect(page).to_have_url(
         f"{live_server.url}{reverse('admin:intake_criteriaset_change', args=[draft.pk])}"
     )
-    expect(page.locator(".messagelist")).to_contain_text("Version 2 is a new draft")
+    expect(page.locator(".messagelist")).to_contain_text("Version 3 is a new draft")
     expect(page.get_by_text("Draft: not in use.")).to_be_visible()
 
     # The criterion, found by its code in the inline, gets the lower threshold and a true name.
@@ -87,7 +87,7 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     page.get_by_role("link", name="Example V06").click()
     page.get_by_label("Expected outcome").select_option(label="Refer for inflammatory work-up")
     page.get_by_label("Notes").fill(
-        "15 minutes of morning stiffness: a red flag from version 2 (threshold lowered to 15)."
+        "15 minutes of morning stiffness: a red flag from version 3 (threshold lowered to 15)."
     )
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
@@ -95,8 +95,8 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
 
     page.goto(f"{live_server.url}{reverse('admin:intake_criteriaset_publish', args=[draft.pk])}")
     checks = page.locator(".criteria-checks")
-    expect(checks).to_contain_text("all 6 active reference cases give their expected outcome")
-    publish = page.get_by_role("button", name="Publish version 2 and retire version 1")
+    expect(checks).to_contain_text("all 14 active reference cases give their expected outcome")
+    publish = page.get_by_role("button", name="Publish version 3 and retire version 2")
     publish.click()  # without a note: refused, and said so
     expect(page.locator("#id_note_error")).to_contain_text("Write a publication note")
     page.get_by_label("Publication note").fill(
@@ -104,12 +104,12 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     )
     screenshot("journey-editor-4-ready-to-publish")
     publish.click()
-    expect(page.locator(".messagelist")).to_contain_text("Version 2 is published")
+    expect(page.locator(".messagelist")).to_contain_text("Version 3 is published")
     expect(page.get_by_text("Published: read-only.")).to_be_visible()
     screenshot("journey-editor-5-published")
-    assert CriteriaSet.objects.published().version == 2
+    assert CriteriaSet.objects.published().version == 3
 
-    # The next intake is screened under version 2; the earlier one keeps version 1.
+    # The next intake is screened under version 3; the earlier one keeps version 2.
     page.context.clear_cookies()
     login("alice")
     page.goto(f"{live_server.url}{reverse('intake:intake_create')}")
@@ -119,12 +119,12 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     expect(page.locator("#red-flags-heading + article")).to_contain_text(
         "Morning stiffness 15 minutes or more"
     )
-    expect(page.get_by_text("Criteria set version 2")).to_be_visible()
+    expect(page.get_by_text("Criteria set version 3")).to_be_visible()
     screenshot("journey-editor-6-next-intake-v2")
 
     page.goto(f"{live_server.url}{reverse('intake:intake_detail', args=[earlier.intake.uuid])}")
     expect(page.locator("#suggestion-heading")).to_have_text("Consider AMPS")
-    expect(page.get_by_text("Criteria set version 1")).to_be_visible()
+    expect(page.get_by_text("Criteria set version 2")).to_be_visible()
     screenshot("journey-editor-7-earlier-intake-v1")
 
 

@@ -112,7 +112,7 @@ def test_staff_enter_an_intake_and_see_the_suggestion_explained(
     suggestion = page.locator("section", has=page.locator("#suggestion-heading"))
     expect(page.locator("#suggestion-heading")).to_have_text("Consider AMPS")
     expect(suggestion).to_contain_text("No red flag matched, and at least one AMPS pathway did.")
-    expect(suggestion).to_contain_text("Criteria set version 1")
+    expect(suggestion).to_contain_text("Criteria set version 2")
     pathways = page.locator("section", has=page.locator("#pathways-heading"))
     expect(pathways.get_by_role("heading", level=4)).to_have_text(
         [

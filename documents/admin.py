@@ -1,0 +1,18 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from documents.models import ClinicDetails
+
+
+@admin.register(ClinicDetails)
+class ClinicDetailsAdmin(SimpleHistoryAdmin):
+    """One row: added once, never deleted; every change kept in its history."""
+
+    fields = ("clinic_name", "address", "phone", "email", "programme_text")
+    list_display = ("clinic_name", "phone", "email", "updated_at")
+
+    def has_add_permission(self, request):
+        return not ClinicDetails.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,56 @@
+"""Charts drawn on the server as SVG geometry (no script): the template draws the shapes."""
+
+from dataclasses import dataclass
+
+WIDTH, BAR_HEIGHT, GAP, LABEL_WIDTH, VALUE_WIDTH = 480, 22, 10, 90, 110
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value_text: str
+    y: int
+    width: int
+    text_y: int
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    plot_x: int
+    plot_width: int
+    bars: tuple[Bar, ...]
+    ticks: tuple[tuple[int, str], ...]
+
+
+def agreement_chart(rows: list[dict]) -> BarChart:
+    """Horizontal bars of the agreement rate per criteria-set version (0–100%)."""
+    plot_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    bars = []
+    for index, row in enumerate(rows):
+        y = GAP + index * (BAR_HEIGHT + GAP)
+        bars.append(
+            Bar(
+                label=f"Version {row['version']}",
+                value_text=f"{round(row['rate'] * 100)}% of {row['total']}",
+                y=y,
+                width=round(row["rate"] * plot_width),
+                text_y=y + BAR_HEIGHT // 2 + 5,
+            )
+        )
+    height = GAP + len(rows) * (BAR_HEIGHT + GAP) + 18
+    ticks = tuple(
+        (LABEL_WIDTH + round(plot_width * percent / 100), f"{percent}%") for percent in (0, 50, 100)
+    )
+    return BarChart(WIDTH, height, LABEL_WIDTH, plot_width, tuple(bars), ticks)
+
+
+def agreement_figures() -> dict:
+    """The agreement figures of every signed review (figures only, never a patient) and the
+    chart of the rate per criteria-set version: for rheumatologists under the queue and for
+    criteria editors in the admin."""
+    from intake.models import Review
+
+    figures = Review.objects.dashboard()
+    return {**figures, "agreement_chart": agreement_chart(figures["agreement_by_version"])}
