@@ -14,4 +14,4 @@ RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-inp
 RUN useradd --create-home amps && chown -R amps /app
 USER amps
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && gunicorn amps_screen.wsgi --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --no-input && gunicorn amps_screen.wsgi --config gunicorn.conf.py"]

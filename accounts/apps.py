@@ -10,3 +10,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401  (starts the session clock at sign-in)
+        from amps_screen import checks  # noqa: F401  (warns about SQLite in production)

@@ -23,6 +23,14 @@ ACTIVITY_RESOLUTION = 30
 RESCUABLE_VIEWS = {"intake:intake_create", "intake:intake_edit"}
 
 
+def keep_rescued_form_for(request, user) -> None:
+    """At sign-in: values rescued at a timeout belong to the user who typed them. Anyone
+    else signing in on that browser gets nothing, and the values are discarded."""
+    rescued = request.session.get(RESCUED_FORM)
+    if rescued is not None and rescued.get("user") != user.pk:
+        del request.session[RESCUED_FORM]
+
+
 def start_session_clock(request) -> None:
     now = time.time()
     request.session[SESSION_STARTED] = now
@@ -65,6 +73,8 @@ class SessionTimeoutMiddleware:
 
     def _sign_out(self, request, reason: str):
         rescued = self._rescue(request)
+        if rescued:
+            rescued["user"] = request.user.pk  # given back to this user only
         logout(request)
         if rescued:
             request.session[RESCUED_FORM] = rescued

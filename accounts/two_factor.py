@@ -10,6 +10,7 @@ import math
 
 import django_otp
 import segno
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -18,10 +19,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
+
+from accounts.enrolment import redeem_enrolment_code
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 RECOVERY_CODE_COUNT = 10
+# The authenticator key being enrolled, held by the one session that redeemed an enrolment
+# code: never stored in the database (nor shown to another session) until it is confirmed.
+PENDING_ENROLMENT = "_amps_pending_authenticator"
 
 # Reachable by a signed-in user who has not passed the second factor yet.
 EXEMPT_VIEW_NAMES = frozenset(
@@ -104,7 +111,26 @@ def refuse_if_throttled(device) -> None:
     )
 
 
+def pending_authenticator(request: HttpRequest) -> TOTPDevice | None:
+    """This session's authenticator being enrolled (not saved), or None."""
+    pending = request.session.get(PENDING_ENROLMENT)
+    if not pending or pending.get("user") != request.user.pk:
+        return None
+    return TOTPDevice(
+        user=request.user, name=AUTHENTICATOR_NAME, key=pending["key"], confirmed=False
+    )
+
+
 # -- Services (writes that span models) ---------------------------------------------------------
+
+
+def start_enrolment(request: HttpRequest, *, code: str) -> bool:
+    """Use up the user's enrolment code and give this session a new authenticator key.
+    False (and nothing changes) when the code is not the user's usable code."""
+    if redeem_enrolment_code(user=request.user, code=code) is None:
+        return False
+    request.session[PENDING_ENROLMENT] = {"user": request.user.pk, "key": random_hex(20)}
+    return True
 
 
 @transaction.atomic
@@ -118,13 +144,21 @@ def replace_recovery_codes(*, user) -> list[str]:
     return [_format_recovery_code(t) for t in tokens]
 
 
+class AlreadyEnrolled(Exception):
+    """The user confirmed an authenticator meanwhile (in another session)."""
+
+
 @transaction.atomic
 def confirm_authenticator(*, device: TOTPDevice) -> list[str]:
-    """Confirm a just-verified authenticator, drop the user's other unconfirmed ones, and
-    return a fresh set of recovery codes."""
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
+    """Save a just-verified authenticator as the user's confirmed one, drop any unconfirmed
+    ones, and return a fresh set of recovery codes. Raises AlreadyEnrolled when the user has
+    a confirmed authenticator already (the user's row is locked: one confirmation wins)."""
+    get_user_model().objects.select_for_update().get(pk=device.user_id)
+    if TOTPDevice.objects.filter(user=device.user, confirmed=True).exists():
+        raise AlreadyEnrolled
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+    device.confirmed = True
+    device.save()
     return replace_recovery_codes(user=device.user)
 
 

@@ -6,26 +6,35 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import AuthenticatorCodeForm, RecoveryCodeForm
+from accounts.forms import (
+    AuthenticatorCodeForm,
+    EnrolmentCodeForm,
+    NewAuthenticatorForm,
+    RecoveryCodeForm,
+)
 from accounts.two_factor import (
-    AUTHENTICATOR_NAME,
+    PENDING_ENROLMENT,
+    AlreadyEnrolled,
     confirm_authenticator,
     confirmed_authenticator,
     manual_key,
     mark_verified,
+    pending_authenticator,
     qr_code_data_uri,
     recovery_device,
     replace_recovery_codes,
     safe_next,
     second_factor_url,
+    start_enrolment,
     url_with_next,
 )
 
 
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrolment: first the enrolment code an administrator issued (password + code), then
+    this session's own key as a QR code, then a code from the app to confirm it."""
     next_url = safe_next(request)
     if confirmed_authenticator(request.user):
         # Replacing an authenticator needs an administrator: a password alone never does it.
@@ -33,14 +42,16 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             messages.info(request, "Two-factor authentication is already set up.")
             return redirect(next_url)
         return redirect(url_with_next("two_factor_verify", next_url))
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk").last()
+    device = pending_authenticator(request)
     if device is None:
-        device = TOTPDevice.objects.create(
-            user=request.user, name=AUTHENTICATOR_NAME, confirmed=False
-        )
-    form = AuthenticatorCodeForm(request.POST if request.method == "POST" else None, device=device)
+        return _enrolment_code_step(request, next_url)
+    form = NewAuthenticatorForm(request.POST if "code" in request.POST else None, device=device)
     if form.is_valid():
-        codes = confirm_authenticator(device=form.device)
+        try:
+            codes = confirm_authenticator(device=form.device)
+        except AlreadyEnrolled:
+            return redirect(url_with_next("two_factor_verify", next_url))
+        del request.session[PENDING_ENROLMENT]
         mark_verified(request, form.device)
         context = {"codes": codes, "next": next_url, "just_enrolled": True}
         return render(request, "registration/two_factor_recovery_codes.html", context)
@@ -51,6 +62,17 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "next": next_url,
     }
     return render(request, "registration/two_factor_setup.html", context)
+
+
+def _enrolment_code_step(request: HttpRequest, next_url: str) -> HttpResponse:
+    posted = "enrolment_code" in request.POST
+    form = EnrolmentCodeForm(request.POST if posted else None)
+    if form.is_valid():
+        if start_enrolment(request, code=form.cleaned_data["enrolment_code"]):
+            return redirect(url_with_next("two_factor_setup", next_url))
+        form.refuse()
+    context = {"code_form": form, "next": next_url}
+    return render(request, "registration/two_factor_enrolment_code.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,6 +5,7 @@ empty or unset DATABASE_URL means the embedded SQLite database.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -100,17 +101,21 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "corsheaders",
     "intake",
     "accounts",
     "audit",
     "documents",
+    "interop",
     "exports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -165,6 +170,42 @@ else:
         }
     }
 
+# A database that accepts connections and never answers must not hang every request: a
+# connection gives up after AMPS_DB_CONNECT_TIMEOUT seconds, and on PostgreSQL a statement
+# after AMPS_DB_STATEMENT_TIMEOUT_MS (0: none). manage.py commands (migrate, seed_demo, …)
+# have no statement timeout unless the variable is set; pages and /healthz always do.
+DB_CONNECT_TIMEOUT = env_int("AMPS_DB_CONNECT_TIMEOUT", 5)
+if DB_CONNECT_TIMEOUT < 1:
+    raise ImproperlyConfigured(
+        f"AMPS_DB_CONNECT_TIMEOUT must be 1 or more seconds; got {DB_CONNECT_TIMEOUT}."
+    )
+DB_STATEMENT_TIMEOUT_MS = env_int(
+    "AMPS_DB_STATEMENT_TIMEOUT_MS",
+    0 if os.environ.get("AMPS_MANAGEMENT_COMMAND") == "1" else 30_000,
+)
+if DB_STATEMENT_TIMEOUT_MS < 0:
+    raise ImproperlyConfigured(
+        f"AMPS_DB_STATEMENT_TIMEOUT_MS must be 0 (none) or more; got {DB_STATEMENT_TIMEOUT_MS}."
+    )
+# /healthz gives the database this long to answer SELECT 1 (PostgreSQL), then answers 503.
+HEALTHZ_STATEMENT_TIMEOUT_MS = 2_000
+_database = DATABASES["default"]
+_options = _database.setdefault("OPTIONS", {})
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    _options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    if DB_STATEMENT_TIMEOUT_MS:
+        _server_options = _options.get("options", "")
+        _options["options"] = (
+            f"{_server_options} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}".strip()
+        )
+elif _database["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers write one file: start every transaction holding the write lock
+    # (a second writer waits up to 20 s instead of failing with "database is locked"), and
+    # WAL so readers never wait for a writer.
+    _options.setdefault("transaction_mode", "IMMEDIATE")
+    _options.setdefault("timeout", 20)
+    _options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -218,9 +259,28 @@ STORAGES = {
 # -- Security (safe by default; DJANGO_DEBUG relaxes only what local HTTP needs) --------------
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-if env_bool("DJANGO_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1)
+if PROXY_COUNT < 1:
+    raise ImproperlyConfigured(f"DJANGO_PROXY_COUNT must be 1 or more; got {PROXY_COUNT}.")
+if BEHIND_PROXY:
     # Only behind a proxy that sets this header itself (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The client's address, for the sign-in lockout and the access log (one rule for both:
+# django-axes' django-ipware support, read by audit.access.client_address too). Without a
+# proxy: the connection's address; X-Forwarded-For is ignored, whoever sends it. Behind
+# DJANGO_PROXY_COUNT proxies that each append the address they saw to X-Forwarded-For: the
+# entry the outermost proxy appended (counted from the right, so addresses a client puts in
+# the header itself are never believed); without the header, the connection's address.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_ORDER = "left-most"
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if BEHIND_PROXY else None
+# Not strict: a longer chain (a client-sent X-Forwarded-For in front of the proxies' entries)
+# still gives the proxies' entry instead of falling back to the proxy's own address.
+IPWARE_STRICT = False
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
@@ -248,6 +308,36 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Browser features the app never uses, denied to every page (django-permissions-policy).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "web-share",
+        "xr-spatial-tracking",
+    )
+}
+
 # Sessions: signed out after 15 idle minutes (sliding, checked on the server) and after
 # 12 hours whatever happens; the page warns a minute before the idle limit.
 SESSION_IDLE_TIMEOUT = env_int("AMPS_SESSION_IDLE_SECONDS", 15 * 60)
@@ -259,13 +349,25 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Two-factor authentication (TOTP) for every user; off by default only with DJANGO_DEBUG.
 AMPS_REQUIRE_2FA = env_bool("AMPS_REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "amps_screen"
+# Enrolling an authenticator needs a one-time enrolment code from an administrator.
+AMPS_ENROLMENT_CODE_HOURS = env_int("AMPS_ENROLMENT_CODE_HOURS", 72)
 
-# Login throttling: 5 failures lock that username from that address until unlocked
-# (`python manage.py axes_reset_username USERNAME`, or the admin's access attempts).
+# Login throttling: 5 failures for a username (from any address, so rotating addresses does
+# not help) lock that username, and 5 failures from one address (for any usernames) lock that
+# address, each for the cool-off (AMPS_LOCKOUT_COOLOFF_MINUTES, counted from the last failure
+# before the lockout) or until unlocked (`python manage.py axes_reset_username USERNAME`, or
+# the admin's access attempts). A sign-in clears that user's own failures only.
 AXES_FAILURE_LIMIT = 5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_COOLOFF_TIME = None
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+LOCKOUT_COOLOFF_MINUTES = env_int("AMPS_LOCKOUT_COOLOFF_MINUTES", 15)
+if LOCKOUT_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"AMPS_LOCKOUT_COOLOFF_MINUTES must be 1 or more; got {LOCKOUT_COOLOFF_MINUTES}."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_COOLOFF_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
@@ -280,6 +382,20 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # django-simple-history records who made each change (HistoryRequestMiddleware).
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# -- Interoperability: FHIR R4 reads and the CDS Hooks service (the interop app) ---------------
+# The public base URL of this site (https://amps.clinic.example): canonical URLs and the JWT
+# audience of the CDS service are built on it. Empty: the URL each request came in on.
+AMPS_BASE_URL = os.environ.get("AMPS_BASE_URL", "").strip().rstrip("/")
+# The clinic's MRN identifier system (Patient.identifier.system); empty: <base>/fhir/sid/mrn.
+AMPS_MRN_SYSTEM = os.environ.get("AMPS_MRN_SYSTEM", "").strip()
+# A SMART app launch URL to offer on CDS Hooks cards (type "smart"); empty: none.
+AMPS_SMART_LAUNCH_URL = os.environ.get("AMPS_SMART_LAUNCH_URL", "").strip()
+AMPS_CDS_MAX_REQUEST_BYTES = env_int("AMPS_CDS_MAX_REQUEST_BYTES", 1_000_000)
+# django-cors-headers: only the CDS Hooks endpoints, only for the EHR origins configured.
+CORS_ALLOWED_ORIGINS = env_list("AMPS_CDS_CORS_ORIGINS", [])
+CORS_URLS_REGEX = r"^/cds-services(/.*)?$"
+CORS_ALLOW_METHODS = ("GET", "OPTIONS", "POST")
 
 LOGGING = {
     "version": 1,

@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("documents/", include("documents.urls")),
     path("", include("intake.urls")),
+    path("", include("interop.urls")),
     path("", include("exports.urls")),
 ]

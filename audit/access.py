@@ -1,5 +1,7 @@
 """The one way every app writes the access log."""
 
+from axes.helpers import get_client_ip_address
+
 from audit.models import AccessAction, AccessEvent
 
 __all__ = ["AccessAction", "record_access"]
@@ -37,8 +39,9 @@ def record_access(
 
 
 def client_address(request) -> str | None:
-    """The address the request came from (REMOTE_ADDR; the proxy's view of it comes with the
-    proxy setting)."""
+    """The address the request came from, by the same rule as the sign-in lockout (django-axes
+    with django-ipware): the connection's address, or behind DJANGO_BEHIND_PROXY the client's
+    address as the proxy reports it (settings.AXES_IPWARE_*)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return get_client_ip_address(request) or None

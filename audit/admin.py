@@ -5,11 +5,72 @@ holding the view permissions (the Auditor role, or superusers) see these pages; 
 editors have staff status but not these permissions, so patient data stays out of their view.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 
 from amps_screen.admin_guards import GuardedChangeListMixin
 from audit.models import AccessEvent
 from intake.models import Addendum, Intake, Patient, Review
+
+SEARCH_MAX_LENGTH = 100
+
+
+class PostedSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=SEARCH_MAX_LENGTH, strip=True)
+
+
+class PostedSearchChangeList(ChangeList):
+    """The admin's list, searching for the term kept in the session instead of `?q=`."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        self.query = request.session.get(self.model_admin.posted_search_key, "")
+        return super().get_queryset(request, exclude_parameters)
+
+
+class PostedSearchAdmin(admin.ModelAdmin):
+    """Search by POST: an MRN or a name typed into the search box lives in the session, never
+    in a URL (so never in a proxy's or browser's history, or a Referer). A `?q=` typed into
+    the address bar is dropped, not searched for."""
+
+    change_list_template = "admin/audit/posted_search_change_list.html"
+
+    @property
+    def posted_search_key(self) -> str:
+        return f"admin_search:{self.opts.label_lower}"
+
+    def get_changelist(self, request, **kwargs):
+        return PostedSearchChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and "posted_search" in request.POST:
+            return self._store_search(request)
+        if SEARCH_VAR in request.GET:
+            params = request.GET.copy()
+            del params[SEARCH_VAR]
+            return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
+        term = request.session.get(self.posted_search_key, "")
+        context = {
+            **(extra_context or {}),
+            "posted_search_term": term,
+            "posted_search_max_length": SEARCH_MAX_LENGTH,
+        }
+        return super().changelist_view(request, context)
+
+    def _store_search(self, request):
+        form = PostedSearchForm(request.POST)
+        if request.POST["posted_search"] == "clear":
+            request.session[self.posted_search_key] = ""
+        elif form.is_valid():
+            request.session[self.posted_search_key] = form.cleaned_data["q"]
+        else:
+            reason = " ".join(form.errors["q"])
+            messages.error(request, f"That search cannot be used: {reason} Nothing changed.")
+        return redirect(request.get_full_path())
 
 
 class ReadOnlyAdmin(GuardedChangeListMixin, admin.ModelAdmin):
@@ -24,7 +85,7 @@ class ReadOnlyAdmin(GuardedChangeListMixin, admin.ModelAdmin):
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(ReadOnlyAdmin):
+class AccessEventAdmin(PostedSearchAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "who", "action", "patient_mrn", "intake", "ip_address")
     list_filter = ("action", "user", "created_at")
     date_hierarchy = "created_at"
@@ -40,7 +101,7 @@ class AccessEventAdmin(ReadOnlyAdmin):
         return event.patient.mrn if event.patient_id else "—"
 
 
-class HistoryAdmin(ReadOnlyAdmin):
+class HistoryAdmin(PostedSearchAdmin, ReadOnlyAdmin):
     """Who changed a record, when, and how (+ created, ~ changed, - deleted)."""
 
     list_display = ("history_date", "history_user", "history_type", "record", "changed_fields")

@@ -29,6 +29,7 @@ def synthetic_intake(rng: random.Random, base: dict) -> dict:
     """One varied copy of an example intake (JSON format), still valid."""
     intake = {key: value for key, value in base.items() if key not in ("id", "clinical_notes")}
     intake["age_years"] = rng.randint(6, 17)
+    intake.setdefault("visit_type", facts.VISIT_TYPE_INITIAL)
     intake["pain_duration_weeks"] = max(0, base["pain_duration_weeks"] + rng.randint(-6, 20))
     if rng.random() < 0.3:
         sites = list(base["pain_sites"])
@@ -68,6 +69,6 @@ def model_values(intake: dict) -> dict:
         if isinstance(value, float):
             value = Decimal(str(value))
         elif value is None and facts.INPUT_FACTS[name].type == facts.CHOICE:
-            value = ""
+            value = facts.INPUT_FACTS[name].default or ""
         values[name] = value
     return values

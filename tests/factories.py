@@ -106,3 +106,9 @@ class IntakeFactory(factory.django.DjangoModelFactory):
         values = model_values(EXAMPLES_BY_ID[kwargs.pop("example_id", "V01")])
         values.update(kwargs)
         return values
+
+
+# The reference cases of the default data, by the shared example they hold.
+V06_CASE = "Diffuse AMPS without baseline labs (caveat), 15 minutes of stiffness"
+V16_CASE = "Joint effusion, long morning stiffness and raised ESR/CRP: refer"
+V17_CASE = "Fever wins over a met AMPS pathway: refer"

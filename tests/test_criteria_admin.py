@@ -18,7 +18,14 @@ from intake.models import (
     ReferenceCase,
     Screening,
 )
-from tests.factories import IntakeFactory, PatientFactory, UserFactory, example
+from tests.factories import (
+    V06_CASE,
+    V16_CASE,
+    IntakeFactory,
+    PatientFactory,
+    UserFactory,
+    example,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -362,16 +369,18 @@ def test_an_expression_error_is_shown_on_the_expression_field(editor_client, exp
     formset = response.context["inline_admin_formsets"][0].formset
     (form,) = [f for f in formset.forms if f.instance.code == "rf_morning_stiffness"]
     assert list(form.errors) == ["expression"]
-    # Beside the field: the error list the admin ties to that criterion's expression textarea.
+    # Beside the field: the check under that criterion's expression, which describes it.
     html = response.content.decode()
-    assert f'<ul class="errorlist" id="id_{form.prefix}-expression_error"><li>' in html
-    error_list = html.split(f'id="id_{form.prefix}-expression_error">', 1)[1].split("</ul>")[0]
-    assert message in error_list
+    assert f'aria-describedby="{form.prefix}-check"' in html
+    check = html.split(f'id="{form.prefix}-check">', 1)[1].split("</ul>")[0]
+    assert message in check
     assert "Please correct the error below." in html
-    # And listed at the top, linked to the criterion, since the page holds all of them.
+    # And listed at the top, naming the criterion and linked to its row.
     summary = html.split('class="criteria-problems"', 1)[1].split("</div>", 1)[0]
-    assert f'<a href="#{form.prefix}">rf_morning_stiffness</a>' in summary
-    assert "expression: " in summary and message in summary
+    name = Criterion.objects.get(criteria_set=draft, code="rf_morning_stiffness").name
+    assert f'<a href="#{form.prefix}">rf_morning_stiffness ({name}): ' in summary
+    assert message in summary
+    assert f'<tr id="{form.prefix}" class="criteria-row' in html
     assert Criterion.objects.get(criteria_set=draft, code="rf_morning_stiffness").expression == (
         "morning_stiffness_minutes >= 30"
     )
@@ -416,13 +425,18 @@ def test_try_it_shows_the_outcome_matched_criteria_and_trace(editor_client):
     response = try_it(editor_client, draft, intake_json=json.dumps(example("V06")))
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<h2 id="result-heading">Refer for inflammatory work-up</h2>' in html
+    assert (
+        '<p class="criteria-result-label" id="result-heading"><strong>Refer for inflammatory '
+        "work-up</strong></p>"
+    ) in html
     assert "<code>rf_morning_stiffness</code>" in html
     assert "morning_stiffness_minutes ≥ 15</code> — morning_stiffness_minutes is <strong>15" in html
-    assert "Under the published version 2: <strong>Consider AMPS</strong>" in html
     outcome = response.context["outcome"]
-    assert outcome["result"].red_flags == ["rf_morning_stiffness"]
-    assert len(outcome["result"].trace) == draft.criteria.filter(active=True).count()
+    assert outcome.published.label == "Consider AMPS" and outcome.outcome_differs
+    assert "<strong>Consider AMPS</strong>" in html and "The suggestion differs" in html
+    assert outcome.tried.result.red_flags == ["rf_morning_stiffness"]
+    assert len(outcome.tried.result.trace) == draft.criteria.filter(active=True).count()
+    assert outcome.differing == {"rf_morning_stiffness"}
     # Nothing saved.
     assert counts == (
         Intake.objects.count(),
@@ -433,9 +447,9 @@ def test_try_it_shows_the_outcome_matched_criteria_and_trace(editor_client):
 
 
 def test_try_it_with_a_reference_case_then_shows_its_json_to_edit(editor_client):
-    case = ReferenceCase.objects.get(name="Example V16")
+    case = ReferenceCase.objects.get(name=V16_CASE)
     response = try_it(editor_client, published(), reference_case=str(case.pk))
-    assert response.context["outcome"]["result"].outcome == "refer"
+    assert response.context["outcome"].tried.result.outcome == "refer"
     assert json.loads(response.context["form"].initial["intake_json"]) == case.intake
 
 
@@ -497,14 +511,16 @@ def test_the_publish_page_shows_checks_changes_and_impact(editor_client):
     screened("V01")
     draft = new_draft(editor_client)
     edit_criterion(editor_client, draft, "rf_morning_stiffness", expression=STIFFNESS_15)
-    ReferenceCase.objects.filter(name="Example V06").update(expected_outcome="refer")
+    ReferenceCase.objects.filter(name=V06_CASE).update(expected_outcome="refer")
 
     html = editor_client.get(publish_url(draft)).content.decode()
     assert f"all {draft.criteria.filter(active=True).count()} active criteria check" in html
     assert "active reference cases give their expected outcome" in html
     assert "morning_stiffness_minutes &gt;= 30</code> &rarr;" in html
     assert "<strong>1</strong> would get a different suggestion, 1 the same" in html
-    assert f"<td>#{stiff.intake_id}</td>" in html
+    case_url = reverse("admin:intake_criteriaset_impact_case", args=[draft.pk, stiff.intake.uuid])
+    assert f'<td><a href="{case_url}">#{stiff.intake_id}</a></td>' in html
+    assert "worked out in under a second" in html
     assert stiff.intake.patient.family_name not in html
     assert stiff.intake.patient.mrn not in html
     assert 'id="publish-form"' in html
@@ -517,14 +533,14 @@ def test_the_publish_page_refuses_and_lists_a_failing_reference_case(editor_clie
     page = editor_client.get(publish_url(draft)).content.decode()
     assert "Publishing is blocked" in page
     assert 'id="publish-form"' not in page
-    assert "<td>Example V06</td>" in page
+    assert f"<td>{V06_CASE}</td>" in page
 
     response = editor_client.post(publish_url(draft), {"note": "Stiffness 15."})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Not published." in html
-    assert "Reference case &#x27;Example V06&#x27; expects Consider AMPS" in html
-    assert "<td>Example V06</td><td>Consider AMPS</td>" in html.replace("\n        ", "")
+    assert f"Reference case &#x27;{V06_CASE}&#x27; expects Consider AMPS" in html
+    assert f"<td>{V06_CASE}</td><td>Consider AMPS</td>" in html.replace("\n        ", "")
     draft.refresh_from_db()
     assert draft.status == CriteriaSetStatus.DRAFT
     assert published().version == 2
@@ -607,7 +623,7 @@ def test_a_set_change_is_in_its_history_with_the_editor_and_the_diff(editor_clie
 
 
 def test_a_reference_case_change_is_in_its_history(editor_client, carol):
-    case = ReferenceCase.objects.get(name="Example V06")
+    case = ReferenceCase.objects.get(name=V06_CASE)
     url = reverse("admin:intake_referencecase_change", args=[case.pk])
     # The data migration's cases have no first history row; the first change makes one.
     for outcome in ("refer", "indeterminate"):
@@ -624,7 +640,7 @@ def test_a_reference_case_change_is_in_its_history(editor_client, carol):
 
 
 def test_a_reference_case_shows_its_intake_as_indented_json_in_a_code_field(editor_client):
-    case = ReferenceCase.objects.get(name="Example V06")
+    case = ReferenceCase.objects.get(name=V06_CASE)
     html = editor_client.get(
         reverse("admin:intake_referencecase_change", args=[case.pk])
     ).content.decode()
@@ -690,11 +706,11 @@ def test_the_journey_through_the_admin(editor_client):
     impact = page.context["impact"]
     assert [c.case_number for c in impact.changed] == [earlier.intake_id]
     assert impact.transitions[("consider_amps", "refer")] == 1
-    assert "Example V06" in page.content.decode()
+    assert V06_CASE in page.content.decode()
     stopped = editor_client.post(publish_url(draft), {"note": "Stiffness 15."})
     assert "Not published." in stopped.content.decode()
 
-    case = ReferenceCase.objects.get(name="Example V06")
+    case = ReferenceCase.objects.get(name=V06_CASE)
     case_url = reverse("admin:intake_referencecase_change", args=[case.pk])
     values = form_values(editor_client.get(case_url).content.decode(), "referencecase_form")
     values.update(expected_outcome="refer", _save="Save")

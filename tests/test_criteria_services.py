@@ -16,7 +16,7 @@ from intake.models import (
     Screening,
 )
 from intake.rules import engine
-from tests.factories import IntakeFactory, PatientFactory, UserFactory, example
+from tests.factories import V06_CASE, IntakeFactory, PatientFactory, UserFactory, example
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +38,8 @@ def screened(example_id: str, **fields) -> Screening:
 
 
 def fix_v06(expected: str = "refer") -> None:
-    """Example V06 has 15 minutes of morning stiffness: a 15-minute threshold refers it."""
-    ReferenceCase.objects.filter(name="Example V06").update(expected_outcome=expected)
+    """Reference case V06 has 15 minutes of morning stiffness: a 15-minute threshold refers it."""
+    ReferenceCase.objects.filter(name=V06_CASE).update(expected_outcome=expected)
 
 
 # -- new draft ------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def test_a_reference_case_that_disagrees_is_listed_with_expected_and_got(carol):
     check = services.check_draft(draft=draft)
     assert not check.ok
     assert [(c.name, c.expected, c.got) for c in check.failing_cases] == [
-        ("Example V06", "consider_amps", "refer")
+        (V06_CASE, "consider_amps", "refer")
     ]
     assert "rf_morning_stiffness" in check.failing_cases[0].matched
 
@@ -118,7 +118,7 @@ def test_a_reference_case_that_disagrees_is_listed_with_expected_and_got(carol):
 def test_an_inactive_reference_case_is_not_run(carol):
     draft = services.new_draft(user=carol)
     set_expression(draft, "rf_morning_stiffness", STIFFNESS_15)
-    ReferenceCase.objects.filter(name="Example V06").update(active=False)
+    ReferenceCase.objects.filter(name=V06_CASE).update(active=False)
     assert services.check_draft(draft=draft).ok
 
 
@@ -137,7 +137,7 @@ def test_a_bad_expression_stored_without_the_admin_is_reported_by_criterion(caro
     set_expression(draft, "rf_fever", "feverr")
     check = services.check_draft(draft=draft)
     assert check.expression_errors == [
-        "rf_fever: Unknown name 'feverr' at column 1: did you mean 'fever'?"
+        "rf_fever (Fever): Unknown name 'feverr' at column 1: did you mean 'fever'?"
     ]
     assert check.cases_run == 0
 
@@ -267,9 +267,9 @@ def test_publishing_is_refused_on_a_failing_reference_case_and_nothing_changes(c
     set_expression(draft, "rf_morning_stiffness", STIFFNESS_15)
     with pytest.raises(services.PublishRefused) as refused:
         services.publish_criteria_set(criteria_set=draft, user=carol, note="Stiffness 15.")
-    assert [c.name for c in refused.value.failing_cases] == ["Example V06"]
+    assert [c.name for c in refused.value.failing_cases] == [V06_CASE]
     assert refused.value.reasons == [
-        "Reference case 'Example V06' expects Consider AMPS but the draft gives "
+        f"Reference case '{V06_CASE}' expects Consider AMPS but the draft gives "
         "Refer for inflammatory work-up"
     ]
     draft.refresh_from_db()
@@ -369,7 +369,7 @@ def test_the_journey_lower_stiffness_see_the_impact_be_stopped_fix_publish(carol
 
     with pytest.raises(services.PublishRefused) as refused:
         services.publish_criteria_set(criteria_set=draft, user=carol, note="Stiffness 15.")
-    assert [c.name for c in refused.value.failing_cases] == ["Example V06"]
+    assert [c.name for c in refused.value.failing_cases] == [V06_CASE]
 
     fix_v06()  # the clinical lead agrees: 15 minutes of stiffness now refers
     services.publish_criteria_set(criteria_set=draft, user=carol, note="Stiffness 15.")

@@ -144,7 +144,7 @@ def test_queue_queries_do_not_grow_with_the_rows(rheum_client):
     for example_id in ("V17", "V01", "V33", "V16", "V02", "V06") * 5:
         screened(example_id)
     assert count_queries() == few
-    assert few <= 10
+    assert few <= 11  # 10, plus one for the CDS Hooks feedback counts beside the agreement
 
 
 @pytest.mark.django_db

@@ -40,6 +40,7 @@ RED_FLAG_BOOLS = (
 DICTIONARY = [
     ("age_years", "int", False, 0, 21, ()),
     ("sex", "choice", False, None, None, SEX),
+    ("visit_type", "choice", False, None, None, ("initial", "follow_up", "recurrence")),
     ("pain_sites", "codes", False, 1, None, PAIN_SITE_CODES),
     ("pain_duration_weeks", "int", False, 0, 1040, ()),
     ("pain_pattern", "choice", False, None, None, ("constant", "intermittent")),
@@ -98,7 +99,7 @@ def test_every_dictionary_field_is_an_input_fact_with_its_rules(
 
 
 def test_the_registry_holds_exactly_the_dictionary_fields():
-    assert len(INPUT_FACTS) == len(DICTIONARY) == 70
+    assert len(INPUT_FACTS) == len(DICTIONARY) == 71
     assert {row[0] for row in DICTIONARY} == set(INPUT_FACTS)
 
 
@@ -112,9 +113,10 @@ def test_input_facts_follow_the_dictionary_order_by_section():
         "Laboratory",
         "Function",
     ]
-    assert list(INPUT_FACTS)[:10] == [
+    assert list(INPUT_FACTS)[:11] == [
         "age_years",
         "sex",
+        "visit_type",
         "pain_sites",
         "pain_duration_weeks",
         "pain_pattern",

@@ -385,3 +385,10 @@ def test_trace_result_always_equals_evaluate_and_is_json_ready(intake):
 def test_compiled_expressions_never_run_text():
     # A name that would do harm if evaluated as Python is only ever an unknown fact.
     assert only_problem("__import__").code == "unknown_name"
+
+
+def test_a_fact_named_without_its_unit_is_suggested_with_it():
+    (error,) = check_expression("esr > 20")
+    assert str(error) == "Unknown name 'esr' at column 1: did you mean 'esr_mm_hr'?"
+    (error,) = check_expression("crp > 5")
+    assert str(error) == "Unknown name 'crp' at column 1: did you mean 'crp_mg_l'?"

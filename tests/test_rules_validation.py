@@ -63,11 +63,26 @@ def test_id_and_clinical_notes_are_allowed_but_never_facts():
     assert "id" not in facts and "clinical_notes" not in facts
 
 
-@pytest.mark.parametrize("name", [name for name, fact in INPUT_FACTS.items() if not fact.nullable])
+@pytest.mark.parametrize(
+    "name",
+    [name for name, fact in INPUT_FACTS.items() if not fact.nullable and fact.default is None],
+)
 def test_every_non_nullable_field_is_required(name):
     intake = valid_intake()
     del intake[name]
     assert errors_of(intake) == [(name, "required")]
+
+
+def test_an_intake_without_a_visit_type_is_an_initial_visit():
+    intake = valid_intake(visit_type="follow_up")
+    assert validate_intake(intake)[0]["visit_type"] == "follow_up"
+    del intake["visit_type"]
+    facts, errors = validate_intake(intake)
+    assert errors == [] and facts["visit_type"] == "initial"
+
+
+def test_a_visit_type_outside_its_codes_is_refused():
+    assert only_error(visit_type="second").code == "choice"
 
 
 @pytest.mark.parametrize("name", ["fever", "allodynia_observed", "sex", "pain_sites"])

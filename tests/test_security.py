@@ -18,26 +18,41 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
 
 
-def test_check_deploy_passes_with_production_settings():
-    env = {
+def production_check(**env) -> subprocess.CompletedProcess:
+    environment = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "AMPS_", "DATABASE_URL"))
     }
-    env.update(
+    environment.update(
         DJANGO_SECRET_KEY="a-production-like-secret-key-" + "x" * 40,
         DJANGO_ALLOWED_HOSTS="amps.clinic.example",
         DJANGO_ENV_FILE="",
+        **env,
     )
-    result = subprocess.run(  # noqa: S603
+    return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_passes_with_production_settings():
+    """A clinic deployment: production settings on PostgreSQL (the check does not connect)."""
+    result = production_check(DATABASE_URL="postgres://amps@db.clinic.example:5432/amps")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_settings_on_sqlite_warn_and_nothing_else_does():
+    result = production_check()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "amps_screen.W001" in output
+    assert "SQLite" in output
+    assert "System check identified 1 issue" in output, output
 
 
 # -- headers --------------------------------------------------------------------------------------
@@ -99,7 +114,9 @@ def test_pages_load_our_scripts_from_static_files_only(staff_client):
 
 # -- the URLconf walk -------------------------------------------------------------------------
 
-PUBLIC = {"login", "healthz", "admin_login_redirect"}
+PUBLIC = {"login", "healthz", "admin_login_redirect", "interop:cds_discovery"}
+# The interop app's endpoints check their callers themselves (API token, session, or JWT).
+MACHINE_PREFIX = "interop:"
 # Which permission each of our views needs; every intake:* URL must be listed here.
 REQUIRED_PERMISSION = {
     "intake:intake_list": "intake.view_intake",
@@ -109,6 +126,10 @@ REQUIRED_PERMISSION = {
     "intake:addendum_create": "intake.add_addendum",
     "intake:review_queue": "intake.sign_review",
     "intake:review_create": "intake.sign_review",
+    "intake:patient_search": "intake.view_patient",
+    "intake:patient_detail": "intake.view_patient",
+    "intake:patient_correct": "intake.change_patient",
+    "intake:visit_create": "intake.add_intake",
 }
 
 
@@ -142,6 +163,15 @@ def test_every_non_public_url_sends_an_anonymous_visitor_to_login(client):
         if name in PUBLIC or path.startswith("/static/"):
             continue
         response = client.get(path)
+        if name.startswith(MACHINE_PREFIX):
+            # FHIR and CDS Hooks answer machines in their own terms: 401 (or 404/405 for
+            # what is no resource or takes POST), never a login page and never data.
+            assert response.status_code in (401, 404, 405), (name, response.status_code)
+            assert response["Content-Type"].startswith(
+                ("application/fhir+json", "application/json")
+            )
+            checked += 1
+            continue
         assert response.status_code in (301, 302), (name, path, response.status_code)
         assert (
             "/accounts/login/" in response["Location"] or "/admin/login/" in response["Location"]

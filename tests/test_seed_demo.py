@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.models import EnrolmentCode
 from intake.models import Intake, IntakeStatus, Screening
-from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
+from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +25,42 @@ def test_first_run_creates_one_account_per_role_and_prints_the_passwords_once():
     users = get_user_model().objects.order_by("username")
     roles = {user.username: [g.name for g in user.groups.all()] for user in users}
     assert roles == {
+        "auditor": [AUDITOR],
         "datamanager": [DATA_MANAGER],
         "editor": [CRITERIA_EDITOR],
         "rheumatologist": [RHEUMATOLOGIST],
         "staff": [CLINIC_STAFF],
     }
+    assert output.count("username: ") == 4
     for user in users:
         password = output.split(f"username: {user.username}")[1].split("password: ")[1].split()[0]
         assert user.check_password(password)
     assert seed("--first-run") == ""
+    # Two-factor authentication is off (the tests' setting, as with DJANGO_DEBUG): no codes.
+    assert "enrolment code" not in output
+    assert not EnrolmentCode.objects.exists()
+
+
+def test_the_demo_auditor_reads_the_access_log_in_the_admin(client):
+    seed("--first-run")
+    auditor = get_user_model().objects.get(username="auditor")
+    assert auditor.is_staff
+    client.force_login(auditor)
+    assert client.get("/admin/audit/accessevent/").status_code == 200
+    assert client.get("/intakes/").status_code == 403
+
+
+def test_with_two_factor_on_each_demo_login_gets_an_enrolment_code(settings, client):
+    settings.AMPS_REQUIRE_2FA = True
+    output = seed("--first-run")
+    for username in ("staff", "rheumatologist", "editor", "auditor"):
+        line = output.split(f"username: {username}")[1].splitlines()[0]
+        code = line.split("enrolment code: ")[1].strip()
+        user = get_user_model().objects.get(username=username)
+        client.force_login(user)
+        response = client.post("/accounts/2fa/setup/", {"enrolment_code": code})
+        assert response.status_code == 302, username
+        client.logout()
 
 
 def test_first_run_creates_screened_demo_cases():
@@ -70,3 +98,23 @@ def test_the_same_seed_gives_the_same_cases():
     seed("--intakes", "5", "--seed", "7")
     again = list(Intake.objects.order_by("pk").values_list("pain_duration_weeks", "fatigue"))
     assert first == again
+
+
+def test_patients_spreads_the_intakes_as_follow_up_visits():
+    seed("--intakes", "12", "--patients", "5")
+    from intake.models import Patient
+
+    assert Patient.objects.count() == 5
+    assert Intake.objects.count() == 12
+    assert Intake.objects.filter(visit_type="initial").count() == 5
+    assert Intake.objects.filter(visit_type="follow_up").count() == 7
+    for patient in Patient.objects.all():
+        visits = list(patient.intakes.order_by("intake_date", "pk"))
+        assert visits[0].visit_type == "initial"
+        assert all(v.visit_type == "follow_up" for v in visits[1:])
+        assert (
+            patient.search_text
+            == f"{patient.given_name} {patient.family_name} {patient.mrn}".lower()
+        )
+    for intake in Intake.objects.select_related("patient", "current_screening"):
+        assert intake.facts() == intake.current_screening.facts

@@ -108,3 +108,63 @@ def test_an_env_file_fills_what_the_environment_does_not_set(monkeypatch, tmp_pa
     loaded = runpy.run_path(str(SETTINGS_FILE))
     assert loaded["SECRET_KEY"] == "from-the-file"
     assert loaded["ALLOWED_HOSTS"] == ["b.example"]
+
+
+# -- Database timeouts and SQLite for concurrent use -------------------------------------------
+
+PG_URL = "postgres://clinic@db.example:5432/amps"
+
+
+def test_postgresql_gets_a_connect_timeout_and_a_statement_timeout(monkeypatch):
+    monkeypatch.delenv("AMPS_MANAGEMENT_COMMAND", raising=False)
+    options = load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, DATABASE_URL=PG_URL)[
+        "DATABASES"
+    ]["default"]["OPTIONS"]
+    assert options["connect_timeout"] == 5
+    assert options["options"] == "-c statement_timeout=30000"
+
+
+def test_the_database_timeouts_are_configurable(monkeypatch):
+    monkeypatch.delenv("AMPS_MANAGEMENT_COMMAND", raising=False)
+    options = load_settings(
+        monkeypatch,
+        DJANGO_SECRET_KEY="x" * 50,
+        DATABASE_URL=PG_URL,
+        AMPS_DB_CONNECT_TIMEOUT="3",
+        AMPS_DB_STATEMENT_TIMEOUT_MS="0",
+    )["DATABASES"]["default"]["OPTIONS"]
+    assert options["connect_timeout"] == 3
+    assert "statement_timeout" not in options.get("options", "")
+
+
+def test_management_commands_have_no_statement_timeout_unless_asked(monkeypatch):
+    monkeypatch.setenv("AMPS_MANAGEMENT_COMMAND", "1")
+    loaded = load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, DATABASE_URL=PG_URL)
+    assert "statement_timeout" not in loaded["DATABASES"]["default"]["OPTIONS"].get("options", "")
+    loaded = load_settings(
+        monkeypatch,
+        DJANGO_SECRET_KEY="x" * 50,
+        DATABASE_URL=PG_URL,
+        AMPS_DB_STATEMENT_TIMEOUT_MS="600000",
+    )
+    assert loaded["DATABASES"]["default"]["OPTIONS"]["options"] == "-c statement_timeout=600000"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("AMPS_DB_CONNECT_TIMEOUT", "0"), ("AMPS_DB_STATEMENT_TIMEOUT_MS", "-1")]
+)
+def test_nonsense_database_timeouts_are_refused(monkeypatch, name, value):
+    with pytest.raises(ImproperlyConfigured, match=name):
+        load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, DATABASE_URL=PG_URL, **{name: value})
+
+
+@pytest.mark.parametrize("url", ["", "sqlite:////tmp/amps-elsewhere.sqlite3"])
+def test_sqlite_is_configured_for_several_writers(monkeypatch, url):
+    options = load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, DATABASE_URL=url)["DATABASES"][
+        "default"
+    ]["OPTIONS"]
+    assert options == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }

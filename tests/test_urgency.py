@@ -19,6 +19,7 @@ from tests.factories import (
     EXAMPLES,
     EXAMPLES_DIR,
     EXPECTED,
+    V17_CASE,
     IntakeFactory,
     example,
     form_data,
@@ -159,7 +160,7 @@ def test_every_active_reference_case_passes_under_the_published_version_2():
     assert services.check_draft(draft=CriteriaSet.objects.published()).failing_cases == []
     names = set(ReferenceCase.objects.values_list("name", flat=True))
     assert {case["name"] for case in URGENCY_CASES} <= names
-    assert ReferenceCase.objects.get(name="Example V17").expected_urgency == "urgent"
+    assert ReferenceCase.objects.get(name=V17_CASE).expected_urgency == "urgent"
 
 
 @in_db
@@ -240,7 +241,7 @@ def test_a_past_screening_keeps_its_version_and_blank_urgency_when_the_criteria_
     screening = services.screen_intake(intake=IntakeFactory(example_id="V17"))
     draft = services.new_draft(user=carol)
     Criterion.objects.filter(criteria_set=draft, code="rf_fever").update(urgency="emergency")
-    ReferenceCase.objects.filter(name="Example V17").update(expected_urgency="emergency")
+    ReferenceCase.objects.filter(name=V17_CASE).update(expected_urgency="emergency")
     services.publish_criteria_set(criteria_set=draft, user=carol, note="Fever is an emergency.")
     screening.refresh_from_db()
     assert (screening.criteria_set.version, screening.urgency) == (2, "urgent")

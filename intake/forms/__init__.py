@@ -4,10 +4,14 @@ Import them from here, `intake.forms`.
 """
 
 from intake.forms.criteria_admin import (
+    CompareVersionsForm,
     CriterionAdminForm,
     IntakeJSONField,
     PublishForm,
     ReferenceCaseAdminForm,
+    SaveReferenceCaseForm,
+    TryItCaseForm,
+    TryItFactsForm,
     TryItForm,
     parse_json_text,
 )
@@ -20,6 +24,8 @@ from intake.forms.intake import (
     IntakeSearchForm,
     error_summary,
 )
+from intake.forms.lists import IntakeListFilterForm
+from intake.forms.patients import PatientCorrectionForm, PatientSearchForm
 from intake.forms.review import (
     ACTION_CHECK,
     ACTION_SIGN,
@@ -36,14 +42,21 @@ __all__ = [
     "TRI_STATE_LABS",
     "YES_NO_FIELDS",
     "AddendumForm",
+    "CompareVersionsForm",
     "CriterionAdminForm",
     "IntakeForm",
     "IntakeJSONField",
+    "IntakeListFilterForm",
     "IntakeSearchForm",
+    "PatientCorrectionForm",
+    "PatientSearchForm",
     "PublishForm",
     "ReferenceCaseAdminForm",
     "ReviewForm",
     "ReviewQueueFilterForm",
+    "SaveReferenceCaseForm",
+    "TryItCaseForm",
+    "TryItFactsForm",
     "TryItForm",
     "error_summary",
     "parse_json_text",

@@ -21,6 +21,7 @@ from intake.models import (
     INTAKE_FACT_FIELDS,
     Intake,
     Patient,
+    VisitType,
     code_choices,
     completed_years,
 )
@@ -30,6 +31,11 @@ ACTION_SUBMIT = "submit"
 ACTION_DRAFT = "draft"
 
 MRN_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+# A known patient's identity on the form: shown, never changed (corrected on the patient page).
+READ_ONLY_IDENTITY_FIELDS = ("mrn", *IDENTITY_FIELDS)
+# What a follow-up visit starts from: what does not change between visits. Never red flags,
+# examination findings, pain scores, labs or FDI: those are asked again at every visit.
+PREFILLED_FROM_LAST_VISIT = ("pain_sites", "triggers")
 # Data dictionary: age at the intake date under 22 years; intake dates from 1990.
 MAX_AGE_YEARS = 21
 FIRST_INTAKE_DATE = date(1990, 1, 1)
@@ -91,7 +97,7 @@ def _number_widget(fact: facts.Fact, step: str) -> forms.NumberInput:
     return forms.NumberInput(attrs=attrs)
 
 
-def _field_for(fact: facts.Fact) -> forms.Field:
+def field_for_fact(fact: facts.Fact) -> forms.Field:
     """The form field of one input fact, with the encoding the data dictionary fixes."""
     options = {"label": fact.label, "required": False, "help_text": HELP_TEXTS.get(fact.name, "")}
     if fact.type == facts.CODES:
@@ -110,8 +116,14 @@ def _field_for(fact: facts.Fact) -> forms.Field:
             **options,
         )
     if fact.name in YES_NO_FIELDS:
+        # Drawn as a compact Yes/No pair per question (intake/_red_flags.html): real radios,
+        # so Tab reaches each question and the arrow keys choose.
         return forms.TypedChoiceField(
-            choices=YES_NO, coerce=_yes_no, empty_value=None, widget=forms.RadioSelect, **options
+            choices=YES_NO,
+            coerce=_yes_no,
+            empty_value=None,
+            widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+            **options,
         )
     if fact.type == facts.BOOL:
         return forms.BooleanField(
@@ -134,7 +146,10 @@ def _field_for(fact: facts.Fact) -> forms.Field:
         )
     if fact.type == facts.CHOICE:
         return forms.ChoiceField(
-            choices=code_choices(fact.name), widget=forms.RadioSelect, **options
+            choices=code_choices(fact.name),
+            widget=forms.RadioSelect,
+            initial=fact.default,
+            **options,
         )
     raise ValueError(f"No form field for fact type {fact.type!r}")
 
@@ -169,7 +184,14 @@ class IntakeForm(forms.Form):
         error_messages={"invalid": "This form's token is damaged: save again."},
     )
 
-    def __init__(self, *args, action: str | None = None, intake: Intake | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        action: str | None = None,
+        intake: Intake | None = None,
+        patient: Patient | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         if action is None:
             action = action_of(self.data) if self.is_bound else ACTION_DRAFT
@@ -181,7 +203,16 @@ class IntakeForm(forms.Form):
             [ACTION_SUBMIT],
         )
         self.intake = intake  # the intake being edited (None for a new one)
-        self.patient: Patient | None = None  # the known patient of this MRN, found by clean()
+        # The known patient: given for an intake being edited or a new visit of a known
+        # patient (then the identity is shown read-only: it is corrected on the patient's
+        # page, with a reason), else found by clean() from the MRN typed.
+        self.patient: Patient | None = patient
+        self.known_patient = patient
+        self.prefilled_from: Intake | None = None
+        if patient is not None:
+            for name in READ_ONLY_IDENTITY_FIELDS:
+                self.fields[name].disabled = True
+                self.initial[name] = getattr(patient, name)
 
     @cached_property
     def helper(self) -> "IntakeFormHelper":
@@ -199,17 +230,38 @@ class IntakeForm(forms.Form):
             elif name in YES_NO_FIELDS:
                 value = {True: "yes", False: "no", None: None}[value]
             initial[name] = value
-        patient = intake.patient
-        initial.update(
-            mrn=patient.mrn,
-            given_name=patient.given_name,
-            family_name=patient.family_name,
-            date_of_birth=patient.date_of_birth,
-            sex=patient.sex,
-            intake_date=intake.intake_date,
-            clinical_notes=intake.clinical_notes,
-        )
-        return cls(initial=initial, **kwargs)
+        initial.update(intake_date=intake.intake_date, clinical_notes=intake.clinical_notes)
+        return cls(initial=initial, intake=intake, patient=intake.patient, **kwargs)
+
+    @classmethod
+    def for_new_visit(cls, patient: Patient, previous: Intake | None, **kwargs) -> "IntakeForm":
+        """An unbound form for a known patient's next visit: a follow-up, with what does not
+        change between visits (PREFILLED_FROM_LAST_VISIT) copied from their last submitted
+        intake and marked as such. Red flags, findings, scores, labs and FDI are asked
+        again: a red flag that was not asked is not a no."""
+        initial = {"visit_type": VisitType.FOLLOW_UP}
+        form = cls(initial=initial, patient=patient, **kwargs)
+        form.prefill_from(previous)
+        return form
+
+    def prefill_from(self, previous: Intake | None) -> None:
+        """Copy the values that do not change between visits from an earlier intake (on an
+        unbound form), and say beside each field which visit it came from."""
+        self.prefilled_from = previous
+        if previous is None:
+            return
+        for name in PREFILLED_FROM_LAST_VISIT:
+            if not self.is_bound:
+                self.initial[name] = getattr(previous, name)
+            self.fields[name].help_text = (
+                f"Copied from the {previous.get_visit_type_display().lower()} of "
+                f"{previous.intake_date:%-d %b %Y}: a starting point, check it with the "
+                "patient."
+            )
+
+    def red_flag_fields(self) -> list:
+        """The yes/no red-flag questions, in data-dictionary order."""
+        return [self[name] for name in YES_NO_FIELDS]
 
     def budapest_rows(self) -> list[tuple[str, list, list]]:
         """The Budapest grid: (category, reported fields, observed fields) per row."""
@@ -257,17 +309,19 @@ class IntakeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         born, day = cleaned.get("date_of_birth"), cleaned.get("intake_date")
+        # A known patient's date of birth is read-only here: the intake date is what to fix.
+        dated = "date_of_birth" if self.known_patient is None else "intake_date"
         if born and day:
             if born > day:
                 self.add_error(
-                    "date_of_birth",
+                    dated,
                     forms.ValidationError(
                         "The date of birth is after the intake date.", code="after_intake"
                     ),
                 )
             elif completed_years(born, day) > MAX_AGE_YEARS:
                 self.add_error(
-                    "date_of_birth",
+                    dated,
                     forms.ValidationError(
                         "The patient must be under 22 years old on the intake date.",
                         code="too_old",
@@ -275,10 +329,32 @@ class IntakeForm(forms.Form):
                 )
         if "form_token" in self.errors:
             self._renew_token()  # drawn again with a sound one, so that saving again works
-        self._check_known_patient(cleaned)
+        if self.known_patient is None:
+            self._check_known_patient(cleaned)
+        else:
+            self._refuse_identity_changes()
         if self.action == ACTION_SUBMIT:
             self._check_complete_intake(cleaned)
         return cleaned
+
+    def _refuse_identity_changes(self) -> None:
+        """A known patient's identity is read-only here: a changed value posted anyway (an
+        old page, another tool) is refused beside its field, never dropped silently."""
+        patient = self.known_patient
+        for name in READ_ONLY_IDENTITY_FIELDS:
+            posted = self.data.get(name)
+            stored = getattr(patient, name)
+            stored = stored.isoformat() if name == "date_of_birth" else stored
+            if posted not in (None, "") and posted.strip() != stored:
+                self.add_error(
+                    None if name in self.errors else name,
+                    forms.ValidationError(
+                        "%(label)s cannot be changed on an intake: correct it on the "
+                        "patient's page (Correct identity), with the reason.",
+                        code="identity_read_only",
+                        params={"label": self.fields[name].label},
+                    ),
+                )
 
     def _check_known_patient(self, cleaned) -> None:
         """A known MRN: its patient, whose identity this form may change only when the patient
@@ -365,9 +441,10 @@ class IntakeForm(forms.Form):
 
     def _check_complete_intake(self, cleaned) -> None:
         """Submit: every rule of the data dictionary, through the shared validator."""
-        if "date_of_birth" not in cleaned or "intake_date" not in cleaned:
-            return
-        candidate = {"age_years": completed_years(cleaned["date_of_birth"], cleaned["intake_date"])}
+        # Every rule in one round, even when the identity has errors: the age is then
+        # unknown, and the date of birth's own errors say what is wrong with it.
+        born, day = cleaned.get("date_of_birth"), cleaned.get("intake_date")
+        candidate = {"age_years": completed_years(born, day) if born and day else 0}
         candidate["sex"] = cleaned.get("sex") or None
         for name in INTAKE_FACT_FIELDS:
             if name in self.errors:
@@ -379,6 +456,8 @@ class IntakeForm(forms.Form):
             candidate[name] = float(value) if fact.type == facts.DECIMAL else value
         _, errors = validation.validate_intake(candidate)
         for error in errors:
+            if error.field == "age_years":
+                continue  # the date of birth's checks above say it beside the field
             field = error.field if error.field in self.fields else None
             if field and field in self.errors:
                 continue
@@ -398,7 +477,7 @@ class IntakeForm(forms.Form):
             if fact_type == facts.CODES:
                 value = list(value or [])
             elif fact_type == facts.CHOICE:
-                value = value or ""
+                value = value or facts.INPUT_FACTS[name].default or ""
             values[name] = value
         values["intake_date"] = self.cleaned_data["intake_date"]
         values["clinical_notes"] = self.cleaned_data.get("clinical_notes", "")
@@ -416,7 +495,7 @@ class IntakeForm(forms.Form):
 
 # The data-dictionary fields, built once from the registry (Django copies them for each form).
 IntakeForm.base_fields.update(
-    {name: _field_for(facts.INPUT_FACTS[name]) for name in INTAKE_FACT_FIELDS}
+    {name: field_for_fact(facts.INPUT_FACTS[name]) for name in INTAKE_FACT_FIELDS}
 )
 
 REQUIRED_MESSAGES = dict.fromkeys(
@@ -438,7 +517,6 @@ class IntakeFormHelper(FormHelper):
 
     def __init__(self):
         super().__init__()
-        red_flags = [InlineRadios(name) for name in YES_NO_FIELDS]
         self.layout = Layout(
             Fieldset(
                 "Patient",
@@ -450,7 +528,9 @@ class IntakeFormHelper(FormHelper):
                     Column("date_of_birth", css_class="col-md-3"),
                 ),
                 Row(
-                    Column("sex", css_class="col-md-3"), Column("intake_date", css_class="col-md-3")
+                    Column("sex", css_class="col-md-3"),
+                    Column("intake_date", css_class="col-md-3"),
+                    Column(InlineRadios("visit_type"), css_class="col-md-6"),
                 ),
                 css_id="section-patient",
             ),
@@ -500,7 +580,7 @@ class IntakeFormHelper(FormHelper):
                     '<p class="small text-body-secondary">Answer every question: a red flag '
                     "that was not asked is not a no.</p>"
                 ),
-                Div(*red_flags, css_class="red-flag-grid"),
+                HTML('{% include "intake/_red_flags.html" %}'),
                 Row(
                     Column("morning_stiffness_minutes", css_class="col-md-4"),
                     Column(InlineRadios("inflammatory_disease"), css_class="col-md-8"),

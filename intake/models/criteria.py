@@ -173,7 +173,12 @@ class Criterion(models.Model):
 class ReferenceCase(models.Model):
     """A named JSON intake with the outcome every criteria set must give it."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(
+        max_length=200, unique=True, help_text="What the case is, in a few words."
+    )
+    description = models.CharField(
+        max_length=500, blank=True, help_text="What the case tests and why its outcome is expected."
+    )
     intake = models.JSONField(help_text="One intake in the data-dictionary JSON format.")
     expected_outcome = models.CharField(max_length=14, choices=Outcome.choices)
     expected_urgency = models.CharField(
@@ -186,6 +191,13 @@ class ReferenceCase(models.Model):
     notes = models.TextField(blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     history = change_history()
 

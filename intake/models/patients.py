@@ -12,6 +12,7 @@ from django.utils import timezone
 from intake.models.history import change_history
 from intake.models.outcomes import OUTCOME_PRIORITY, URGENCY_PRIORITY, Outcome
 from intake.rules import facts
+from intake.search import patient_search_text
 
 
 def code_choices(fact_name: str) -> list[tuple[str, str]]:
@@ -36,14 +37,28 @@ class Patient(models.Model):
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=code_choices("sex"))
     created_at = models.DateTimeField(auto_now_add=True)
+    # Names and MRN folded for search (intake.search), kept by save(); on PostgreSQL a
+    # trigram index serves it (migration 0028: not in Meta because SQLite has no such index).
+    search_text = models.TextField(default="", editable=False)
 
-    history = change_history()
+    # A correction's reason is stored with its version (history_change_reason, a text field:
+    # SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD).
+    history = change_history(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["family_name", "given_name"]
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    def save(self, *args, **kwargs):
+        self.search_text = patient_search_text(
+            given_name=self.given_name, family_name=self.family_name, mrn=self.mrn
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -58,6 +73,14 @@ class Patient(models.Model):
             and intake.patient_id == self.pk
             and not self.intakes.exclude(pk=intake.pk).exists()
         )
+
+
+class VisitType(models.TextChoices):
+    """The codes of the `visit_type` fact (intake.rules.codes), for code that names one."""
+
+    INITIAL = "initial", "Initial visit"
+    FOLLOW_UP = "follow_up", "Follow-up visit"
+    RECURRENCE = "recurrence", "Recurrence"
 
 
 class IntakeStatus(models.TextChoices):
@@ -151,6 +174,9 @@ class Intake(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="intakes")
     intake_date = models.DateField(default=timezone.localdate)
+    visit_type = models.CharField(
+        max_length=10, choices=code_choices("visit_type"), default=VisitType.INITIAL
+    )
     status = models.CharField(
         max_length=10, choices=IntakeStatus.choices, default=IntakeStatus.DRAFT
     )

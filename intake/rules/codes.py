@@ -115,10 +115,19 @@ BUDAPEST_CATEGORIES: tuple[BudapestCategory, ...] = (
     ),
 )
 
+#: A visit's type: the first visit for this pain, a follow-up, or a recurrence after recovery. An
+#: intake that does not say (a JSON intake without the key) is an initial visit.
+VISIT_TYPE_INITIAL = "initial"
+
 #: Labels of the codes of every choice and codes fact (fact name -> code -> label); the order of
 #: each inner dict is the order of the fact's codes.
 CODE_LABELS: dict[str, dict[str, str]] = {
     "sex": {"female": "Female", "male": "Male", "other": "Other", "unknown": "Unknown"},
+    "visit_type": {
+        VISIT_TYPE_INITIAL: "Initial visit",
+        "follow_up": "Follow-up visit",
+        "recurrence": "Recurrence",
+    },
     "pain_sites": {site.code: site.label for site in PAIN_SITES},
     "pain_pattern": {"constant": "Constant", "intermittent": "Intermittent"},
     "pain_scale": {

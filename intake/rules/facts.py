@@ -27,6 +27,7 @@ from .codes import (
     TRIGGER_CODES,
     TRIGGER_LABELS,
     TRIGGER_NONE,
+    VISIT_TYPE_INITIAL,
     BudapestCategory,
     PainSite,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "TRIGGER_CODES",
     "TRIGGER_LABELS",
     "TRIGGER_NONE",
+    "VISIT_TYPE_INITIAL",
     "BudapestCategory",
     "Fact",
     "PainSite",
@@ -72,6 +74,7 @@ class Fact:
 
     `minimum`/`maximum` bound an int or decimal; for a `codes` fact `minimum` is the fewest codes
     an intake may give. `nullable` means null is allowed and means "not done / not measured".
+    `default` is the value of an optional fact that an intake leaves out (None: not optional).
     """
 
     name: str
@@ -85,6 +88,7 @@ class Fact:
     unit: str = ""
     derived: bool = False
     description: str = ""
+    default: object = None
 
 
 # --- Input facts, in data-dictionary order --------------------------------------------------------
@@ -112,9 +116,15 @@ def _decimal(section: str, name: str, label: str, high: int, unit: str, descript
     return Fact(name, DECIMAL, label, section, True, 0, high, unit=unit, description=description)
 
 
-def _choice(section: str, name: str, label: str, description: str) -> Fact:
+def _choice(section: str, name: str, label: str, description: str, default=None) -> Fact:
     return Fact(
-        name, CHOICE, label, section, choices=tuple(CODE_LABELS[name]), description=description
+        name,
+        CHOICE,
+        label,
+        section,
+        choices=tuple(CODE_LABELS[name]),
+        description=description,
+        default=default,
     )
 
 
@@ -146,6 +156,9 @@ _INPUTS: tuple[Fact, ...] = (
     _int(_PT, "age_years", "Age (completed years)", 0, 21, "Completed years at the intake date",
          unit="years"),
     _choice(_PT, "sex", "Sex", "Female, male, other or unknown"),
+    _choice(_PT, "visit_type", "Visit type",
+            "Initial visit, follow-up or recurrence; an intake that does not say is initial",
+            default=VISIT_TYPE_INITIAL),
     # 2. Pain
     _codes(_P, "pain_sites", "Pain sites", "At least one of the 25 site codes"),
     _int(_P, "pain_duration_weeks", "Pain duration (weeks)", 0, 1040,

@@ -306,4 +306,8 @@ def _suggest_name(name: str, facts: Mapping[str, Fact]) -> str:
     close = difflib.get_close_matches(name.lower(), list(facts), n=1)
     if close:
         return f"did you mean '{close[0]}'?"
+    # A fact's name without its unit or qualifier ("esr" for esr_mm_hr), when only one fits.
+    longer = [fact for fact in facts if fact.startswith(f"{name.lower()}_")]
+    if len(longer) == 1:
+        return f"did you mean '{longer[0]}'?"
     return "it is not a fact; the facts are listed in the data dictionary"

@@ -57,7 +57,8 @@ def validate_intake(data: object) -> tuple[dict | None, list[FieldError]]:
     """Check one JSON intake against every rule of data-dictionary section 8.
 
     Returns (input facts, []) when the intake is valid: a dict holding exactly the INPUT_FACTS
-    names, normalised (omitted nullables -> None, decimals -> float, codes -> list). Returns
+    names, normalised (omitted nullables -> None, omitted optional facts -> their default,
+    decimals -> float, codes -> list). Returns
     (None, every error found) when it is not; never a partial result. `id` and
     `clinical_notes` are allowed and are not returned as facts.
     """
@@ -75,7 +76,9 @@ def validate_intake(data: object) -> tuple[dict | None, list[FieldError]]:
             continue
         value = data.get(name)
         if value is None:
-            if fact.nullable:
+            if fact.default is not None:
+                facts[name] = fact.default
+            elif fact.nullable:
                 facts[name] = None
             else:
                 errors.append(FieldError(name, _required_message(fact), "required"))

@@ -117,9 +117,10 @@ def _outcome_label(outcome: str, urgency: str = "") -> str:
 class DraftCheck:
     """What publishing a draft would be refused for, and what needs a confirmation.
 
-    `expression_errors` names each criterion with its problem; `failing_cases` the active
-    reference cases that do not give their expected outcome (run only when every expression
-    checks); `red_flag_warnings` the safety warnings that need an explicit confirmation.
+    `expression_errors` names each criterion (code and name) with its problem;
+    `failing_cases` the active reference cases that do not give their expected outcome (run
+    only when every expression checks); `red_flag_warnings` the safety warnings that need an
+    explicit confirmation.
     """
 
     active_criteria: int = 0
@@ -149,7 +150,7 @@ def check_draft(*, draft: CriteriaSet) -> DraftCheck:
     check = DraftCheck(active_criteria=len(active))
     for criterion in active:
         check.expression_errors += [
-            f"{criterion.code}: {error}"
+            f"{criterion.code} ({criterion.name}): {error}"
             for error in language.check_expression(criterion.expression)
         ]
     if not check.expression_errors:
@@ -326,36 +327,54 @@ def _changed_case(case_number: int, day, before: engine.Result, after: engine.Re
     )
 
 
+#: What a comparison of two versions looks at, in this order (urgency where the model has it).
+COMPARED_FIELDS = tuple(
+    name
+    for name in ("name", "kind", "expression", "urgency", "message", "active")
+    if name in {f.name for f in Criterion._meta.concrete_fields}
+)
+
+
 @dataclass(frozen=True)
 class CriterionChange:
     """How one criterion differs between two sets: `change` is "added", "removed" or
-    "changed"; `fields` lists (field, old, new) for a changed one."""
+    "changed"; `fields` lists (field, old, new) for a changed one; `before` and `after` are
+    the criterion in each set (None where it is absent)."""
 
     code: str
     change: str
     fields: tuple[tuple[str, str, str], ...] = ()
+    before: Criterion | None = field(default=None, compare=False, repr=False)
+    after: Criterion | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return (self.after or self.before).name
 
 
 def compare_criteria(*, old: CriteriaSet | None, new: CriteriaSet) -> list[CriterionChange]:
     """The criteria added, removed or changed from `old` to `new`, in `new`'s display order
-    (removed ones last). Compares kind, urgency, expression, message, name and active."""
-    compared = ("kind", "urgency", "expression", "message", "name", "active")
+    (removed ones last). Compares name, kind, expression, urgency, message and active."""
     before = {c.code: c for c in old.criteria.all()} if old else {}
     after = {c.code: c for c in new.criteria.all()}
     changes = []
     for code, criterion in after.items():
         previous = before.get(code)
         if previous is None:
-            changes.append(CriterionChange(code, "added"))
+            changes.append(CriterionChange(code, "added", after=criterion))
             continue
         fields = tuple(
             (name, _shown(getattr(previous, name)), _shown(getattr(criterion, name)))
-            for name in compared
+            for name in COMPARED_FIELDS
             if getattr(previous, name) != getattr(criterion, name)
         )
         if fields:
-            changes.append(CriterionChange(code, "changed", fields))
-    changes += [CriterionChange(code, "removed") for code in before if code not in after]
+            changes.append(CriterionChange(code, "changed", fields, previous, criterion))
+    changes += [
+        CriterionChange(code, "removed", before=criterion)
+        for code, criterion in before.items()
+        if code not in after
+    ]
     return changes
 
 

@@ -44,3 +44,19 @@ def fact_label(name: str) -> str:
 def site_labels(codes) -> list[str]:
     labels = facts.CODE_LABELS["pain_sites"]
     return [labels.get(code, code) for code in codes or []]
+
+
+@register.filter
+def duration(seconds) -> str:
+    """A time taken, honestly: "under a second", else seconds with one decimal."""
+    if seconds is None:
+        return ""
+    if seconds < 1:
+        return "under a second"
+    return f"{seconds:.1f} seconds"
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when absent)."""
+    return mapping.get(key) if mapping else None

@@ -37,6 +37,7 @@
     // Post a moment after the server's limit, so the server signs out and keeps the values.
     setTimeout(function () {
       if (form) {
+        form.setAttribute("data-submitting", "");  // no "unsaved changes" question (unsaved.js)
         postAsDraft(form);
       } else {
         window.location.reload();

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from accounts.middleware import LAST_ACTIVITY, SESSION_STARTED
+from accounts.middleware import LAST_ACTIVITY, RESCUED_FORM, SESSION_STARTED
 from intake.models import Intake
 from tests.factories import example, form_data
 
@@ -87,3 +87,43 @@ def test_an_intake_posted_after_the_timeout_comes_back_after_sign_in(client, ali
     assert set(page.context["form"]["pain_sites"].value()) == set(example("V01")["pain_sites"])
     again = client.get(reverse("intake:intake_create"))
     assert again.context["form"]["mrn"].value() in (None, "")
+
+
+def test_rescued_values_go_only_to_the_user_who_typed_them(client, alice, bob, django_user_model):
+    """Alice times out with a posted intake; Bob signs in on the same browser and gets an
+    empty form (Alice's values are discarded); Alice, signing in later, gets nothing either
+    (they were discarded), and with no second user in between she gets her values back."""
+    staff_group = alice.groups.first()
+    bob.groups.add(staff_group)  # Bob may create intakes too: only ownership is tested
+    client.force_login(alice)
+    age_session(client, idle=20 * 60)
+    data = form_data(example("V01"), mrn="RESCUE-2", given_name="Private")
+    response = client.post(reverse("intake:intake_create"), data)
+    assert response["Location"].startswith(reverse("login"))
+    login = client.post(
+        response["Location"], {"username": "bob", "password": "correct horse battery staple"}
+    )
+    assert login.status_code == 302
+    page = client.get(reverse("intake:intake_create"))
+    html = page.content.decode()
+    assert "RESCUE-2" not in html
+    assert "Private" not in html
+    assert "What you typed before you were signed out is back" not in html
+    assert page.context["form"]["mrn"].value() in (None, "")
+    assert RESCUED_FORM not in client.session
+    # Bob signs out and Alice signs in: the values were discarded, not kept for her.
+    client.post(reverse("logout"))
+    client.post(reverse("login"), {"username": "alice", "password": "correct horse battery staple"})
+    assert client.get(reverse("intake:intake_create")).context["form"]["mrn"].value() in (None, "")
+
+
+def test_rescued_values_come_back_to_their_owner(client, alice):
+    client.force_login(alice)
+    age_session(client, idle=20 * 60)
+    data = form_data(example("V01"), mrn="RESCUE-3")
+    response = client.post(reverse("intake:intake_create"), data)
+    assert client.session[RESCUED_FORM]["user"] == alice.pk
+    client.post(
+        response["Location"], {"username": "alice", "password": "correct horse battery staple"}
+    )
+    assert client.get(reverse("intake:intake_create")).context["form"]["mrn"].value() == "RESCUE-3"

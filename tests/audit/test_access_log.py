@@ -1,5 +1,7 @@
 """The access log (append-only, one entry per view of patient data) and the change history."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -71,31 +73,95 @@ def test_changes_are_in_the_history_with_the_user_who_made_them(
     assert signed.history_user == bob
 
 
-def test_an_auditor_filters_the_access_log_by_user_and_patient(client, alice, db):
+@pytest.fixture
+def auditor_client(db):
     from django.contrib.auth.models import Group
 
     from tests.factories import UserFactory
 
     auditor = UserFactory(username="audrey", is_staff=True)
     auditor.groups.add(Group.objects.get(name="Auditor"))
+    client = Client()
+    client.force_login(auditor)
+    return client
+
+
+def two_viewed_intakes(alice):
     viewer = Client()
     viewer.force_login(alice)
     first, second = IntakeFactory(created_by=alice), IntakeFactory(created_by=alice)
     viewer.get(reverse("intake:intake_detail", args=[first.uuid]))
     viewer.get(reverse("intake:intake_detail", args=[second.uuid]))
-    client.force_login(auditor)
+    return first, second
+
+
+def urls_in(html: str) -> list[str]:
+    return re.findall(r'(?:href|action|src)="([^"]*)"', html)
+
+
+def test_an_auditor_filters_the_access_log_by_user_and_patient(auditor_client, alice):
+    first, _ = two_viewed_intakes(alice)
     url = reverse("admin:audit_accessevent_changelist")
-    response = client.get(url, {"q": first.patient.mrn})
+    response = auditor_client.post(url, {"q": first.patient.mrn, "posted_search": "search"})
+    assert response.status_code == 302
+    response = auditor_client.get(response["Location"])
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [
         AccessEvent.objects.get(patient=first.patient)
     ]
-    response = client.get(url, {"user__id__exact": alice.pk})
+    response = auditor_client.get(url, {"user__id__exact": alice.pk})
+    assert len(response.context["cl"].result_list) == 1  # the search still applies
+    auditor_client.post(url, {"q": "", "posted_search": "clear"})
+    response = auditor_client.get(url, {"user__id__exact": alice.pk})
     assert len(response.context["cl"].result_list) == 2
-    history = client.get(
-        reverse("admin:intake_historicalintake_changelist"), {"q": first.patient.mrn}
+
+
+@pytest.mark.parametrize(
+    "url_name", ["admin:audit_accessevent_changelist", "admin:intake_historicalintake_changelist"]
+)
+def test_an_mrn_searched_for_never_appears_in_a_url(auditor_client, alice, url_name):
+    first, second = two_viewed_intakes(alice)
+    mrn = first.patient.mrn
+    url = reverse(url_name)
+    page = auditor_client.get(url).content.decode()
+    assert re.search(r'<form id="changelist-search" method="post"', page)
+    response = auditor_client.post(
+        f"{url}?created_at__gte=2000-01-01", {"q": mrn, "posted_search": "search"}
     )
-    assert history.status_code == 200
+    assert response.status_code == 302
+    assert mrn not in response["Location"]
+    assert response["Location"] == f"{url}?created_at__gte=2000-01-01"
+    response = auditor_client.get(url)
+    html = response.content.decode()
+    assert mrn in html  # found, shown in the table
+    assert second.patient.mrn not in html
+    assert [link for link in urls_in(html) if mrn in link] == []
+    assert f'value="{mrn}"' in html  # the box shows what was searched for
+
+
+def test_a_search_term_in_the_url_is_dropped_not_searched_for(auditor_client, alice):
+    first, _ = two_viewed_intakes(alice)
+    url = reverse("admin:audit_accessevent_changelist")
+    response = auditor_client.get(url, {"q": first.patient.mrn, "action__exact": "view"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?action__exact=view"
+    assert len(auditor_client.get(response["Location"]).context["cl"].result_list) == 2
+
+
+def test_an_overlong_search_is_refused_and_the_previous_one_kept(auditor_client, alice):
+    first, _ = two_viewed_intakes(alice)
+    url = reverse("admin:audit_accessevent_changelist")
+    auditor_client.post(url, {"q": first.patient.mrn, "posted_search": "search"})
+    response = auditor_client.post(url, {"q": "x" * 101, "posted_search": "search"}, follow=True)
+    assert "at most 100 characters" in response.content.decode()  # the form's own reason
+    assert len(response.context["cl"].result_list) == 1
+
+
+def test_the_search_form_needs_the_auditor_role(editor_client, client):
+    url = reverse("admin:audit_accessevent_changelist")
+    assert editor_client.post(url, {"q": "X", "posted_search": "search"}).status_code == 403
+    assert client.post(url, {"q": "X", "posted_search": "search"}).status_code == 302
+    assert "admin_search:audit.accessevent" not in editor_client.session
 
 
 def test_record_access_takes_the_patient_from_the_intake_and_the_user_from_the_request(rf, alice):

@@ -150,3 +150,37 @@ def test_criteria_admin_tools(page, live_server, login, carol, name):
     login("carol")
     page.goto(f"{live_server.url}{reverse(f'admin:intake_criteriaset_{name}', args=[draft.pk])}")
     expect_accessible(page, f"criteria admin: {name}")
+
+
+def test_patient_record_pages(page, live_server, login, alice, bob):
+    intake = IntakeFactory(example_id="V01", created_by=alice)
+    screening = services.screen_intake(intake=intake)
+    services.record_review(
+        screening=screening,
+        reviewer=bob,
+        decision="agree",
+        override_reason="",
+        comment="",
+        disposition="amps_programme",
+        note="",
+    )
+    patient = intake.patient
+    services.correct_patient_identity(
+        patient=patient, values={"sex": "male"}, reason="Mistyped", user=alice
+    )
+    login("alice")
+    page.goto(f"{live_server.url}{reverse('intake:patient_search')}")
+    expect_accessible(page, "patient search, empty")
+    page.goto(f"{live_server.url}{reverse('intake:patient_detail', args=[patient.uuid])}")
+    expect(page.locator("#chart-fdi .marker")).to_have_count(2)  # suggestion and disposition
+    page.locator("#chart-pain summary").click()
+    expect_accessible(page, "patient page with a signed visit and a correction")
+    page.goto(f"{live_server.url}{reverse('intake:intake_detail', args=[intake.uuid])}")
+    expect(page.get_by_text("identity was corrected after this case was signed")).to_be_visible()
+    expect_accessible(page, "signed intake corrected afterwards")
+    page.goto(f"{live_server.url}{reverse('intake:patient_correct', args=[patient.uuid])}")
+    expect_accessible(page, "identity correction form")
+    page.goto(f"{live_server.url}{reverse('intake:visit_create', args=[patient.uuid])}")
+    expect_accessible(page, "new visit form")
+    page.goto(f"{live_server.url}{reverse('intake:intake_list')}?status=signed")
+    expect_accessible(page, "intake list, filtered")

@@ -12,7 +12,7 @@ from intake import services
 from intake.models import CriteriaSet, ReferenceCase
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import fill_intake, intake_values
-from tests.factories import EXAMPLES_BY_ID, IntakeFactory, PatientFactory, birth_date_for
+from tests.factories import EXAMPLES_BY_ID, V06_CASE, IntakeFactory, PatientFactory, birth_date_for
 
 OLD, NEW = "morning_stiffness_minutes >= 30", "morning_stiffness_minutes >= 15"
 
@@ -35,17 +35,18 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     assert earlier.outcome == "consider_amps"
     # The reference case the new threshold moves (checked here, so a change in the examples
     # shows up as this line failing, not as a puzzling browser failure below).
-    assert failing_reference_cases(NEW, carol) == ["Example V06"]
+    assert failing_reference_cases(NEW, carol) == [V06_CASE]
 
     login("carol")
     page.goto(f"{live_server.url}{reverse('admin:intake_criteriaset_changelist')}")
     screenshot("journey-editor-1-sets")
     page.get_by_role("button", name="New draft from the published version").click()
     draft = CriteriaSet.objects.get(status="draft")
+    old, new = CriteriaSet.objects.published().version, draft.version
     expect(page).to_have_url(
         f"{live_server.url}{reverse('admin:intake_criteriaset_change', args=[draft.pk])}"
     )
-    expect(page.locator(".messagelist")).to_contain_text("Version 3 is a new draft")
+    expect(page.locator(".messagelist")).to_contain_text(f"Version {new} is a new draft")
     expect(page.get_by_text("Draft: not in use.")).to_be_visible()
 
     # The criterion, found by its code in the inline, gets the lower threshold and a true name.
@@ -57,7 +58,7 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     page.locator(f'input[name="{prefix}-name"]').fill("Morning stiffness 15 minutes or more")
     screenshot("journey-editor-2-draft-edited")
     # The page holds every criterion: a close-up of the one changed, too.
-    code.locator("xpath=ancestor::div[contains(@class, 'inline-related')][1]").screenshot(
+    code.locator("xpath=ancestor::tr[1]").screenshot(
         path=str(SCREENSHOTS / "journey-editor-2-criterion-edited.png")
     )
     page.get_by_role("button", name="Save and continue editing").click()
@@ -77,26 +78,27 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     )
     expect(changed_row.filter(has_text="Indeterminate")).to_contain_text("1")
     expect(page.locator("#changed-cases")).to_contain_text(f"#{earlier.intake.pk}")
-    # Example V06 has 15 minutes of morning stiffness: it would now be referred, and publishing
-    # is blocked until the reference case says so (or the draft is changed).
-    expect(page.locator("#failing-cases")).to_contain_text("Example V06")
+    # Reference case V06 has 15 minutes of morning stiffness: it would now be referred, and
+    # publishing is blocked until the reference case says so (or the draft is changed).
+    expect(page.locator("#failing-cases")).to_contain_text(V06_CASE)
     expect(page.get_by_text("Publishing is blocked")).to_be_visible()
     screenshot("journey-editor-3-impact-blocked")
 
     page.locator("#content-main").get_by_role("link", name="Reference cases").click()
-    page.get_by_role("link", name="Example V06").click()
+    page.get_by_role("link", name=V06_CASE).click()
     page.get_by_label("Expected outcome").select_option(label="Refer for inflammatory work-up")
     page.get_by_label("Notes").fill(
         "15 minutes of morning stiffness: a red flag from version 3 (threshold lowered to 15)."
     )
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    assert ReferenceCase.objects.get(name="Example V06").expected_outcome == "refer"
+    assert ReferenceCase.objects.get(name=V06_CASE).expected_outcome == "refer"
 
     page.goto(f"{live_server.url}{reverse('admin:intake_criteriaset_publish', args=[draft.pk])}")
     checks = page.locator(".criteria-checks")
-    expect(checks).to_contain_text("all 14 active reference cases give their expected outcome")
-    publish = page.get_by_role("button", name="Publish version 3 and retire version 2")
+    cases = ReferenceCase.objects.filter(active=True).count()
+    expect(checks).to_contain_text(f"all {cases} active reference cases give their expected")
+    publish = page.get_by_role("button", name=f"Publish version {new} and retire version {old}")
     publish.click()  # without a note: refused, and said so
     expect(page.locator("#id_note_error")).to_contain_text("Write a publication note")
     page.get_by_label("Publication note").fill(
@@ -104,12 +106,12 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     )
     screenshot("journey-editor-4-ready-to-publish")
     publish.click()
-    expect(page.locator(".messagelist")).to_contain_text("Version 3 is published")
+    expect(page.locator(".messagelist")).to_contain_text(f"Version {new} is published")
     expect(page.get_by_text("Published: read-only.")).to_be_visible()
     screenshot("journey-editor-5-published")
-    assert CriteriaSet.objects.published().version == 3
+    assert CriteriaSet.objects.published().version == new
 
-    # The next intake is screened under version 3; the earlier one keeps version 2.
+    # The next intake is screened under the new version; the earlier one keeps its own.
     page.context.clear_cookies()
     login("alice")
     page.goto(f"{live_server.url}{reverse('intake:intake_create')}")
@@ -119,12 +121,12 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     expect(page.locator("#red-flags-heading + article")).to_contain_text(
         "Morning stiffness 15 minutes or more"
     )
-    expect(page.get_by_text("Criteria set version 3")).to_be_visible()
+    expect(page.get_by_text(f"Criteria set version {new}")).to_be_visible()
     screenshot("journey-editor-6-next-intake-v2")
 
     page.goto(f"{live_server.url}{reverse('intake:intake_detail', args=[earlier.intake.uuid])}")
     expect(page.locator("#suggestion-heading")).to_have_text("Consider AMPS")
-    expect(page.get_by_text("Criteria set version 2")).to_be_visible()
+    expect(page.get_by_text(f"Criteria set version {old}")).to_be_visible()
     screenshot("journey-editor-7-earlier-intake-v1")
 
 

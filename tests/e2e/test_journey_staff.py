@@ -5,6 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
+from intake.models import CriteriaSet
 from tests.e2e.helpers import (
     PATIENT_FIELDS,
     expect_checked_sites,
@@ -112,7 +113,8 @@ def test_staff_enter_an_intake_and_see_the_suggestion_explained(
     suggestion = page.locator("section", has=page.locator("#suggestion-heading"))
     expect(page.locator("#suggestion-heading")).to_have_text("Consider AMPS")
     expect(suggestion).to_contain_text("No red flag matched, and at least one AMPS pathway did.")
-    expect(suggestion).to_contain_text("Criteria set version 2")
+    version = CriteriaSet.objects.published().version
+    expect(suggestion).to_contain_text(f"Criteria set version {version}")
     pathways = page.locator("section", has=page.locator("#pathways-heading"))
     expect(pathways.get_by_role("heading", level=4)).to_have_text(
         [

@@ -1,8 +1,12 @@
-"""Demo data: one account per role (random passwords, printed once) and synthetic cases."""
+"""Demo data: one account per role (random passwords, printed once) and synthetic cases.
+
+With AMPS_REQUIRE_2FA on, each demo login also gets a one-time enrolment code (printed
+beside its password) to set up an authenticator app at first sign-in; `make run` runs with
+DJANGO_DEBUG, where two-factor authentication is off and no code is needed."""
 
 import json
 import secrets
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -13,6 +17,8 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from accounts.enrolment import issue_enrolment_code
+from accounts.two_factor import confirmed_authenticator
 from intake.demo import model_values, synthetic_intakes
 from intake.models import (
     CriteriaSet,
@@ -20,19 +26,22 @@ from intake.models import (
     IntakeStatus,
     Patient,
     Screening,
+    VisitType,
 )
-from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
-from intake.rules import facts
+from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
+from intake.search import patient_search_text
 
 DEMO_ACCOUNTS = (
     # username, role, first name, last name, staff status (admin access)
     ("staff", CLINIC_STAFF, "Sam", "Staff", False),
     ("rheumatologist", RHEUMATOLOGIST, "Rhea", "Matologist", False),
     ("editor", CRITERIA_EDITOR, "Eddie", "Editor", True),
+    ("auditor", AUDITOR, "Audrey", "Auditor", True),
     ("datamanager", DATA_MANAGER, "Dana", "Manager", False),
 )
 FIRST_RUN_CASES = 24
 BATCH = 2000
+LAST_DEMO_DAY = date(2026, 11, 1)  # the synthetic intakes' latest day (intake.demo)
 EXAMPLES_FILE = Path(settings.BASE_DIR) / "fixtures" / "examples" / "intakes.json"
 
 
@@ -51,6 +60,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--intakes", type=int, default=0, metavar="N", help="create N synthetic intakes"
         )
+        parser.add_argument(
+            "--patients",
+            type=int,
+            default=0,
+            metavar="P",
+            help="spread the N intakes over P patients: P initial visits, the rest follow-ups "
+            "(default: one patient per intake), e.g. --intakes 150000 --patients 100000",
+        )
         parser.add_argument("--seed", type=int, default=20261122, help="random seed")
         parser.add_argument(
             "--reset-passwords",
@@ -58,9 +75,18 @@ class Command(BaseCommand):
             help="give the demo accounts new random passwords and print them",
         )
 
-    def handle(self, *args, first_run=False, intakes=0, seed=0, reset_passwords=False, **options):
-        if intakes < 0:
-            raise CommandError("--intakes must be 0 or more.")
+    def handle(
+        self,
+        *args,
+        first_run=False,
+        intakes=0,
+        patients=0,
+        seed=0,
+        reset_passwords=False,
+        **options,
+    ):
+        if intakes < 0 or patients < 0:
+            raise CommandError("--intakes and --patients must be 0 or more.")
         user_model = get_user_model()
         accounts_exist = user_model.objects.filter(username="staff").exists()
         if first_run and accounts_exist:
@@ -72,12 +98,13 @@ class Command(BaseCommand):
         if intakes:
             staff = user_model.objects.get(username="staff")
             started = timezone.now()
-            self._create_cases(intakes, staff, seed)
+            self._create_cases(intakes, staff, seed, patients or None)
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(f"Created {intakes} synthetic submitted intakes in {seconds:.1f} s.")
 
     @transaction.atomic
-    def _create_accounts(self, user_model) -> dict[str, str]:
+    def _create_accounts(self, user_model) -> dict[str, tuple[str, str]]:
+        """{username: (password, enrolment code or "")} for every demo account."""
         passwords = {}
         for username, role, first_name, last_name, is_staff in DEMO_ACCOUNTS:
             user, _ = user_model.objects.get_or_create(
@@ -88,53 +115,79 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             user.groups.add(Group.objects.get(name=role))
-            passwords[username] = password
+            code = ""
+            if settings.AMPS_REQUIRE_2FA and confirmed_authenticator(user) is None:
+                _, code = issue_enrolment_code(user=user)
+            passwords[username] = (password, code)
         return passwords
 
-    def _create_cases(self, count: int, user, seed: int) -> None:
-        """Patients, submitted intakes and their screenings, in bulk batches."""
+    def _create_cases(self, count: int, user, seed: int, patients: int | None = None) -> None:
+        """Patients, submitted intakes and their screenings, in bulk batches. The first
+        `patients` intakes are initial visits of new patients; each further one is a
+        follow-up visit of one of them in turn, some weeks after their previous visit."""
+        patients = min(patients or count, count)
         examples = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
         criteria_set = CriteriaSet.objects.published()
         compiled = criteria_set.compiled()
         first = Patient.objects.filter(mrn__startswith="DEMO-").count()
         generated = synthetic_intakes(count, examples=examples, seed=seed)
+        seen: list[list] = []  # per new patient: [patient, date of their latest visit]
         for start in range(0, count, BATCH):
             batch = [next(generated) for _ in range(min(BATCH, count - start))]
             with transaction.atomic():
-                self._create_batch(batch, first + start, user, criteria_set, compiled)
+                self._create_batch(
+                    batch, start, first, user, criteria_set, compiled, patients, seen
+                )
 
-    def _create_batch(self, batch, offset, user, criteria_set, compiled) -> None:
-        patients = Patient.objects.bulk_create(
+    def _create_batch(
+        self, batch, start, first, user, criteria_set, compiled, patients, seen
+    ) -> None:
+        new = [(n, item) for n, item in enumerate(batch, start=start) if n < patients]
+        made = Patient.objects.bulk_create(
             Patient(
-                mrn=f"DEMO-{offset + n:07d}",
+                mrn=f"DEMO-{first + n:07d}",
                 given_name=given,
                 family_name=family,
                 date_of_birth=born,
                 sex=intake["sex"],
+                # bulk_create does not call save(), which keeps the search text.
+                search_text=patient_search_text(
+                    given_name=given, family_name=family, mrn=f"DEMO-{first + n:07d}"
+                ),
             )
-            for n, (intake, given, family, born, _) in enumerate(batch)
+            for n, (intake, given, family, born, _) in new
         )
-        intakes = Intake.objects.bulk_create(
-            Intake(
+        seen += [[patient, item[4]] for patient, (_, item) in zip(made, new, strict=True)]
+        intakes = []
+        for n, (values, _given, _family, _born, intake_date) in enumerate(batch, start=start):
+            visit_type = VisitType.INITIAL
+            if n < patients:
+                patient = seen[n][0]
+            else:  # a follow-up visit of an earlier patient, some weeks after the last
+                record = seen[(n - patients) % patients]
+                patient = record[0]
+                intake_date = min(record[1] + timedelta(days=28 + n % 70), LAST_DEMO_DAY)
+                record[1] = intake_date
+                visit_type = VisitType.FOLLOW_UP
+            intake = Intake(
                 patient=patient,
                 created_by=user,
                 status=IntakeStatus.SUBMITTED,
                 # Submitted (and screened) on its intake day, in clinic hours, so the queue
                 # shows the waits a clinic would see.
                 submitted_at=timezone.make_aware(
-                    datetime.combine(intake_date, time(9 + (offset + n) % 8))
+                    datetime.combine(intake_date, time(9 + (first + n) % 8))
                 ),
                 intake_date=intake_date,
                 clinical_notes="Synthetic demo case.",
-                **model_values(intake),
+                **model_values(values),
             )
-            for n, (patient, (intake, _, _, _, intake_date)) in enumerate(
-                zip(patients, batch, strict=True)
-            )
-        )
+            intake.visit_type = visit_type
+            intakes.append(intake)
+        intakes = Intake.objects.bulk_create(intakes)
         screenings = []
-        for intake, (values, *_rest) in zip(intakes, batch, strict=True):
-            derived = facts.derive(values)
+        for intake in intakes:
+            derived = intake.facts()  # its age from the patient's birth and the visit's day
             screenings.append(
                 Screening.of(
                     intake=intake,
@@ -153,11 +206,19 @@ class Command(BaseCommand):
         )
         Intake.objects.filter(pk__in=[intake.pk for intake in intakes]).point_at_latest_screenings()
 
-    def _print_logins(self, passwords: dict[str, str]) -> None:
+    def _print_logins(self, passwords: dict[str, tuple[str, str]]) -> None:
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo logins (shown once; write them down):"))
         for username, role, *_ in DEMO_ACCOUNTS:
+            password, code = passwords[username]
+            line = f"  {role:<16} username: {username:<15} password: {password}"
+            if code:
+                line += f"  enrolment code: {code}"
+            self.stdout.write(line)
+        if any(code for _, code in passwords.values()):
+            hours = settings.AMPS_ENROLMENT_CODE_HOURS
             self.stdout.write(
-                f"  {role:<16} username: {username:<15} password: {passwords[username]}"
+                f"Two-factor authentication is on: each enrolment code sets up an "
+                f"authenticator app once, within {hours} hours."
             )
         self.stdout.write("")

@@ -2,11 +2,12 @@
 
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
-from django.db.models import Count, Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.datastructures import MultiValueDict
@@ -23,6 +24,7 @@ from intake.forms import (
     ACTION_SUBMIT,
     AddendumForm,
     IntakeForm,
+    IntakeListFilterForm,
     IntakeSearchForm,
     ReviewForm,
     ReviewQueueFilterForm,
@@ -34,10 +36,13 @@ from intake.models import (
     Criterion,
     Intake,
     Outcome,
+    Patient,
     Review,
     Screening,
     Urgency,
 )
+from intake.patient_record import corrections_after
+from intake.search import matching_patients
 
 INTAKES_PER_PAGE = 25
 QUEUE_PER_PAGE = 50
@@ -65,14 +70,25 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "no_role.html", status=403)
 
 
+HEALTH_QUERY = "SELECT 1"
+
+
 @login_not_required
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers, 503 when it does not. No login, no detail."""
+    """200 when the database answers, 503 when it does not, within a few seconds either way
+    (the connect timeout, and on PostgreSQL a short statement timeout). No login, no detail."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        if connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                timeout = int(settings.HEALTHZ_STATEMENT_TIMEOUT_MS)
+                cursor.execute(f"SET LOCAL statement_timeout = {timeout}")
+                cursor.execute(HEALTH_QUERY)
+                cursor.fetchone()
+        else:  # SQLite: no transaction, which would take the write lock (IMMEDIATE mode)
+            with connection.cursor() as cursor:
+                cursor.execute(HEALTH_QUERY)
+                cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
@@ -80,20 +96,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @permission_required("intake.view_intake", raise_exception=True)
 def intake_list(request: HttpRequest) -> HttpResponse:
-    """Intakes, newest first. The search term travels by POST and lives in the session, so a
-    name or MRN never appears in a URL or an access log."""
+    """Intakes, newest first, filtered by GET parameters (no patient data in them). The search
+    term travels by POST and lives in the session, so a name or MRN never appears in a URL
+    or an access log."""
     if request.method == "POST":
         search = IntakeSearchForm(request.POST)
         request.session[SEARCH_SESSION_KEY] = search.cleaned_data["q"] if search.is_valid() else ""
-        return redirect("intake:intake_list")
+        return redirect(request.get_full_path())
     term = request.session.get(SEARCH_SESSION_KEY, "")
-    intakes = Intake.objects.all()
+    filters = IntakeListFilterForm(request.GET or None)
+    intakes = filters.narrow(Intake.objects.all(), user=request.user)
     if term:
-        intakes = intakes.filter(
-            Q(patient__mrn__iexact=term)
-            | Q(patient__family_name__icontains=term)
-            | Q(patient__given_name__icontains=term)
-        )
+        intakes = intakes.filter(patient__in=matching_patients(Patient.objects.all(), term))
     page = Paginator(intakes.values_list("pk", flat=True), INTAKES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -103,7 +117,13 @@ def intake_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/intake_list.html",
-        {"page_obj": page, "search_form": IntakeSearchForm(initial={"q": term}), "term": term},
+        {
+            "page_obj": page,
+            "search_form": IntakeSearchForm(initial={"q": term}),
+            "term": term,
+            "filters": filters,
+            "page_query": _query_without_page(request),
+        },
     )
 
 
@@ -123,18 +143,30 @@ def intake_edit(request: HttpRequest, uuid) -> HttpResponse:
     return _intake_form(request, intake=intake)
 
 
-def _intake_form(request: HttpRequest, *, intake: Intake | None) -> HttpResponse:
+def _intake_form(
+    request: HttpRequest,
+    *,
+    intake: Intake | None,
+    patient: Patient | None = None,
+    previous: Intake | None = None,
+) -> HttpResponse:
+    """The intake form page: a new intake (`patient` given for a known patient's new visit,
+    prefilled from `previous`), or an existing one. A known patient's identity is read-only."""
+    patient = intake.patient if intake else patient
     if request.method == "POST":
         # Only an explicit "submit" submits; anything else is at most a draft (action_of).
-        form = IntakeForm(request.POST, intake=intake)
+        form = IntakeForm(request.POST, intake=intake, patient=patient)
+        form.prefill_from(previous)
         if form.is_valid():
             saved = _save(request, form, intake)
             if saved is not None:
                 return saved
     else:
-        form = _rescued_form(request, intake) or (
-            IntakeForm.for_intake(intake) if intake else IntakeForm()
-        )
+        form = _rescued_form(request, intake, patient=patient)
+        if form is None and intake is not None:
+            form = IntakeForm.for_intake(intake)
+        elif form is None:
+            form = IntakeForm.for_new_visit(patient, previous) if patient else IntakeForm()
     return render(
         request,
         "intake/intake_form.html",
@@ -188,14 +220,18 @@ def _saved(request: HttpRequest, intake: Intake, screening, *, action_chosen: bo
     return redirect("intake:intake_detail", uuid=intake.uuid)
 
 
-def _rescued_form(request: HttpRequest, intake: Intake | None) -> IntakeForm | None:
+def _rescued_form(
+    request: HttpRequest, intake: Intake | None, *, patient: Patient | None = None
+) -> IntakeForm | None:
     """The values a form held when its session timed out, given back once after sign-in."""
     rescued = request.session.get(RESCUED_FORM)
     if not rescued or rescued.get("path") != request.path:
         return None
     del request.session[RESCUED_FORM]
     messages.info(request, "What you typed before you were signed out is back: check it and save.")
-    return IntakeForm(MultiValueDict(rescued["data"]), action=ACTION_DRAFT, intake=intake)
+    return IntakeForm(
+        MultiValueDict(rescued["data"]), action=ACTION_DRAFT, intake=intake, patient=patient
+    )
 
 
 @permission_required("intake.view_intake", raise_exception=True)
@@ -226,15 +262,16 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
     """What the intake and review pages show of a case: its screenings, review and addenda."""
     screenings = list(intake.screenings.select_related("criteria_set").order_by("-created_at"))
     latest = screenings[0] if screenings else None
+    review = Review.objects.select_related("reviewer", "screening").filter(intake=intake).first()
     return {
         "intake": intake,
         "screening": latest,
         "explained": explain_screening(latest) if latest else None,
         "earlier_screenings": screenings[1:],
         "summary": intake_summary(intake),
-        "review": Review.objects.select_related("reviewer", "screening")
-        .filter(intake=intake)
-        .first(),
+        "review": review,
+        # A signed case keeps what it was screened with, even when the identity changed since.
+        "corrected_after_signing": corrections_after(intake, review.signed_at if review else None),
         "addenda": list(intake.addenda.select_related("author").order_by("-created_at", "-pk")),
         "addendum_form": addendum_form or AddendumForm(),
     }

@@ -1,0 +1,23 @@
+"""System checks about the deployment (registered by accounts.apps; shown by `migrate`, which
+the container runs at start-up, by `runserver` and by `check`)."""
+
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register()
+def sqlite_in_production(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if settings.DEBUG or engine != "django.db.backends.sqlite3":
+        return []
+    return [
+        checks.Warning(
+            "Production settings (DJANGO_DEBUG off) with the embedded SQLite database.",
+            hint=(
+                "SQLite serves one writer at a time (others wait up to 20 seconds) and one "
+                "machine only. A clinic deployment should set DATABASE_URL to PostgreSQL "
+                "(README: PostgreSQL)."
+            ),
+            id="amps_screen.W001",
+        )
+    ]

@@ -1,0 +1,443 @@
+"""The CDS Hooks 2.0 service `amps-screen` on `patient-view`: discovery, the card, feedback.
+
+The card comes from a completed QuestionnaireResponse for our Questionnaire when the EHR
+prefetched one (screened with the published criteria set; nothing stored), else from the
+patient's latest stored screening (the patient found by the MRN in the prefetched Patient, or
+by a patientId that is our Patient id)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+
+from intake.models import OverrideReason, Patient, Screening
+from intake.rules import engine
+from interop.cds.suggestions import (
+    ResponseNotUsable,
+    Suggestion,
+    is_our_response,
+    screen_response,
+)
+from interop.fhir.common import Base, coding
+from interop.fhir.resources import URGENCY_LABELS, matched_criteria
+from interop.fhir.terms import OUTCOME_SYSTEM, OVERRIDE_REASON_SYSTEM
+from interop.models import CdsCard, CdsClient, CdsFeedback, FeedbackOutcome, Indicator
+
+logger = logging.getLogger(__name__)
+
+SERVICE_ID = "amps-screen"
+HOOK = "patient-view"
+PATIENT_KEY = "patient"
+RESPONSES_KEY = "questionnaireResponses"
+SUMMARY_LIMIT = 139  # the spec: under 140 characters
+MAX_FEEDBACK_ITEMS = 100
+OUTCOME_WORDS = {
+    engine.Outcome.REFER: "refer",
+    engine.Outcome.CONSIDER_AMPS: "consider AMPS",
+    engine.Outcome.INDETERMINATE: "indeterminate",
+}
+
+
+class BadCall(ValueError):
+    """A request that breaks the spec's field rules: answered 400, naming the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class PreconditionFailed(Exception):
+    """The service needs data the call did not bring (answered 412)."""
+
+
+def discovery() -> dict:
+    return {
+        "services": [
+            {
+                "hook": HOOK,
+                "title": "AMPS screen",
+                "description": (
+                    "Screens a child with musculoskeletal pain: refer for inflammatory work-up, "
+                    "consider AMPS (amplified musculoskeletal pain syndrome) or indeterminate, "
+                    "with the criteria that matched. Decision support: a clinician decides."
+                ),
+                "id": SERVICE_ID,
+                "prefetch": {
+                    PATIENT_KEY: "Patient/{{context.patientId}}",
+                    RESPONSES_KEY: "QuestionnaireResponse?subject={{context.patientId}}"
+                    "&status=completed&_sort=-authored",
+                },
+                "usageRequirements": (
+                    "The EHR is registered as a CDS client (issuer and JWKS). Patients are "
+                    "matched by the MRN identifier of the prefetched Patient."
+                ),
+            }
+        ]
+    }
+
+
+# --- The call ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    hook_instance: str
+    patient_id: str
+    prefetch: dict = field(default_factory=dict)
+
+
+def parse_call(body: bytes) -> Call:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadCall("body", "is not JSON") from None
+    if not isinstance(data, dict):
+        raise BadCall("body", "must be a JSON object")
+    if data.get("hook") != HOOK:
+        raise BadCall("hook", f"must be {HOOK!r}")
+    hook_instance = data.get("hookInstance")
+    if not isinstance(hook_instance, str) or not 1 <= len(hook_instance) <= 100:
+        raise BadCall("hookInstance", "must be a string (a UUID) of at most 100 characters")
+    context = data.get("context")
+    if not isinstance(context, dict):
+        raise BadCall("context", "must be an object")
+    patient_id = context.get("patientId")
+    if not isinstance(patient_id, str) or not 1 <= len(patient_id) <= 64:
+        raise BadCall("context.patientId", "must be a FHIR id (a string of 1-64 characters)")
+    if not isinstance(context.get("userId"), str):
+        raise BadCall("context.userId", "must be a string such as Practitioner/123")
+    if "fhirAuthorization" in data and not isinstance(data.get("fhirServer"), str):
+        raise BadCall("fhirServer", "is required when fhirAuthorization is sent")
+    prefetch = data.get("prefetch", {})
+    if not isinstance(prefetch, dict):
+        raise BadCall("prefetch", "must be an object")
+    return Call(hook_instance=hook_instance, patient_id=patient_id, prefetch=prefetch)
+
+
+def _resources(value) -> list[dict]:
+    """The resources of a prefetched value: a resource, or the entries of a Bundle."""
+    if not isinstance(value, dict):
+        return []
+    if value.get("resourceType") == "Bundle":
+        entries = value.get("entry") or []
+        return [e["resource"] for e in entries if isinstance(e, dict) and "resource" in e]
+    return [value]
+
+
+def _prefetched_response(base: Base, call: Call) -> dict | None:
+    """The most recently authored completed QuestionnaireResponse for our Questionnaire."""
+    ours = [r for r in _resources(call.prefetch.get(RESPONSES_KEY)) if is_our_response(base, r)]
+    ours.sort(key=lambda r: str(r.get("authored", "")), reverse=True)
+    return ours[0] if ours else None
+
+
+def find_patient(base: Base, call: Call) -> Patient | None:
+    """Our patient: by the MRN identifier (our MRN system) of the prefetched Patient, else by
+    a patientId that is one of our Patient ids. Raises PreconditionFailed when neither can
+    tell (no Patient prefetched and the id is not ours)."""
+    mrns = _prefetched_mrns(base, call)
+    patient = Patient.objects.filter(mrn__in=mrns).first() if mrns else None
+    if patient is not None:
+        return patient
+    try:
+        patient = Patient.objects.filter(uuid=uuid.UUID(call.patient_id)).first()
+    except ValueError:
+        patient = None
+    if patient is None and PATIENT_KEY not in call.prefetch:
+        raise PreconditionFailed(
+            f"Prefetch {PATIENT_KEY!r} (Patient/{{{{context.patientId}}}}) is needed to find "
+            "the patient by MRN."
+        )
+    return patient
+
+
+@dataclass
+class Answer:
+    cards: list[dict]
+    patient: Patient | None = None
+    screening: Screening | None = None
+
+
+def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
+    """The cards for one call (at most one), each stored as a CdsCard for feedback (one row:
+    the view holds the call's transaction)."""
+    response = _prefetched_response(base, call)
+    suggestion = None
+    if response is not None:
+        try:
+            suggestion = screen_response(response, call.prefetch.get(PATIENT_KEY))
+        except ResponseNotUsable as error:
+            logger.info("CDS call %s: prefetched response not usable (%s)", call.hook_instance,
+                        "; ".join(error.errors)[:300])  # fmt: skip
+    if suggestion is None:
+        screening = _latest_screening(base, call)
+        if screening is not None:
+            suggestion = Suggestion.of_screening(screening)
+            patient = screening.intake.patient
+        else:
+            patient = find_patient(base, call)
+    else:
+        patient = _quiet_find(base, call)
+    if suggestion is None:
+        return Answer(cards=[], patient=patient)
+    stored = CdsCard.objects.create(
+        client=client,
+        hook_instance=call.hook_instance,
+        screening=suggestion.screening,
+        from_prefetch=suggestion.screening is None,
+        outcome=suggestion.outcome,
+        indicator=indicator(suggestion),
+        criteria_version=suggestion.criteria_version,
+    )
+    return Answer(
+        cards=[card(base, suggestion, card_uuid=stored.uuid)],
+        patient=patient,
+        screening=suggestion.screening,
+    )
+
+
+def _prefetched_mrns(base: Base, call: Call) -> list[str]:
+    prefetched = call.prefetch.get(PATIENT_KEY)
+    if not isinstance(prefetched, dict) or prefetched.get("resourceType") != "Patient":
+        return []
+    return [
+        identifier["value"]
+        for identifier in prefetched.get("identifier") or []
+        if isinstance(identifier, dict)
+        and identifier.get("system") == base.mrn_system
+        and isinstance(identifier.get("value"), str)
+    ]
+
+
+def _latest_screening(base: Base, call: Call) -> Screening | None:
+    """The latest screening of the patient named by MRN or by our id, in one query."""
+    named = Q(intake__patient__mrn__in=_prefetched_mrns(base, call))
+    try:
+        named |= Q(intake__patient__uuid=uuid.UUID(call.patient_id))
+    except ValueError:
+        pass
+    return (
+        Screening.objects.filter(named)
+        .select_related("intake__patient", "criteria_set")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _quiet_find(base: Base, call: Call) -> Patient | None:
+    try:
+        return find_patient(base, call)
+    except PreconditionFailed:
+        return None
+
+
+# --- The card ------------------------------------------------------------------------------------
+
+
+def indicator(suggestion: Suggestion) -> str:
+    if suggestion.outcome == engine.Outcome.REFER:
+        return Indicator.CRITICAL if suggestion.urgency == "emergency" else Indicator.WARNING
+    return Indicator.INFO
+
+
+def _lower_first(name: str) -> str:
+    if len(name) > 1 and name[1].isupper():  # an acronym: CRP, ESR
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def summary(suggestion: Suggestion) -> str:
+    """'AMPS screen: refer — emergency (fever, non-weight-bearing)', under 140 characters."""
+    text = f"AMPS screen: {OUTCOME_WORDS[suggestion.outcome]}"
+    kinds = (engine.RED_FLAG,) if suggestion.outcome == engine.Outcome.REFER else ()
+    if suggestion.outcome == engine.Outcome.REFER:
+        text += f" — {suggestion.urgency}"
+    elif suggestion.outcome == engine.Outcome.CONSIDER_AMPS:
+        kinds = (engine.AMPS_PATHWAY,)
+    names = [_lower_first(name) for _, _, name in matched_criteria(suggestion.trace, kinds)]
+    for shown in range(len(names), 0, -1):
+        rest = len(names) - shown
+        listed = ", ".join(names[:shown]) + (f" +{rest} more" if rest else "")
+        candidate = f"{text} ({listed})"
+        if len(candidate) <= SUMMARY_LIMIT:
+            return candidate
+    return text[:SUMMARY_LIMIT]
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def _md(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def detail(suggestion: Suggestion) -> str:
+    """The card's markdown: outcome, urgency, the matched criteria, caveats, provenance."""
+    lines = [f"**{_md(engine.OUTCOME_LABELS[suggestion.outcome])}**"]
+    if suggestion.outcome == engine.Outcome.REFER:
+        lines[0] += f" — urgency: {_md(URGENCY_LABELS[suggestion.urgency])}"
+    for kind, heading in (
+        (engine.RED_FLAG, "Red flags matched"),
+        (engine.AMPS_PATHWAY, "AMPS pathways matched"),
+    ):
+        matched = matched_criteria(suggestion.trace, (kind,))
+        if matched:
+            lines += ["", f"{heading}:"]
+            lines += [f"- {_md(name)} (`{code}`)" for code, _, name in matched]
+    if suggestion.caveat_messages:
+        lines += ["", "Caveats:"]
+        lines += [f"- {_md(message)}" for message in suggestion.caveat_messages]
+    where = "the stored intake" if suggestion.screening else "the prefetched questionnaire"
+    lines += [
+        "",
+        f"Screened {suggestion.created_at:%Y-%m-%d} from {where} with criteria set "
+        f"v{suggestion.criteria_version} (content hash `{suggestion.criteria_hash[:12]}`). "
+        "This is decision support: a clinician decides.",
+    ]
+    return "\n".join(lines)
+
+
+def card(base: Base, suggestion: Suggestion, *, card_uuid) -> dict:
+    """One card, following the spec's field rules (optional fields omitted, not null)."""
+    version = suggestion.criteria_version
+    result: dict = {
+        "uuid": str(card_uuid),
+        "summary": summary(suggestion),
+        "detail": detail(suggestion),
+        "indicator": indicator(suggestion),
+        "source": {
+            "label": f"AMPS screen (criteria v{version})",
+            "url": f"{base.plan_definition}|{version}",
+            "topic": coding(
+                base.code_system(OUTCOME_SYSTEM),
+                suggestion.outcome,
+                engine.OUTCOME_LABELS[suggestion.outcome],
+            ),
+        },
+        "suggestions": [
+            {
+                "label": f"Accept: {engine.OUTCOME_LABELS[suggestion.outcome]}",
+                "uuid": str(uuid.uuid5(card_uuid, "accept")),
+                "isRecommended": True,
+            }
+        ],
+        "selectionBehavior": "at-most-one",
+        "overrideReasons": [
+            coding(base.code_system(OVERRIDE_REASON_SYSTEM), code, label)
+            for code, label in OverrideReason.choices
+        ],
+    }
+    links = []
+    if suggestion.intake_uuid:
+        links.append(
+            {
+                "label": "Open the case in AMPS screen",
+                "url": f"{base.url}/intakes/{suggestion.intake_uuid}/",
+                "type": "absolute",
+            }
+        )
+        if settings.AMPS_SMART_LAUNCH_URL:
+            links.append(
+                {
+                    "label": "Open the case (SMART app)",
+                    "url": settings.AMPS_SMART_LAUNCH_URL,
+                    "type": "smart",
+                    "appContext": json.dumps({"intake": str(suggestion.intake_uuid)}),
+                }
+            )
+    if links:
+        result["links"] = links
+    return result
+
+
+# --- Feedback ------------------------------------------------------------------------------------
+
+
+def _text(value, where: str, limit: int, *, required: bool = False) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value) or len(value) > limit:
+        raise BadCall(where, f"must be a string of at most {limit} characters")
+    return value
+
+
+def _feedback_row(index: int, item, cards: dict) -> CdsFeedback:
+    where = f"feedback[{index}]"
+    if not isinstance(item, dict):
+        raise BadCall(where, "must be an object")
+    card_uuid = _text(item.get("card"), f"{where}.card", 100, required=True)
+    try:
+        stored = cards.get(str(uuid.UUID(card_uuid)))
+    except ValueError:
+        stored = None
+    if stored is None:
+        raise BadCall(f"{where}.card", "is not the uuid of a card this service gave you")
+    outcome = item.get("outcome")
+    if outcome not in FeedbackOutcome.values:
+        raise BadCall(f"{where}.outcome", "must be 'accepted' or 'overridden'")
+    accepted = item.get("acceptedSuggestions", [])
+    if outcome == FeedbackOutcome.ACCEPTED and not accepted:
+        raise BadCall(f"{where}.acceptedSuggestions", "is required for an accepted outcome")
+    if (
+        not isinstance(accepted, list)
+        or len(accepted) > 10
+        or not all(
+            isinstance(a, dict) and isinstance(a.get("id"), str) and len(a["id"]) <= 100
+            for a in accepted
+        )
+    ):
+        raise BadCall(f"{where}.acceptedSuggestions", 'must be a list of {"id": string}')
+    reason = item.get("overrideReason") or {}
+    if not isinstance(reason, dict) or (reason and outcome != FeedbackOutcome.OVERRIDDEN):
+        raise BadCall(f"{where}.overrideReason", "is an object, only for an overridden card")
+    coded = reason.get("reason") or {}
+    if not isinstance(coded, dict):
+        raise BadCall(f"{where}.overrideReason.reason", "must be a Coding")
+    stamp = item.get("outcomeTimestamp")
+    moment = parse_datetime(stamp) if isinstance(stamp, str) else None
+    if moment is None or moment.tzinfo is None:
+        raise BadCall(f"{where}.outcomeTimestamp", "must be an ISO 8601 date-time in UTC")
+    return CdsFeedback(
+        card=stored,
+        outcome=outcome,
+        accepted_suggestions=[a["id"] for a in accepted],
+        override_reason=_text(coded.get("code"), f"{where}.overrideReason.reason.code", 100),
+        override_reason_system=_text(
+            coded.get("system"), f"{where}.overrideReason.reason.system", 300
+        ),
+        user_comment=_text(reason.get("userComment"), f"{where}.overrideReason.userComment", 1000),
+        outcome_timestamp=moment,
+    )
+
+
+@transaction.atomic
+def record_feedback(*, body: bytes, client: CdsClient) -> int:
+    """Store every feedback item of a request, or none when one is wrong (BadCall)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadCall("body", "is not JSON") from None
+    items = data.get("feedback") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_FEEDBACK_ITEMS:
+        raise BadCall("feedback", f"must be a list of 1-{MAX_FEEDBACK_ITEMS} items")
+    wanted = [
+        i.get("card") for i in items if isinstance(i, dict) and isinstance(i.get("card"), str)
+    ]
+    valid = []
+    for value in wanted:
+        try:
+            valid.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    cards = {str(card.uuid): card for card in CdsCard.objects.filter(client=client, uuid__in=valid)}
+    rows = [_feedback_row(index, item, cards) for index, item in enumerate(items)]
+    CdsFeedback.objects.bulk_create(rows)
+    return len(rows)

@@ -1,0 +1,171 @@
+"""A criteria editor works the draft as a table (issue 17): one expression broken and named at
+the top with a link to its row, fixed; the draft tried on a past case by its number and on the
+facts form, beside the published set; a reference case made from the try-it; the draft
+compared with the published set; a changed case of the impact preview opened; published.
+The draft page's height at 1280 px is measured, and axe checks every new page."""
+
+import re
+
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from audit.models import AccessEvent
+from intake.models import CriteriaSet, ReferenceCase
+from tests.e2e.helpers import expect_accessible
+from tests.e2e.test_journey_editor import screened
+
+OLD, NEW = "morning_stiffness_minutes >= 30", "morning_stiffness_minutes >= 20"
+# The default set on one page at a laptop's width: about three screens at most.
+MAX_DRAFT_HEIGHT = 4000
+
+
+def criterion_row(page, code: str):
+    return page.locator("tr.criteria-row").filter(has=page.locator(f'input[value="{code}"]'))
+
+
+def test_editor_works_the_draft_table_tries_it_and_publishes(
+    page, live_server, login, carol, screenshot
+):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    past = screened("V01", morning_stiffness_minutes=20)  # consider AMPS under version 1
+    patient = past.intake.patient
+    login("carol")
+    page.goto(f"{live_server.url}{reverse('admin:intake_criteriaset_changelist')}")
+    page.get_by_role("button", name="New draft from the published version").click()
+    draft = CriteriaSet.objects.get(status="draft")
+    before = CriteriaSet.objects.published()
+    change_url = f"{live_server.url}{reverse('admin:intake_criteriaset_change', args=[draft.pk])}"
+    expect(page).to_have_url(change_url)
+
+    # The whole default set on one page, grouped by kind, every expression checked.
+    expect(page.locator("#criteria-table tr.criteria-row")).to_have_count(draft.criteria.count())
+    expect(page.locator("#group-red_flag")).to_contain_text("Red flags")
+    expect(page.locator(".criteria-check.criteria-pass")).to_have_count(draft.criteria.count())
+    height = page.evaluate("document.body.scrollHeight")
+    print(f"draft change page: {height} px high at 1280 px")  # noqa: T201 (kept in the log)
+    assert height < MAX_DRAFT_HEIGHT, f"the draft page is {height} px high at 1280 px"
+    screenshot("journey-criteria-1-draft-table")
+    expect_accessible(page, "criteria: the draft as a table")
+
+    # A row's fields follow its kind: a caveat has a message and no urgency.
+    fever = criterion_row(page, "rf_fever")
+    expect(fever.locator('select[name$="-urgency"]')).to_be_visible()
+    fever.locator('select[name$="-kind"]').select_option("caveat")
+    expect(fever.locator('select[name$="-urgency"]')).to_be_hidden()
+    fever.get_by_text("Details").click()
+    expect(fever.get_by_label("Message (shown with any outcome)")).to_be_visible()
+    fever.locator('select[name$="-kind"]').select_option("red_flag")
+    expect(fever.locator('select[name$="-urgency"]')).to_be_visible()
+    expect(fever.get_by_label("Message (shown with any outcome)")).to_be_hidden()
+    fever.get_by_text("Details").click()
+
+    # One expression broken (and the threshold changed in the same save): refused, the
+    # criterion named at the top with a link to its row, everything typed kept.
+    labs = criterion_row(page, "rf_labs")
+    labs_expression = draft.criteria.get(code="rf_labs").expression
+    labs.locator("textarea.criteria-expression").fill(labs_expression.replace("esr_mm_hr", "esr"))
+    criterion_row(page, "rf_morning_stiffness").locator("textarea.criteria-expression").fill(NEW)
+    page.get_by_role("button", name="Save and continue editing").click()
+    problems = page.locator("#criteria-problems")
+    expect(problems).to_contain_text(
+        "rf_labs (Abnormal blood tests): Unknown name 'esr' at column 1: did you mean 'esr_mm_hr'?"
+    )
+    link = problems.get_by_role("link")
+    anchor = link.get_attribute("href")
+    expect(criterion_row(page, "rf_labs")).to_have_attribute("id", anchor.removeprefix("#"))
+    link.click()
+    expect(page).to_have_url(re.compile(f"{anchor}$"))
+    expect(criterion_row(page, "rf_labs").locator(".criteria-check")).to_contain_text(
+        "did you mean 'esr_mm_hr'?"
+    )
+    expect(
+        criterion_row(page, "rf_morning_stiffness").locator("textarea.criteria-expression")
+    ).to_have_value(NEW)
+    screenshot("journey-criteria-2-named-error")
+    expect_accessible(page, "criteria: the draft with an error")
+
+    # Fixed: saved, with the new threshold.
+    criterion_row(page, "rf_labs").locator("textarea.criteria-expression").fill(labs_expression)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert draft.criteria.get(code="rf_morning_stiffness").expression == NEW
+
+    # Try it on the past case, by its number: its facts only, beside the published set.
+    page.get_by_role("link", name="Try it").click()
+    page.get_by_label("Case number").fill(str(past.intake_id))
+    page.locator("#try-case-form").get_by_role("button", name="Try this case").click()
+    result = page.locator("#try-result")
+    expect(result).to_contain_text(f"Result for case #{past.intake_id}")
+    expect(result).to_contain_text("The suggestion differs")
+    expect(result.locator(".criteria-side").first).to_contain_text("Refer for inflammatory")
+    expect(result.locator(".criteria-side").nth(1)).to_contain_text("Consider AMPS")
+    expect(result.locator(".criteria-differs").first).to_be_visible()
+    for identity in (patient.mrn, patient.family_name, patient.given_name):
+        expect(page.locator("body")).not_to_contain_text(identity)
+    assert AccessEvent.objects.filter(intake=past.intake, detail={"view": "try_it_case"}).exists()
+    screenshot("journey-criteria-3-try-past-case")
+    expect_accessible(page, "criteria: try it on a past case")
+
+    # On the form: it holds the case's facts; 25 minutes of stiffness is tried.
+    facts_form = page.locator("#try-facts-form")
+    expect(facts_form.locator('[name="facts-morning_stiffness_minutes"]')).to_have_value("20")
+    facts_form.locator('[name="facts-morning_stiffness_minutes"]').fill("25")
+    facts_form.get_by_role("button", name="Evaluate these facts").click()
+    expect(result).to_contain_text("Result for the intake you gave")
+    expect(result.locator(".criteria-side").first).to_contain_text(
+        "morning_stiffness_minutes is 25"
+    )
+    screenshot("journey-criteria-4-try-form")
+    expect_accessible(page, "criteria: try it on the form")
+
+    # That run becomes a reference case, in one click once it has a name.
+    save = page.locator("#save-case-form")
+    expect(save.get_by_label("Expected outcome")).to_have_value("refer")
+    save.get_by_label("Name").fill("Morning stiffness 25 minutes refers")
+    save.get_by_label("What it tests").fill("Between the old 30 and the new 20 minutes.")
+    save.get_by_role("button", name="Save as reference case").click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Reference case “Morning stiffness 25 minutes refers” saved"
+    )
+    case = ReferenceCase.objects.get(name="Morning stiffness 25 minutes refers")
+    assert (case.expected_outcome, case.intake["morning_stiffness_minutes"]) == ("refer", 25)
+    assert "mrn" not in case.intake and "clinical_notes" not in case.intake
+
+    # Compared with the published set.
+    page.goto(change_url)
+    page.get_by_role("link", name="Compare with another version").click()
+    compare = page.locator("#compare-table")
+    expect(compare).to_contain_text("rf_morning_stiffness")
+    expect(compare.locator(".criteria-old")).to_have_text(OLD)
+    expect(compare.locator(".criteria-new")).to_have_text(NEW)
+    screenshot("journey-criteria-5-compare")
+    expect_accessible(page, "criteria: two versions compared")
+
+    # The impact preview's changed case opens, de-identified, with both explanations.
+    page.goto(change_url)
+    page.get_by_role("link", name="Check, preview impact and publish").click()
+    expect(page.locator(".criteria-checks")).to_contain_text("give their expected outcome")
+    page.locator("#changed-cases").get_by_role("link", name=f"#{past.intake_id}").click()
+    expect(page.locator("#content-main")).to_contain_text(f"Case #{past.intake_id}:")
+    expect(page.locator("#content-main")).to_contain_text("The suggestion differs")
+    for identity in (patient.mrn, patient.family_name, patient.given_name):
+        expect(page.locator("body")).not_to_contain_text(identity)
+    assert AccessEvent.objects.filter(intake=past.intake, detail={"view": "impact_case"}).exists()
+    screenshot("journey-criteria-6-impact-case")
+    expect_accessible(page, "criteria: a case of the impact preview")
+
+    # Published.
+    page.get_by_role("link", name="Back to the impact preview").click()
+    page.get_by_label("Publication note").fill("Morning stiffness red flag from 30 to 20 minutes.")
+    page.get_by_role(
+        "button", name=f"Publish version {draft.version} and retire version {before.version}"
+    ).click()
+    expect(page.locator(".messagelist")).to_contain_text(f"Version {draft.version} is published")
+    assert CriteriaSet.objects.published() == draft
+
+    # Its history reads well.
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("#content")).not_to_contain_text("Deleted user")
+    expect(page.locator("#content")).not_to_contain_text("None")
+    screenshot("journey-criteria-7-history")
+    expect_accessible(page, "criteria: history")

@@ -1,0 +1,544 @@
+"""The CDS Hooks 2.0 service: discovery, the card, the JWT checks the spec requires, feedback.
+
+The requests, feedback bodies and the JWT/JWKS are the spec's own examples
+(tests/data/cds_hooks_examples.json); the EHR's key is the spec's example ES384 key."""
+
+import base64
+import copy
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from io import StringIO
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from audit.models import AccessEvent
+from intake import services
+from interop.models import CdsCard, CdsClient, CdsFeedback, UsedJwtId
+from tests.factories import IntakeFactory, PatientFactory
+from tests.interop_helpers import items, screened, validate
+
+EXAMPLES = json.loads(
+    (Path(__file__).parent / "data" / "cds_hooks_examples.json").read_text(encoding="utf-8")
+)
+ISSUER = EXAMPLES["jwt_payload"]["iss"]
+TENANT = EXAMPLES["jwt_payload"]["tenant"]
+SERVICE = reverse("interop:cds_service")
+FEEDBACK = reverse("interop:cds_feedback")
+AUDIENCE = f"http://testserver{SERVICE}"
+SPEC_KEY = jwt.PyJWK(EXAMPLES["jwk_private"]).key
+
+
+@pytest.fixture
+def ehr(db):
+    """The spec's example EHR, allow-listed with its example public JWK Set and tenant."""
+    return CdsClient.objects.create(
+        label="Example EHR", issuer=ISSUER, jwks=EXAMPLES["jwks_public"], tenant=TENANT
+    )
+
+
+def token(*, key=SPEC_KEY, alg="ES384", kid="example-kid", aud=AUDIENCE, **claims) -> str:
+    now = int(time.time())
+    payload = {
+        "iss": ISSUER,
+        "aud": aud,
+        "exp": now + 300,
+        "iat": now,
+        "jti": str(uuid.uuid4()),
+        "tenant": TENANT,
+        **claims,
+    }
+    payload = {name: value for name, value in payload.items() if value is not None}
+    return jwt.encode(payload, key, algorithm=alg, headers={"kid": kid, "typ": "JWT"})
+
+
+def call(client, body, *, jwt_token=None, url=SERVICE, **extra):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {jwt_token or token(aud=f'http://testserver{url}')}"}
+    return client.post(url, json.dumps(body), content_type="application/json", **headers, **extra)
+
+
+def hook_call(patient=None, **changes) -> dict:
+    """The spec's example call, its prefetch under our keys: the patient with our MRN."""
+    body = copy.deepcopy(EXAMPLES["call"])
+    prefetched = body["prefetch"].pop("patientToGreet")
+    if patient is not None:
+        prefetched["identifier"] = [
+            {"system": "http://testserver/fhir/sid/mrn", "value": patient.mrn}
+        ]
+    body["prefetch"]["patient"] = prefetched
+    body.update(changes)
+    return body
+
+
+# -- Discovery --------------------------------------------------------------------------------
+
+
+def test_discovery_lists_the_service_with_its_prefetch(client, db):
+    body = client.get(reverse("interop:cds_discovery")).json()
+    (entry,) = body["services"]
+    assert entry["id"] == "amps-screen" and entry["hook"] == "patient-view"
+    assert entry["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+    assert entry["prefetch"]["questionnaireResponses"].startswith(
+        "QuestionnaireResponse?subject={{context.patientId}}"
+    )
+    assert None not in entry.values()
+
+
+# -- The card ---------------------------------------------------------------------------------
+
+
+def test_a_signed_call_gets_a_card_from_the_latest_screening(client, ehr):
+    patient = PatientFactory()
+    screened("V01", patient=patient)
+    latest = screened("V17", patient=patient)  # febrile: refer
+    response = call(client, hook_call(patient))
+    assert response.status_code == 200
+    (card,) = response.json()["cards"]
+    assert card["summary"].startswith("AMPS screen: refer — urgent (fever")
+    assert len(card["summary"]) < 140
+    assert card["indicator"] == "warning"  # an urgent referral, not an emergency
+    assert card["source"]["label"] == f"AMPS screen (criteria v{latest.criteria_set.version})"
+    assert card["source"]["url"].endswith(
+        f"/fhir/PlanDefinition/amps-criteria|{latest.criteria_set.version}"
+    )
+    assert "- Fever (`rf_fever`)" in card["detail"]
+    assert card["links"] == [
+        {"label": "Open the case in AMPS screen",
+         "url": f"http://testserver/intakes/{latest.intake.uuid}/", "type": "absolute"}
+    ]  # fmt: skip
+    assert card["selectionBehavior"] == "at-most-one" and len(card["suggestions"]) == 1
+    assert all(reason["display"] for reason in card["overrideReasons"])
+    assert CdsCard.objects.get(uuid=card["uuid"]).screening == latest
+
+
+def test_optional_card_fields_are_omitted_not_null(client, ehr):
+    patient = PatientFactory()
+    screened("V01", patient=patient)
+    (card,) = call(client, hook_call(patient)).json()["cards"]
+
+    def no_nulls(value):
+        if isinstance(value, dict):
+            return all(v not in (None, "", [], {}) and no_nulls(v) for v in value.values())
+        if isinstance(value, list):
+            return all(no_nulls(v) for v in value)
+        return True
+
+    assert no_nulls(card)
+
+
+@pytest.mark.parametrize(
+    ("example_id", "changes", "urgency", "indicator", "summary"),
+    [
+        ("V01", {}, "", "info", "AMPS screen: consider AMPS ("),
+        ("V01", {"morning_stiffness_minutes": 45}, "routine", "warning",
+         "AMPS screen: refer — routine ("),
+        ("V17", {}, "urgent", "warning", "AMPS screen: refer — urgent (fever"),
+        ("V17", {"non_weight_bearing": True}, "emergency", "critical",
+         "AMPS screen: refer — emergency ("),
+    ],
+)  # fmt: skip
+def test_a_card_signed_for_by_a_configured_key_has_the_indicator_of_its_urgency(
+    client, ehr, example_id, changes, urgency, indicator, summary
+):
+    patient = PatientFactory()
+    screening = screened(example_id, patient=patient, **changes)
+    assert screening.urgency == urgency
+    (card,) = call(client, hook_call(patient)).json()["cards"]
+    assert card["indicator"] == indicator
+    assert card["summary"].startswith(summary) and len(card["summary"]) < 140
+    if urgency:
+        assert f"urgency: {urgency.capitalize()}" in card["detail"]
+
+
+def test_the_patient_may_be_named_by_our_patient_id(client, ehr):
+    patient = PatientFactory()
+    screened("V01", patient=patient)
+    body = hook_call(context={"userId": "Practitioner/1", "patientId": str(patient.uuid)})
+    del body["prefetch"]["patient"]
+    assert len(call(client, body).json()["cards"]) == 1
+
+
+@pytest.mark.parametrize("context", EXAMPLES["patient_view_contexts"])
+def test_an_unknown_patient_gets_no_cards(client, ehr, context):
+    body = hook_call(PatientFactory.build(), context=context)
+    response = call(client, body)
+    assert response.status_code == 200
+    assert response.json() == {"cards": []}
+
+
+def test_a_patient_without_a_screening_gets_no_cards(client, ehr):
+    patient = PatientFactory()
+    assert call(client, hook_call(patient)).json() == {"cards": []}
+
+
+def test_a_null_prefetch_means_no_data_and_no_cards(client, ehr):
+    body = hook_call()
+    body["prefetch"]["patient"] = None
+    assert call(client, body).json() == {"cards": []}
+
+
+def test_without_the_patient_prefetch_the_service_answers_412(client, ehr):
+    body = hook_call()
+    del body["prefetch"]["patient"]
+    response = call(client, body)
+    assert response.status_code == 412
+    assert response.json()["field"] == "prefetch"
+
+
+def test_the_call_is_in_the_access_log_under_the_ehrs_label(client, ehr):
+    patient = PatientFactory()
+    screening = screened("V01", patient=patient)
+    call(client, hook_call(patient))
+    event = AccessEvent.objects.get()
+    assert (event.user, event.client, event.action) == (None, "Example EHR", "api_read")
+    assert event.patient == patient and event.intake == screening.intake
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"hook": "order-sign"}, "hook"),
+        ({"hookInstance": None}, "hookInstance"),
+        ({"context": "1288992"}, "context"),
+        ({"context": {"userId": "Practitioner/1"}}, "context.patientId"),
+        ({"prefetch": []}, "prefetch"),
+        ({"fhirServer": None}, "fhirServer"),
+    ],
+)
+def test_a_malformed_call_is_400_naming_the_field(client, ehr, change, field):
+    body = {**hook_call(), **change}
+    body = {name: value for name, value in body.items() if value is not None}
+    response = call(client, body)
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+
+
+def test_a_body_that_is_not_json_is_400(client, ehr):
+    response = client.post(SERVICE, "{nope", content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {token()}")  # fmt: skip
+    assert response.status_code == 400 and response.json()["field"] == "body"
+
+
+def test_a_request_over_the_size_limit_is_refused(client, ehr, settings):
+    settings.AMPS_CDS_MAX_REQUEST_BYTES = 1000
+    body = hook_call()
+    body["prefetch"]["padding"] = "x" * 2000
+    assert call(client, body).status_code == 413
+
+
+# -- Security ---------------------------------------------------------------------------------
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _unsigned() -> str:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "exp": now + 300, "iat": now, "jti": "x1",
+              "tenant": TENANT}  # fmt: skip
+    return f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': 'example-kid'})}.{_b64(claims)}."
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        pytest.param(lambda: "", id="no token"),
+        pytest.param(_unsigned, id="alg none, unsigned"),
+        pytest.param(lambda: token(exp=int(time.time()) - 120), id="expired"),
+        pytest.param(lambda: token(iat=int(time.time()) + 600), id="issued in the future"),
+        pytest.param(
+            lambda: token(aud="https://other.example/cds-services/amps-screen"), id="wrong audience"
+        ),
+        pytest.param(
+            lambda: token(key="shared-secret-shared-secret-32by", alg="HS256"), id="HMAC signed"
+        ),
+        pytest.param(lambda: token(iss="https://intruder.example/"), id="unknown issuer"),
+        pytest.param(lambda: token(tenant="another-tenant"), id="wrong tenant"),
+        pytest.param(lambda: token(jti=None), id="no jti"),
+        pytest.param(lambda: token(kid="another-kid"), id="unknown kid"),
+        pytest.param(
+            lambda: token(key=ec.generate_private_key(ec.SECP384R1())), id="signed by another key"
+        ),
+        pytest.param(lambda: token(exp=int(time.time()) + 7200), id="lives too long"),
+    ],
+)
+def test_a_call_without_a_valid_jwt_is_401(client, ehr, make_token):
+    patient = PatientFactory()
+    screened("V17", patient=patient)
+    value = make_token()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {value}"} if value else {}
+    response = client.post(SERVICE, json.dumps(hook_call(patient)),
+                           content_type="application/json", **headers)  # fmt: skip
+    assert response.status_code == 401
+    assert "cards" not in response.json()
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_replayed_jwt_is_401(client, ehr):
+    patient = PatientFactory()
+    screened("V01", patient=patient)
+    once = token()
+    assert call(client, hook_call(patient), jwt_token=once).status_code == 200
+    assert call(client, hook_call(patient), jwt_token=once).status_code == 401
+    assert UsedJwtId.objects.count() == 1
+
+
+def test_the_hmac_key_confusion_attack_is_refused(client, ehr):
+    """HS256 'signed' with the issuer's public key as the shared secret."""
+    public_pem = SPEC_KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "exp": now + 60, "iat": now, "jti": "forged",
+              "tenant": TENANT}  # fmt: skip
+    signing_input = f"{_b64({'alg': 'HS256', 'typ': 'JWT', 'kid': 'example-kid'})}.{_b64(claims)}"
+    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    forged = f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+    assert call(client, hook_call(), jwt_token=forged).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("alg", "private_key"),
+    [
+        ("ES256", ec.generate_private_key(ec.SECP256R1())),
+        ("RS384", rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+    ],
+)
+def test_es256_and_rs384_keys_are_accepted_too(client, db, alg, private_key):
+    algorithm = jwt.get_algorithm_by_name(alg)
+    public = algorithm.to_jwk(private_key.public_key(), as_dict=True)
+    CdsClient.objects.create(label="Other EHR", issuer=ISSUER,
+                             jwks={"keys": [{**public, "kid": "k1"}]})  # fmt: skip
+    patient = PatientFactory()
+    screened("V17", patient=patient)
+    signed = token(key=private_key, alg=alg, kid="k1")
+    (card,) = call(client, hook_call(patient), jwt_token=signed).json()["cards"]
+    assert card["indicator"] == "warning"
+
+
+def test_es512_is_not_an_accepted_algorithm(client, db):
+    private_key = ec.generate_private_key(ec.SECP521R1())
+    public = jwt.get_algorithm_by_name("ES512").to_jwk(private_key.public_key(), as_dict=True)
+    CdsClient.objects.create(label="EHR", issuer=ISSUER, jwks={"keys": [{**public, "kid": "k"}]})
+    signed = token(key=private_key, alg="ES512", kid="k")
+    assert call(client, hook_call(), jwt_token=signed).status_code == 401
+
+
+def test_an_inactive_client_is_refused(client, ehr):
+    CdsClient.objects.filter(pk=ehr.pk).update(active=False)
+    assert call(client, hook_call()).status_code == 401
+
+
+def test_a_jku_other_than_the_allowed_one_is_refused(client, ehr):
+    CdsClient.objects.filter(pk=ehr.pk).update(jku=EXAMPLES["jwt_header"]["jku"])
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "exp": now + 60, "iat": now, "tenant": TENANT}
+    for jku, status in (("https://evil.example/jwks", 401), (EXAMPLES["jwt_header"]["jku"], 200)):
+        signed = jwt.encode({**claims, "jti": jku}, SPEC_KEY, algorithm="ES384",
+                            headers={"kid": "example-kid", "jku": jku})  # fmt: skip
+        assert call(client, hook_call(), jwt_token=signed).status_code == status
+
+
+def test_cors_headers_only_for_the_configured_ehr_origin(client, ehr, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://ehr.example.org"]
+    preflight = client.options(
+        SERVICE,
+        HTTP_ORIGIN="https://ehr.example.org",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type",
+    )
+    assert preflight["Access-Control-Allow-Origin"] == "https://ehr.example.org"
+    assert "authorization" in preflight["Access-Control-Allow-Headers"]
+    other = client.options(SERVICE, HTTP_ORIGIN="https://evil.example",
+                           HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")  # fmt: skip
+    assert "Access-Control-Allow-Origin" not in other
+    fhir = client.get(reverse("interop:questionnaire"), HTTP_ORIGIN="https://ehr.example.org")
+    assert "Access-Control-Allow-Origin" not in fhir
+
+
+# -- Prefetched QuestionnaireResponse ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("example_id", ["V01", "V02", "V06", "V16", "V17", "V33"])
+def test_our_own_questionnaire_response_round_trips_to_the_same_suggestion(
+    client, staff_client, ehr, example_id
+):
+    intake = IntakeFactory(example_id=example_id)
+    screening = services.screen_intake(intake=intake)
+    response = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid]))
+    body = hook_call()  # the spec's example patient: not one of ours
+    body["prefetch"]["questionnaireResponses"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": response.json()}],
+    }
+    validate(body["prefetch"]["questionnaireResponses"])
+    cards_before = CdsCard.objects.count()
+    (card,) = call(client, body).json()["cards"]
+    stored = CdsCard.objects.get(uuid=card["uuid"])
+    assert stored.from_prefetch and stored.screening is None
+    assert stored.outcome == screening.outcome
+    from_stored = call(client, hook_call(intake.patient)).json()["cards"][0]
+    assert card["summary"] == from_stored["summary"]
+    assert card["indicator"] == from_stored["indicator"]
+    assert card["detail"].split("\n\nScreened")[0] == from_stored["detail"].split("\n\nScreened")[0]
+    assert CdsCard.objects.count() == cards_before + 2
+    assert "links" not in card  # no stored case to open
+
+
+def test_a_prefetched_response_is_screened_without_storing_anything(client, staff_client, ehr):
+    intake = IntakeFactory(example_id="V17")
+    qr = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid])).json()
+    screenings = intake.screenings.count()
+    body = hook_call()
+    body["prefetch"]["questionnaireResponses"] = qr  # a single resource is accepted too
+    (card,) = call(client, body).json()["cards"]
+    assert card["summary"].startswith("AMPS screen: refer")
+    assert intake.screenings.count() == screenings
+
+
+def test_an_in_progress_or_foreign_response_is_not_screened(client, staff_client, ehr):
+    intake = IntakeFactory(example_id="V17")
+    qr = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid])).json()
+    for change in ({"status": "in-progress"}, {"questionnaire": "http://other.example/Q/1"}):
+        body = hook_call()
+        body["prefetch"]["questionnaireResponses"] = {**qr, **change}
+        assert call(client, body).json() == {"cards": []}
+
+
+def test_a_response_with_wrong_answers_falls_back_to_no_card(client, staff_client, ehr):
+    intake = IntakeFactory(example_id="V17")
+    qr = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid])).json()
+    items(qr)["age_years"]["answer"] = [{"valueString": "eleven"}]
+    body = hook_call()
+    body["prefetch"]["questionnaireResponses"] = qr
+    response = call(client, body)
+    assert response.status_code == 200 and response.json() == {"cards": []}
+
+
+# -- Feedback ---------------------------------------------------------------------------------
+
+
+def _with_our_card(example: dict, card_uuid: str) -> dict:
+    body = copy.deepcopy(example)
+    for item in body["feedback"]:
+        item["card"] = card_uuid
+    return body
+
+
+@pytest.mark.parametrize(
+    "example", ["feedback_accepted", "feedback_overridden", "feedback_overridden_with_reason"]
+)
+def test_feedback_from_the_spec_examples_is_stored(client, ehr, example):
+    patient = PatientFactory()
+    screened("V01", patient=patient)
+    (card,) = call(client, hook_call(patient)).json()["cards"]
+    body = _with_our_card(EXAMPLES[example], card["uuid"])
+    response = call(client, body, url=FEEDBACK)
+    assert response.status_code == 200
+    stored = CdsFeedback.objects.get()
+    assert stored.card.uuid == uuid.UUID(card["uuid"])
+    assert stored.outcome == body["feedback"][0]["outcome"]
+    if example == "feedback_overridden_with_reason":
+        assert stored.override_reason == "d7ecf885"
+        assert stored.user_comment == "A comment entered by the clinician."
+
+
+def test_feedback_on_an_unknown_card_is_400_and_stores_nothing(client, ehr):
+    response = call(client, EXAMPLES["feedback_accepted"], url=FEEDBACK)
+    assert response.status_code == 400
+    assert response.json()["field"] == "feedback[0].card"
+    assert not CdsFeedback.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"outcome": "ignored"}, "feedback[0].outcome"),
+        ({"outcomeTimestamp": "yesterday"}, "feedback[0].outcomeTimestamp"),
+        ({"acceptedSuggestions": []}, "feedback[0].acceptedSuggestions"),
+        ({"overrideReason": {"userComment": "x"}}, "feedback[0].overrideReason"),
+    ],
+)
+def test_bad_feedback_is_400_naming_the_field(client, ehr, change, field):
+    patient = PatientFactory()
+    screened("V01", patient=patient)
+    (card,) = call(client, hook_call(patient)).json()["cards"]
+    body = _with_our_card(EXAMPLES["feedback_accepted"], card["uuid"])
+    body["feedback"][0].update(change)
+    response = call(client, body, url=FEEDBACK)
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+
+
+def test_feedback_needs_a_valid_jwt_too(client, ehr):
+    response = client.post(FEEDBACK, json.dumps(EXAMPLES["feedback_accepted"]),
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 401
+
+
+def test_feedback_is_counted_beside_the_agreement_figures(client, ehr, rheum_client):
+    patient = PatientFactory()
+    screened("V01", patient=patient)
+    (card,) = call(client, hook_call(patient)).json()["cards"]
+    call(client, _with_our_card(EXAMPLES["feedback_accepted"], card["uuid"]), url=FEEDBACK)
+    call(client, _with_our_card(EXAMPLES["feedback_overridden"], card["uuid"]), url=FEEDBACK)
+    version = CdsCard.objects.get(uuid=card["uuid"]).criteria_version
+    page = rheum_client.get(reverse("intake:review_queue")).content.decode()
+    assert "Cards in the EHR (CDS Hooks feedback)" in page
+    assert f"<tr><td>v{version}</td><td>1</td><td>1</td><td>1</td></tr>" in page
+
+
+# -- add_cds_client ---------------------------------------------------------------------------
+
+
+def test_add_cds_client_allow_lists_an_issuer_with_its_keys(tmp_path, db):
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(EXAMPLES["jwks_public"]))
+    out = StringIO()
+    call_command("add_cds_client", "--iss", ISSUER, "--jwks-file", str(jwks),
+                 "--tenant", TENANT, stdout=out)  # fmt: skip
+    client = CdsClient.objects.get(issuer=ISSUER)
+    assert client.tenant == TENANT and client.jwks == EXAMPLES["jwks_public"]
+    assert "Added" in out.getvalue()
+
+
+def test_add_cds_client_refuses_a_private_or_symmetric_key(tmp_path, db):
+    for jwks in (
+        {"keys": [EXAMPLES["jwk_private"]]},
+        {"keys": [{"kty": "oct", "k": "c2Vj", "kid": "s"}]},
+    ):
+        path = tmp_path / "jwks.json"
+        path.write_text(json.dumps(jwks))
+        with pytest.raises(CommandError):
+            call_command("add_cds_client", "--iss", ISSUER, "--jwks-file", str(path))
+    assert not CdsClient.objects.exists()
+
+
+def test_age_and_sex_missing_from_a_response_come_from_the_prefetched_patient(
+    client, staff_client, ehr
+):
+    intake = IntakeFactory(example_id="V01")
+    qr = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid])).json()
+    patient_group = qr["item"][0]
+    patient_group["item"] = [
+        i for i in patient_group["item"] if i["linkId"] not in ("age_years", "sex")
+    ]
+    body = hook_call()
+    body["prefetch"]["patient"]["gender"] = "female"
+    body["prefetch"]["questionnaireResponses"] = qr
+    no_birth_date = copy.deepcopy(body)
+    del no_birth_date["prefetch"]["patient"]["birthDate"]
+    assert call(client, no_birth_date).json() == {"cards": []}  # no age: not screened
+    body["prefetch"]["patient"]["birthDate"] = f"{intake.intake_date.year - 13}-01-01"
+    (card,) = call(client, body).json()["cards"]
+    assert card["summary"].startswith("AMPS screen: consider AMPS")
