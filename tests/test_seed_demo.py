@@ -31,7 +31,7 @@ def test_first_run_creates_one_account_per_role_and_prints_the_passwords_once():
         "rheumatologist": [RHEUMATOLOGIST],
         "staff": [CLINIC_STAFF],
     }
-    assert output.count("username: ") == 4
+    assert output.count("username: ") == 5
     for user in users:
         password = output.split(f"username: {user.username}")[1].split("password: ")[1].split()[0]
         assert user.check_password(password)
@@ -53,7 +53,7 @@ def test_the_demo_auditor_reads_the_access_log_in_the_admin(client):
 def test_with_two_factor_on_each_demo_login_gets_an_enrolment_code(settings, client):
     settings.AMPS_REQUIRE_2FA = True
     output = seed("--first-run")
-    for username in ("staff", "rheumatologist", "editor", "auditor"):
+    for username in ("staff", "rheumatologist", "editor", "auditor", "datamanager"):
         line = output.split(f"username: {username}")[1].splitlines()[0]
         code = line.split("enrolment code: ")[1].strip()
         user = get_user_model().objects.get(username=username)
