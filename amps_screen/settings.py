@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "documents",
     "interop",
     "jobs",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -418,6 +419,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Exports: the secret that keys patient pseudonyms and per-patient date shifts (HMAC-SHA256).
+# Limited and de-identified exports refuse to run without it unless DJANGO_DEBUG is on (then a
+# development key derived from SECRET_KEY is used). Keep it secret and keep it: another key
+# gives every patient another pseudonym and another date shift.
+AMPS_EXPORT_PSEUDONYM_KEY = os.environ.get("AMPS_EXPORT_PSEUDONYM_KEY", "")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -13,4 +13,5 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("", include("intake.urls")),
     path("", include("interop.urls")),
+    path("", include("exports.urls")),
 ]

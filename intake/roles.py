@@ -1,4 +1,4 @@
-"""The three roles: Django groups, their permissions, and each role's home page.
+"""The roles: Django groups, their permissions, and each role's home page.
 
 A role is a group; views check permissions (`permission_required`), never group names,
 so a superuser or a user holding two roles gets the union of what they may do.
@@ -10,7 +10,8 @@ CLINIC_STAFF = "Clinic staff"
 RHEUMATOLOGIST = "Rheumatologist"
 CRITERIA_EDITOR = "Criteria editor"
 AUDITOR = "Auditor"
-ROLES = (CLINIC_STAFF, RHEUMATOLOGIST, CRITERIA_EDITOR, AUDITOR)
+DATA_MANAGER = "Data manager"
+ROLES = (CLINIC_STAFF, RHEUMATOLOGIST, CRITERIA_EDITOR, AUDITOR, DATA_MANAGER)
 
 # "app_label.codename" per role. A permission whose model does not exist yet (at an early
 # point of the migration history) is skipped; the migration that adds the model syncs again.
@@ -36,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "intake.sign_review",
         "intake.add_addendum",
         "intake.view_addendum",
+        "exports.export_deidentified",
     ),
     CRITERIA_EDITOR: (
         "intake.add_criteriaset",
@@ -65,6 +67,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "intake.view_historicalreview",
         "intake.view_historicaladdendum",
     ),
+    # Exports intake data for audit and research in every profile (/exports/); sees no
+    # patient page, queue or admin.
+    DATA_MANAGER: ("exports.export_data", "exports.export_deidentified"),
 }
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import EnrolmentCode
 from intake.models import Intake, IntakeStatus, Screening
-from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST
+from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,12 @@ def test_first_run_creates_one_account_per_role_and_prints_the_passwords_once():
     roles = {user.username: [g.name for g in user.groups.all()] for user in users}
     assert roles == {
         "auditor": [AUDITOR],
+        "datamanager": [DATA_MANAGER],
         "editor": [CRITERIA_EDITOR],
         "rheumatologist": [RHEUMATOLOGIST],
         "staff": [CLINIC_STAFF],
     }
-    assert output.count("username: ") == 4
+    assert output.count("username: ") == 5
     for user in users:
         password = output.split(f"username: {user.username}")[1].split("password: ")[1].split()[0]
         assert user.check_password(password)
@@ -52,7 +53,7 @@ def test_the_demo_auditor_reads_the_access_log_in_the_admin(client):
 def test_with_two_factor_on_each_demo_login_gets_an_enrolment_code(settings, client):
     settings.AMPS_REQUIRE_2FA = True
     output = seed("--first-run")
-    for username in ("staff", "rheumatologist", "editor", "auditor"):
+    for username in ("staff", "rheumatologist", "editor", "auditor", "datamanager"):
         line = output.split(f"username: {username}")[1].splitlines()[0]
         code = line.split("enrolment code: ")[1].strip()
         user = get_user_model().objects.get(username=username)

@@ -31,6 +31,7 @@ from intake.models.patients import (
     VisitType,
     code_choices,
     completed_years,
+    input_facts_of,
 )
 from intake.models.reviews import Addendum, Decision, Disposition, OverrideReason, Review
 from intake.models.screenings import Screening
@@ -65,4 +66,5 @@ __all__ = [
     "VisitType",
     "code_choices",
     "completed_years",
+    "input_facts_of",
 ]

@@ -1,8 +1,8 @@
 """Patients and their intakes: every data-dictionary field under its own name."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -110,6 +110,23 @@ def _measure(max_digits: int = 6) -> models.DecimalField:
 # The input facts an intake stores itself; age_years and sex come from its patient.
 PATIENT_FACTS = ("age_years", "sex")
 INTAKE_FACT_FIELDS = tuple(name for name in facts.INPUT_FACTS if name not in PATIENT_FACTS)
+_CHOICE_FACTS = tuple(n for n in INTAKE_FACT_FIELDS if facts.INPUT_FACTS[n].type == facts.CHOICE)
+_DECIMAL_FACTS = tuple(n for n in INTAKE_FACT_FIELDS if facts.INPUT_FACTS[n].type == facts.DECIMAL)
+
+
+def input_facts_of(stored: Mapping[str, object], *, age_years: int, sex: str) -> dict:
+    """The engine's input facts from an intake's stored field values (a model's or a
+    `.values()` row's): decimals as floats, a blank choice as null."""
+    values: dict = {"age_years": age_years, "sex": sex}
+    for name in INTAKE_FACT_FIELDS:
+        values[name] = stored[name]
+    for name in _DECIMAL_FACTS:
+        if values[name] is not None:
+            values[name] = float(values[name])
+    for name in _CHOICE_FACTS:
+        if values[name] == "":
+            values[name] = None
+    return values
 
 
 class IntakeQuerySet(models.QuerySet):
@@ -324,15 +341,8 @@ class Intake(models.Model):
 
     def input_facts(self) -> dict:
         """The engine's input facts (data-dictionary JSON names and value types)."""
-        values: dict = {"age_years": self.age_years, "sex": self.patient.sex}
-        for name in INTAKE_FACT_FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, Decimal):
-                value = float(value)
-            elif value == "" and facts.FACTS[name].type == "choice":
-                value = None
-            values[name] = value
-        return values
+        stored = {name: getattr(self, name) for name in INTAKE_FACT_FIELDS}
+        return input_facts_of(stored, age_years=self.age_years, sex=self.patient.sex)
 
     def facts(self) -> dict:
         """Every fact the engine reads: the input facts plus the derived ones."""

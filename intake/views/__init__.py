@@ -61,6 +61,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("intake:review_queue")
     if user.has_perm("intake.view_intake"):
         return redirect("intake:intake_list")
+    if user.has_perm("exports.export_data"):
+        return redirect("exports:export_page")
     if user.is_staff:  # criteria editors and auditors work in the admin
         return redirect("admin:index")
     return render(request, "no_role.html", status=403)

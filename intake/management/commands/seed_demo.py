@@ -29,7 +29,7 @@ from intake.models import (
     Screening,
     VisitType,
 )
-from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST
+from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
 from intake.search import patient_search_text
 
 DEMO_ACCOUNTS = (
@@ -38,6 +38,7 @@ DEMO_ACCOUNTS = (
     ("rheumatologist", RHEUMATOLOGIST, "Rhea", "Matologist", False),
     ("editor", CRITERIA_EDITOR, "Eddie", "Editor", True),
     ("auditor", AUDITOR, "Audrey", "Auditor", True),
+    ("datamanager", DATA_MANAGER, "Dana", "Manager", False),
 )
 FIRST_RUN_CASES = 24
 BATCH = 2000

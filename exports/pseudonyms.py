@@ -1,0 +1,65 @@
+"""Patient pseudonyms and per-patient date shifts, both keyed by AMPS_EXPORT_PSEUDONYM_KEY.
+
+A pseudonym is HMAC-SHA256(key, patient UUID) in hexadecimal: the same patient gets the same
+pseudonym in every export made with the same key, and nobody without the key can compute it
+from an MRN or a UUID (a plain hash of an MRN can be brute-forced). The date shift is a whole
+number of days from 1 to 364 derived from the same key and UUID (a second, separate HMAC), by
+which every date and time of that patient's rows is moved back, so intervals stay true.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+MIN_KEY_LENGTH = 32
+MAX_SHIFT_DAYS = 364
+
+
+class PseudonymKeyMissing(ImproperlyConfigured):
+    """No usable AMPS_EXPORT_PSEUDONYM_KEY: exports that need pseudonyms are refused."""
+
+
+def pseudonym_key() -> bytes:
+    """The configured key; in development (DJANGO_DEBUG) without one, a key derived from
+    SECRET_KEY. Raises PseudonymKeyMissing in production without a key of 32+ characters."""
+    key = settings.AMPS_EXPORT_PSEUDONYM_KEY
+    if key:
+        if len(key) < MIN_KEY_LENGTH:
+            raise PseudonymKeyMissing(
+                f"AMPS_EXPORT_PSEUDONYM_KEY is shorter than {MIN_KEY_LENGTH} characters; "
+                "set a long random secret (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)."
+            )
+        return key.encode()
+    if settings.DEBUG and settings.SECRET_KEY:
+        return hmac.new(
+            settings.SECRET_KEY.encode(), b"amps-export-pseudonym-dev", hashlib.sha256
+        ).digest()
+    raise PseudonymKeyMissing(
+        "AMPS_EXPORT_PSEUDONYM_KEY is not set: limited and de-identified exports need it to "
+        "make patient pseudonyms and date shifts. Set it in the environment and keep it."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Pseudonymiser:
+    """Pseudonyms and date shifts under one key."""
+
+    key: bytes
+
+    def pseudonym(self, patient_uuid: UUID) -> str:
+        return hmac.new(self.key, str(patient_uuid).encode(), hashlib.sha256).hexdigest()
+
+    def shift_days(self, patient_uuid: UUID) -> int:
+        digest = hmac.new(
+            self.key, b"date-shift:" + str(patient_uuid).encode(), hashlib.sha256
+        ).digest()
+        return 1 + int.from_bytes(digest[:8], "big") % MAX_SHIFT_DAYS
+
+    def shift(self, value: date | datetime | None, days: int) -> date | datetime | None:
+        return None if value is None else value - timedelta(days=days)
