@@ -294,6 +294,9 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("bootstrap", xstatic_bootstrap.BASE_DIR),
 ]
+# Files the app writes (background exports): never served directly, only through views that
+# check who asks. Several app servers need it shared (a volume, or another storage backend).
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", "") or BASE_DIR / "var" / "files")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -425,6 +428,9 @@ AXES_VERBOSE = False
 # development key derived from SECRET_KEY is used). Keep it secret and keep it: another key
 # gives every patient another pseudonym and another date shift.
 AMPS_EXPORT_PSEUDONYM_KEY = os.environ.get("AMPS_EXPORT_PSEUDONYM_KEY", "")
+# An export of more intakes than this runs as a background job with a progress bar (the file
+# is kept in the default storage, under exports/); a smaller one is streamed at once.
+AMPS_EXPORT_BACKGROUND_ROWS = env_int("AMPS_EXPORT_BACKGROUND_ROWS", 5000)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

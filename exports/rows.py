@@ -54,6 +54,23 @@ class ExportOptions:
             "labels": self.labels,
         }
 
+    def as_json(self) -> dict:
+        """The options as JSON (a background job's arguments); `from_json` reads them back."""
+        return {"profile": self.profile, **self.filters()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ExportOptions:
+        day = date.fromisoformat
+        return cls(
+            profile=data["profile"],
+            labels=data["labels"],
+            date_from=day(data["date_from"]) if data["date_from"] else None,
+            date_to=day(data["date_to"]) if data["date_to"] else None,
+            statuses=tuple(data["status"]),
+            outcomes=tuple(data["suggestion"]),
+            criteria_version=data["criteria_version"],
+        )
+
     def column_names(self) -> list[str]:
         return [name for f in self.fields for name in f.column_names()]
 

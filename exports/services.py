@@ -213,9 +213,11 @@ def log_export(
     rows: int,
     purpose: str = "",
     client: str = "",
+    job: str = "",
 ):
     """The export's access-log entry (no patient: it spans many): who, profile, format,
-    filters, row count, and the stated purpose when there is one."""
+    filters, row count, the stated purpose when there is one, and the background job that
+    wrote it."""
     detail = {
         "profile": options.profile,
         "format": fmt,
@@ -224,6 +226,8 @@ def log_export(
     }
     if purpose:
         detail["purpose"] = purpose
+    if job:
+        detail["job"] = job
     return record_access(
         request, user=user, action=AccessAction.EXPORTED, detail=detail, client=client
     )

@@ -1,16 +1,20 @@
 """The exports page: choose, download (streamed), and see past exports."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
 from audit.access import AccessAction
 from audit.models import AccessEvent
-from exports import services
+from exports import services, tasks
 from exports.forms import ExportForm
 from exports.pseudonyms import PseudonymKeyMissing
 from intake.forms import error_summary
+from jobs.models import Job
 
 PAST_EXPORTS_SHOWN = 50
 
@@ -34,10 +38,21 @@ def export_page(request: HttpRequest) -> HttpResponse:
 
 
 def _download(request: HttpRequest, form: ExportForm) -> HttpResponse:
+    options = form.options()
     try:  # the form offers only what is allowed; this guards the service's own rules
+        if services.count_rows(options)[0] > settings.AMPS_EXPORT_BACKGROUND_ROWS:
+            job = tasks.start_export_job(
+                user=request.user,
+                options=options,
+                fmt=form.cleaned_data["format"],
+                bom=form.cleaned_data["bom"],
+                purpose=form.cleaned_data["purpose"].strip(),
+            )
+            messages.info(request, "A large export: it is being written in the background.")
+            return redirect("exports:export_job", job_id=job.pk)
         download = services.prepare_download(
             request=request,
-            options=form.options(),
+            options=options,
             fmt=form.cleaned_data["format"],
             bom=form.cleaned_data["bom"],
             purpose=form.cleaned_data["purpose"].strip(),
@@ -61,3 +76,35 @@ def _past_exports(user):
     if not user.has_perm("exports.export_data"):
         events = events.filter(user=user)
     return events.order_by("-created_at")[:PAST_EXPORTS_SHOWN]
+
+
+@permission_required("exports.export_deidentified", raise_exception=True)
+def export_job(request: HttpRequest, job_id) -> HttpResponse:
+    """A background export: its progress, then its file to download."""
+    job = _export_job_for(request, job_id)
+    return render(
+        request,
+        "exports/export_job.html",
+        {"job": job, "file": tasks.finished_file(job), "next": request.path},
+    )
+
+
+@permission_required("exports.export_deidentified", raise_exception=True)
+def export_job_download(request: HttpRequest, job_id) -> HttpResponse:
+    job = _export_job_for(request, job_id)
+    file = tasks.finished_file(job)
+    if file is None:
+        raise Http404("This export is not ready, or its file is gone.")
+    return FileResponse(
+        default_storage.open(file["file"], "rb"),
+        as_attachment=True,
+        filename=file["filename"],
+        content_type=services.Format.CONTENT_TYPES[file["format"]],
+    )
+
+
+def _export_job_for(request: HttpRequest, job_id) -> Job:
+    job = get_object_or_404(Job, pk=job_id, kind=tasks.EXPORT_JOB)
+    if not job.may_follow(request.user):
+        raise PermissionDenied
+    return job

@@ -1,0 +1,94 @@
+"""Large exports run as background jobs with progress (Django's Tasks; the tests' backend
+runs them at once), then the file is downloaded from the job's page by whoever started it."""
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AccessEvent
+from exports.dictionary import dictionary_rows, export_column_names
+from jobs.models import Job, JobStatus
+from tests.exports.conftest import read_back
+
+URL = reverse("exports:export_page")
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def small_background_limit(settings, tmp_path):
+    settings.AMPS_EXPORT_BACKGROUND_ROWS = 2
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+
+
+def start(client, **fields):
+    data = {"profile": "limited", "format": "parquet", "values": "codes", **fields}
+    data.setdefault("status", ["submitted", "signed"])
+    return client.post(URL, data)
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_a_large_export_runs_as_a_job_then_downloads(data_client, dana, cohort, fmt):
+    response = start(data_client, format=fmt)
+    job = Job.objects.get(kind="export")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("exports:export_job", args=[job.pk])
+    assert (job.status, job.done, job.total, job.started_by) == (JobStatus.SUCCEEDED, 4, 4, dana)
+    page = data_client.get(response["Location"])
+    assert page.status_code == 200
+    assert b"Finished: 4 intakes" in page.content
+    download = data_client.get(reverse("exports:export_job_download", args=[job.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith('attachment; filename="amps-intakes-limited')
+    header, rows = read_back(fmt, body(download))
+    assert header == export_column_names(dictionary_rows("limited"))
+    assert len(rows) == 4
+    event = AccessEvent.objects.get(action="exported")
+    assert (event.user, event.detail["rows"], event.detail["job"]) == (dana, 4, str(job.pk))
+
+
+def test_a_small_export_is_still_streamed_at_once(data_client, cohort, settings):
+    settings.AMPS_EXPORT_BACKGROUND_ROWS = 100
+    response = start(data_client, format="csv")
+    assert response.status_code == 200 and response.streaming
+    assert not Job.objects.exists()
+
+
+def test_only_who_started_it_follows_or_downloads_a_job(data_client, rheum_client, cohort):
+    start(data_client)
+    job = Job.objects.get()
+    for name in ("exports:export_job", "exports:export_job_download"):
+        assert rheum_client.get(reverse(name, args=[job.pk])).status_code == 403
+
+
+def test_job_pages_need_login_and_the_export_permission(client, staff_client, data_client, cohort):
+    start(data_client)
+    job = Job.objects.get()
+    url = reverse("exports:export_job", args=[job.pk])
+    assert client.get(url).status_code == 302
+    assert staff_client.get(url).status_code == 403
+
+
+def test_unknown_or_unfinished_job_is_404(data_client, dana):
+    import uuid
+
+    assert data_client.get(reverse("exports:export_job", args=[uuid.uuid4()])).status_code == 404
+    queued = Job.objects.create(kind="export", purpose="Export", task_path="x", started_by=dana)
+    assert data_client.get(reverse("exports:export_job", args=[queued.pk])).status_code == 200
+    download = reverse("exports:export_job_download", args=[queued.pk])
+    assert data_client.get(download).status_code == 404
+
+
+def test_a_job_refused_before_queueing_when_the_purpose_is_missing(data_client, cohort):
+    response = start(data_client, profile="identified", purpose="")
+    assert response.status_code == 200
+    assert "State the purpose" in response.content.decode()
+    assert not Job.objects.exists()
