@@ -63,3 +63,15 @@ def test_the_shell_starts_without_import_complaints(db):
         call_command("shell", command="print('ready')", verbosity=2)
     assert "could not be automatically imported" not in out.getvalue() + err.getvalue()
     assert "ready" in out.getvalue()
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# … #} is one line only: a longer one is printed on the page as text."""
+    broken = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted(ROOT.glob("**/templates/**/*.html"))
+        if ".venv" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "{#" in line and "#}" not in line[line.index("{#") :]
+    ]
+    assert not broken, broken
