@@ -181,6 +181,7 @@ def main() -> int:
     one, many = seed()
     key, token = clients()
     workers = os.environ.get("BENCH_WORKERS", "3")
+    threads = os.environ.get("BENCH_THREADS", "4")
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -190,7 +191,7 @@ def main() -> int:
             "-w",
             workers,
             "--threads",
-            "4",
+            threads,
             "--log-level",
             "warning",
         ],  # fmt: skip
@@ -227,7 +228,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
     print(f"Small-scale run: {PATIENTS} patients, {CALLERS} callers x {CALLS_PER_CALLER} calls, "
-          f"gunicorn {workers} workers x 4 threads")  # fmt: skip
+          f"gunicorn {workers} workers x {threads} threads")  # fmt: skip
     print("\n".join(lines))
     return 0 if all(line.endswith("yes") for line in lines) else 1
 

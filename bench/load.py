@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -71,34 +72,64 @@ def main() -> int:
     bench_run.seed_large()
     half = max(1, USERS // 2)
     load_users(half)
+    extra = {"LOAD_STAFF_USERS": str(half), "LOAD_RHEUM_USERS": str(half)}
+    if os.environ.get("LOAD_TARGET") == "bare":
+        extra["DJANGO_SETTINGS_MODULE"] = "bench.load_settings"
+    port = free_port()
+    host = f"http://127.0.0.1:{port}"
+    servers = start_servers(port, database_url(), workers=WORKERS, extra=extra)
+    try:
+        prefix = servers.logs / "locust"
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless"]
+            + ["-u", str(USERS), "-r", str(max(1, USERS // 4)), "-t", f"{SECONDS}s"]
+            + ["--host", host, "--csv", str(prefix), "--only-summary", "--stop-timeout", "5"],
+            cwd=ROOT,
+            env=servers.env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=(servers.logs / "locust.log").open("wb"),
+        )
+        print_figures(prefix, SECONDS)
+        print(f"\nlogs: {servers.logs}")
+    finally:
+        stop_servers(servers)
+    return 0
+
+
+@dataclass
+class Servers:
+    env: dict
+    logs: Path
+    processes: list
+
+
+def start_servers(port: int, url: str, *, workers: int, extra: dict | None = None) -> Servers:
+    """gunicorn (`workers` sync workers, production settings over plain HTTP) on `port` and one
+    task worker, against the database at `url`; returns once /healthz answers."""
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": url,
         "DJANGO_DEBUG": "0",
         "DJANGO_ENV_FILE": "",
-        "DJANGO_SECRET_KEY": "load-only-secret-key-not-used-anywhere-else-0123456789",
+        "DJANGO_SECRET_KEY": os.environ["DJANGO_SECRET_KEY"],
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "AMPS_REQUIRE_2FA": "0",
         "AMPS_TASKS_BACKEND": "database",
-        "LOAD_STAFF_USERS": str(half),
-        "LOAD_RHEUM_USERS": str(half),
         "PYTHONPATH": str(ROOT),
+        **(extra or {}),
     }
-    if os.environ.get("LOAD_TARGET") == "bare":
-        env["DJANGO_SETTINGS_MODULE"] = "bench.load_settings"
     subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
         cwd=ROOT,
         env=env,
         check=True,
     )
-    port = free_port()
-    host = f"http://127.0.0.1:{port}"
     logs = Path(tempfile.mkdtemp(prefix="amps_load_"))
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "amps_screen.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(WORKERS), "--timeout", "120"],
+        + ["--workers", str(workers), "--timeout", "120"],
         cwd=ROOT,
         env=env,
         stdout=(logs / "gunicorn.log").open("wb"),
@@ -113,32 +144,20 @@ def main() -> int:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{host}/healthz", timeout=2)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.5)
-        prefix = logs / "locust"
-        subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless"]
-            + ["-u", str(USERS), "-r", str(max(1, USERS // 4)), "-t", f"{SECONDS}s"]
-            + ["--host", host, "--csv", str(prefix), "--only-summary", "--stop-timeout", "5"],
-            cwd=ROOT,
-            env=env,
-            check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=(logs / "locust.log").open("wb"),
-        )
-        print_figures(prefix, SECONDS)
-        print(f"\nlogs: {logs}")
-    finally:
-        for process in (server, worker):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=30)
-    return 0
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+            break
+        except OSError:
+            time.sleep(0.5)
+    return Servers(env=env, logs=logs, processes=[server, worker])
+
+
+def stop_servers(servers: Servers) -> None:
+    for process in servers.processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def print_figures(prefix: Path, seconds: int) -> None:

@@ -119,6 +119,20 @@ def test_a_signed_call_gets_a_card_from_the_latest_screening(client, ehr):
     assert CdsCard.objects.get(uuid=card["uuid"]).screening == latest
 
 
+def test_a_call_takes_the_same_few_queries_however_many_visits(
+    client, ehr, django_assert_num_queries
+):
+    """Issuer, jti, latest screening, card, access-log entry, and the transaction's savepoint
+    pair: no field the card needs is left to a lazy load."""
+    patient = PatientFactory()
+    for code in ("V01", "V06", "V17"):
+        screened(code, patient=patient)
+    call(client, hook_call(patient))  # warm: the published set's compiled rules
+    with django_assert_num_queries(7):
+        response = call(client, hook_call(patient))
+    assert response.json()["cards"][0]["summary"].startswith("AMPS screen: refer")
+
+
 def test_optional_card_fields_are_omitted_not_null(client, ehr):
     patient = PatientFactory()
     screened("V01", patient=patient)

@@ -61,10 +61,10 @@ def verify_call(request, *, audiences: list[str]) -> tuple[CdsClient, dict]:
     NotAuthenticated for anything short of a valid, fresh, first-use token."""
     token = bearer_token(request)
     try:
-        header = jwt.get_unverified_header(token)
-        unverified = jwt.decode(token, options={"verify_signature": False})
+        unverified_token = jwt.decode_complete(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise NotAuthenticated("The bearer token is not a JWT.") from None
+    header, unverified = unverified_token["header"], unverified_token["payload"]
     alg = header.get("alg")
     if alg not in ALGORITHMS:
         raise NotAuthenticated(f"JWT algorithm {alg!r} is not accepted; use one of {ALGORITHMS}.")
