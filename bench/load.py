@@ -4,8 +4,9 @@ Uses the bench database (`<name>_bench`, seeded with BENCH_INTAKES synthetic int
 creates the load users, collects static files, starts gunicorn (LOAD_WORKERS sync workers,
 production settings but plain HTTP) and one task worker, runs locust headless for
 LOAD_SECONDS with LOAD_USERS users (half staff, half rheumatologists), stops everything and
-prints throughput, p50/p95/p99 per request type and the errors. LOAD_TARGET=bare runs the
-same scenario with the bare form-save view as the submit (bench/urls.py)."""
+prints throughput, p50/p95/p99 per request type and the errors. LOAD_WAIT ("0.5-1.5" s by
+default) is each user's pause between two actions; "0-0" saturates the server. LOAD_TARGET=bare
+runs the same scenario with the bare form-save view as the submit (bench/urls.py)."""
 
 import csv
 import importlib.util
@@ -165,7 +166,8 @@ def print_figures(prefix: Path, seconds: int) -> None:
         rows = list(csv.DictReader(handle))
     print(
         f"\nload scenario: {USERS} users ({USERS // 2} staff, {USERS // 2} rheumatologists), "
-        f"{seconds} s, gunicorn {WORKERS} sync workers, PostgreSQL, "
+        f"{seconds} s, pauses {os.environ.get('LOAD_WAIT', '0.5-1.5')} s, "
+        f"gunicorn {WORKERS} sync workers, PostgreSQL, "
         f"target {os.environ.get('LOAD_TARGET', 'app')}\n"
     )
     columns = ("count", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms")

@@ -22,6 +22,8 @@ PASSWORD = os.environ.get("LOAD_PASSWORD", "load-test-password-0123")
 STAFF_USERS = int(os.environ.get("LOAD_STAFF_USERS", "8"))
 RHEUM_USERS = int(os.environ.get("LOAD_RHEUM_USERS", "8"))
 TARGET = os.environ.get("LOAD_TARGET", "app")
+# Each user's pause between two actions, in seconds ("0.5-1.5"; "0-0" saturates the server).
+WAIT = tuple(float(part) for part in os.environ.get("LOAD_WAIT", "0.5-1.5").split("-"))
 RUN = secrets.token_hex(3)
 NUMBERS = itertools.count(1)
 STAFF_NAMES = itertools.cycle(f"load_staff_{n}" for n in range(STAFF_USERS))
@@ -33,7 +35,7 @@ EXAMPLES = ("V01", "V06", "V16", "V33", "V17")
 
 class SignedIn(HttpUser):
     abstract = True
-    wait_time = between(0.5, 1.5)
+    wait_time = between(*WAIT)
     username = ""
 
     def on_start(self):

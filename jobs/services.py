@@ -57,7 +57,8 @@ class WorkerLost(Exception):
 
 class Progress:
     """Handed to a job's function: `set_total(n)`, then `advance(k)` as work is done. Writes
-    the count (and a heartbeat) at most once every PROGRESS_INTERVAL seconds."""
+    the first count at once (the bar starts moving), then the count (and a heartbeat) at most
+    once every PROGRESS_INTERVAL seconds."""
 
     def __init__(self, job: Job, interval: float = PROGRESS_INTERVAL):
         self.job = job
@@ -71,8 +72,9 @@ class Progress:
         self._write()
 
     def advance(self, count: int = 1) -> None:
+        first = self.done == 0
         self.done += count
-        if time.monotonic() - self._written >= self.interval:
+        if first or time.monotonic() - self._written >= self.interval:
             self._write()
 
     def _write(self) -> None:

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.db.backends.signals import connection_created
 
 from intake import services
 from intake.models import (
@@ -210,6 +211,65 @@ def test_impact_counts_a_change_of_matched_criteria_with_the_same_outcome(carol)
     impact = services.preview_impact(draft=draft)
     assert impact.changed_total == 0
     assert impact.criteria_changed_total == 1
+
+
+def _impact_over_chunks_of_two(editor, monkeypatch):
+    """Five intakes, read two at a time: chunk edges must neither drop nor repeat a case."""
+    monkeypatch.setattr(services.criteria, "IMPACT_CHUNK", 2)
+    changed = [screened("V06") for _ in range(3)]
+    screened("V01")
+    screened("V16")
+    draft = services.new_draft(user=editor)
+    set_expression(draft, "rf_morning_stiffness", STIFFNESS_15)
+    reports = []
+
+    class Progress:
+        def set_total(self, total):
+            reports.append(("total", total))
+
+        def advance(self, count):
+            reports.append(("advance", count))
+
+    impact = services.preview_impact(draft=draft, progress=Progress())
+    assert impact.total == 5 and impact.changed_total == 3
+    assert [c.case_number for c in impact.changed] == [s.intake_id for s in changed]
+    assert reports == [("total", 5), ("advance", 2), ("advance", 2), ("advance", 1)]
+
+
+def test_impact_reads_every_case_once_across_chunks(carol, monkeypatch):
+    opened = []
+
+    def created(connection, **kwargs):
+        opened.append(connection)
+
+    connection_created.connect(created)
+    try:
+        _impact_over_chunks_of_two(carol, monkeypatch)
+    finally:
+        connection_created.disconnect(created)
+    assert opened == []  # inside the test's transaction: only its own connection sees the rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_impact_outside_a_transaction_reads_ahead_on_a_second_connection(
+    migration_data, monkeypatch
+):
+    """As in a task worker: the next chunk is read by another thread on its own connection,
+    which is closed when the preview ends."""
+    opened = []
+
+    def created(connection, **kwargs):
+        opened.append((threading.current_thread().name, connection))
+
+    connection_created.connect(created)
+    try:
+        _impact_over_chunks_of_two(UserFactory(username="editor"), monkeypatch)
+    finally:
+        connection_created.disconnect(created)
+    readers = [conn for name, conn in opened if name.startswith("impact-reader")]
+    assert readers
+    for reader in readers:  # closed (Django never closes an in-memory SQLite database)
+        assert reader.connection is None or (reader.vendor == "sqlite" and reader.is_in_memory_db())
 
 
 def test_impact_of_an_unchanged_draft_is_nothing(carol):

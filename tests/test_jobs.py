@@ -55,13 +55,16 @@ def test_an_unexpected_failure_names_only_the_exception_class(alice):
     assert "MRN-12345" not in job.error
 
 
-def test_progress_is_written_at_most_once_per_interval(alice):
+def test_progress_is_written_first_at_once_then_at_most_once_per_interval(alice):
     job = Job.objects.create(kind="test", purpose="x", task_path="x")
     progress = job_services.Progress(job, interval=3600)
     progress.set_total(10)
-    progress.advance(4)
+    progress.advance(2)
     job.refresh_from_db()
-    assert (job.done, job.total) == (0, 10)  # not written yet
+    assert (job.done, job.total) == (2, 10)  # the first count: the bar starts moving
+    progress.advance(2)
+    job.refresh_from_db()
+    assert job.done == 2  # not written again within the interval
     progress.interval = 0
     progress.advance(1)
     job.refresh_from_db()

@@ -2,11 +2,15 @@
 
 import time
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+import orjson
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Max, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from intake.models import (
@@ -310,8 +314,8 @@ def impact_key(*, draft: CriteriaSet) -> str:
     return f"impact:{draft.pk}:{draft.compiled().hash}:{published_hash}"
 
 
-#: Intakes evaluated between two progress reports of a preview (a report costs one clock read).
-PROGRESS_EVERY = 2000
+#: Intakes read per query by an impact preview (and evaluated between two progress reports).
+IMPACT_CHUNK = 5000
 
 
 def preview_impact(
@@ -321,8 +325,9 @@ def preview_impact(
     Impact (counts per transition and the changed cases). Saves nothing.
 
     Reads each intake's current screening's stored facts (never rebuilding them from the
-    intake), streamed in chunks and evaluated without a trace, so 100,000 intakes take
-    seconds. With no published set, the stored outcome and codes stand in for it.
+    intake), IMPACT_CHUNK at a time in case-number order (screened_in_case_order), evaluated
+    without a trace: about 40 µs an intake, so 1,000,000 take under a minute, with progress
+    after every chunk. With no published set, the stored outcome and codes stand in for it.
     `progress` (a jobs Progress) is told the total and the count as it goes; `key`, when given,
     is the impact_key the caller expects: ImpactKeyChanged is raised when the sets no longer
     match it (the draft was edited after the preview was asked for).
@@ -334,43 +339,83 @@ def preview_impact(
     new = draft.compiled().evaluate
     old = published.compiled().evaluate if published else None
     impact = Impact(draft.version, published.version if published else None)
-    columns = ["pk", "intake_date", "current_screening__facts"]
+    columns = ["pk", "intake_date", "facts_json"]
     if old is None:
         columns += [f"current_screening__{name}" for name in ("outcome", "red_flags", "pathways")]
         columns += ["current_screening__caveats"]
-    rows = (
-        Intake.objects.submitted()
-        .filter(current_screening__isnull=False)
-        .order_by("pk")
-        .values_list(*columns)
-        .iterator(chunk_size=2000)
-    )
-    transitions: Counter = Counter()
     if progress is not None:
-        progress.set_total(
-            Intake.objects.submitted().filter(current_screening__isnull=False).count()
-        )
-    for index, row in enumerate(rows, start=1):
-        if progress is not None and index % PROGRESS_EVERY == 0:
-            progress.advance(PROGRESS_EVERY)
-        case_number, day, case_facts = row[0], row[1], row[2]
-        after = new(case_facts, trace=False)
-        before = old(case_facts, trace=False) if old else engine.Result(*row[3:])
-        transitions[before.outcome, after.outcome] += 1
-        if before.outcome != after.outcome:
-            impact.changed_total += 1
-            if len(impact.changed) < limit:
-                impact.changed.append(_changed_case(case_number, day, before, after))
-        elif (before.red_flags, before.pathways, before.caveats) != (
-            after.red_flags,
-            after.pathways,
-            after.caveats,
-        ):
-            impact.criteria_changed_total += 1
+        progress.set_total(_screened_intakes().count())
+    transitions: Counter = Counter()
+    loads = orjson.loads
+    for rows in screened_in_case_order(columns):
+        for row in rows:
+            case_number, day, case_facts = row[0], row[1], loads(row[2])
+            after = new(case_facts, trace=False)
+            before = old(case_facts, trace=False) if old else engine.Result(*row[3:])
+            transitions[before.outcome, after.outcome] += 1
+            if before.outcome != after.outcome:
+                impact.changed_total += 1
+                if len(impact.changed) < limit:
+                    impact.changed.append(_changed_case(case_number, day, before, after))
+            elif (before.red_flags, before.pathways, before.caveats) != (
+                after.red_flags,
+                after.pathways,
+                after.caveats,
+            ):
+                impact.criteria_changed_total += 1
+        if progress is not None:
+            progress.advance(len(rows))
     impact.total = sum(transitions.values())
     impact.transitions = dict(transitions)
     impact.seconds = time.perf_counter() - started
     return impact
+
+
+def _screened_intakes():
+    return Intake.objects.submitted().filter(current_screening__isnull=False)
+
+
+def screened_in_case_order(columns: list[str], *, chunk: int | None = None) -> Iterator[list]:
+    """The submitted, screened intakes as lists of `columns` rows (the first column must be
+    "pk"; "facts_json" is the current screening's facts as JSON text), `chunk` rows at a time
+    in case-number order.
+
+    Each chunk is one keyset query (`pk > the last one`): an index range, so the first rows
+    come at once and a chunk costs the same at any depth (one query over every intake first
+    sorts or hashes them all: ten seconds at 1,000,000, with no progress meanwhile). Outside a
+    transaction the next chunk is read on a second connection while the caller works on this
+    one, so the database and Python work at the same time; inside one (a caller's atomic
+    block, a test) all is read on this connection, the only one that sees its writes."""
+    chunk = chunk or IMPACT_CHUNK
+    rows = (
+        _screened_intakes()
+        .annotate(facts_json=Cast("current_screening__facts", output_field=TextField()))
+        .order_by("pk")
+        .values_list(*columns)
+    )
+
+    def read(after: int) -> list:
+        return list(rows.filter(pk__gt=after)[:chunk])
+
+    def following(done: list) -> int | None:
+        return done[-1][0] if len(done) == chunk else None
+
+    if connection.in_atomic_block:
+        after = 0
+        while after is not None and (done := read(after)):
+            yield done
+            after = following(done)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="impact-reader") as reader:
+        try:
+            pending = reader.submit(read, 0)
+            while pending is not None and (done := pending.result()):
+                after = following(done)
+                pending = reader.submit(read, after) if after is not None else None
+                yield done
+        finally:
+            # The reader's own connection (Django keeps one per thread) ends with it.
+            reader.submit(connections.close_all)
 
 
 class ImpactKeyChanged(Exception):
