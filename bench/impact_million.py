@@ -3,20 +3,19 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/amps_screen \
         .venv/bin/python bench/impact_million.py
 
-Issue 18's targets: the preview of 1,000,000 intakes completes as a task (no request
-timeout) at no worse than ~55 µs an intake, its progress moves at least every 2 s, and the
-queue page's p95 stays under 400 ms while it runs.
+Issue 18's targets: the preview of 1,000,000 intakes completes as a task (no request timeout) at
+no worse than ~55 µs an intake, its progress moves at least every 2 s, and the queue page's p95
+stays under 400 ms while it runs.
 
 The database is `<name>_million`, kept between runs: BENCH_BASE_INTAKES (20,000) synthetic
-intakes are seeded with `seed_demo`, then copied in SQL (new uuids, their screenings with
-them) until BENCH_MILLION_INTAKES (1,000,000) submitted, screened intakes are there. gunicorn
-(3 sync workers, production settings over plain HTTP) and one task worker are started; an
-editor's draft changes one red flag; its impact preview is queued as the publish page queues
-it. While the task runs, QUEUE_USERS (4) rheumatologists open the review queue and its second
-page in turn, each waiting QUEUE_THINK seconds (0.5) between pages, and the job's progress is
-read every 0.2 s. Prints the figures and exits 1 when a target is missed.
-Never part of `make test`.
-"""
+intakes are seeded with `seed_demo`, then copied in SQL (new uuids, their screenings with them)
+until BENCH_MILLION_INTAKES (1,000,000) submitted, screened intakes are there. gunicorn
+(gunicorn.conf.py: 2 x cores + 1 sync workers, production settings over plain HTTP) and one task
+worker are started; an editor's draft changes one red flag; its impact preview is queued as the
+publish page queues it. While the task runs, QUEUE_USERS (4) rheumatologists open the review
+queue and its second page in turn, each waiting QUEUE_THINK seconds (0.5) between pages, and the
+job's progress is read every 0.2 s. Prints the figures and exits 1 when a target is missed.
+Never part of `make test`."""
 
 import http.client
 import io
@@ -183,7 +182,7 @@ def main() -> int:
     draft, editor = make_draft()
     rheumatologist = get_user_model().objects.filter(username="rheumatologist").first()
     port = free_port()
-    servers = start_servers(port, database_url(), workers=3)
+    servers = start_servers(port, database_url(), workers=0)
     stop = threading.Event()
     users = [
         QueueUser(port, session_cookie(rheumatologist.username), stop) for _ in range(QUEUE_USERS)
@@ -249,7 +248,9 @@ def main() -> int:
         f"queue p95 < {TARGET_QUEUE_P95} ms during the preview": not samples
         or (p95(during) < TARGET_QUEUE_P95 and not errors),
     }
-    print(f"\n{total:,} screened intakes in the database, PostgreSQL, gunicorn 3 sync workers")
+    print(
+        f"\n{total:,} screened intakes in the database, PostgreSQL, gunicorn.conf.py sync workers"
+    )
     print("\n".join(lines))
     print(
         "targets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in met.items())

@@ -1,12 +1,13 @@
 """The load scenario, end to end: `DATABASE_URL=postgres://… .venv/bin/python bench/load.py`.
 
 Uses the bench database (`<name>_bench`, seeded with BENCH_INTAKES synthetic intakes once),
-creates the load users, collects static files, starts gunicorn (LOAD_WORKERS sync workers,
-production settings but plain HTTP) and one task worker, runs locust headless for
-LOAD_SECONDS with LOAD_USERS users (half staff, half rheumatologists), stops everything and
-prints throughput, p50/p95/p99 per request type and the errors. LOAD_WAIT ("0.5-1.5" s by
-default) is each user's pause between two actions; "0-0" saturates the server. LOAD_TARGET=bare
-runs the same scenario with the bare form-save view as the submit (bench/urls.py)."""
+creates the load users, collects static files, starts gunicorn (gunicorn.conf.py's sync workers
+or LOAD_WORKERS of them, production settings but plain HTTP) and one task worker, runs locust
+headless for LOAD_SECONDS with LOAD_USERS users (half staff, half rheumatologists), stops
+everything and prints throughput, p50/p95/p99 per request type and the errors. LOAD_WAIT
+("0.5-1.5" s by default) is each user's pause between two actions; "0-0" saturates the server.
+LOAD_TARGET=bare runs the same scenario with the bare form-save view as the submit
+(bench/urls.py)."""
 
 import csv
 import importlib.util
@@ -36,7 +37,8 @@ from intake.roles import CLINIC_STAFF, RHEUMATOLOGIST  # noqa: E402
 
 USERS = int(os.environ.get("LOAD_USERS", "16"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))
-WORKERS = int(os.environ.get("LOAD_WORKERS", "3"))
+# gunicorn.conf.py's number of sync workers (2 x cores + 1) unless LOAD_WORKERS is set.
+WORKERS = int(os.environ.get("LOAD_WORKERS", "0"))
 PASSWORD = "load-test-password-0123"  # noqa: S105 (synthetic load users only)
 
 
@@ -106,8 +108,9 @@ class Servers:
 
 
 def start_servers(port: int, url: str, *, workers: int, extra: dict | None = None) -> Servers:
-    """gunicorn (`workers` sync workers, production settings over plain HTTP) on `port` and one
-    task worker, against the database at `url`; returns once /healthz answers."""
+    """gunicorn (gunicorn.conf.py: its sync workers, or `workers` of them; production settings
+    over plain HTTP) on `port` and one task worker, against the database at `url`; returns once
+    /healthz answers."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -129,8 +132,9 @@ def start_servers(port: int, url: str, *, workers: int, extra: dict | None = Non
     )
     logs = Path(tempfile.mkdtemp(prefix="amps_load_"))
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "amps_screen.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(workers), "--timeout", "120"],
+        [sys.executable, "-m", "gunicorn", "amps_screen.wsgi", "--config", "gunicorn.conf.py"]
+        + ["--bind", f"127.0.0.1:{port}", "--timeout", "120"]
+        + (["--workers", str(workers)] if workers else []),
         cwd=ROOT,
         env=env,
         stdout=(logs / "gunicorn.log").open("wb"),
@@ -167,7 +171,7 @@ def print_figures(prefix: Path, seconds: int) -> None:
     print(
         f"\nload scenario: {USERS} users ({USERS // 2} staff, {USERS // 2} rheumatologists), "
         f"{seconds} s, pauses {os.environ.get('LOAD_WAIT', '0.5-1.5')} s, "
-        f"gunicorn {WORKERS} sync workers, PostgreSQL, "
+        f"gunicorn {WORKERS or '2 x cores + 1'} sync workers, PostgreSQL, "
         f"target {os.environ.get('LOAD_TARGET', 'app')}\n"
     )
     columns = ("count", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms")
