@@ -1,4 +1,4 @@
-"""EXPLAIN ANALYZE of the list and queue queries on the bench database (PostgreSQL):
+"""EXPLAIN ANALYZE of the list, queue and CDS Hooks queries on the bench database (PostgreSQL):
 `DATABASE_URL=postgres://… .venv/bin/python bench/explain.py` (after `make bench` or with
 BENCH_INTAKES=N to seed N intakes). Prints each query's plan and time; bench/README.md
 keeps them."""
@@ -17,6 +17,7 @@ spec.loader.exec_module(bench_run)  # sets Django up, as `make bench` does
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from intake.forms.review import ReviewQueueFilterForm  # noqa: E402
 from intake.models import Intake  # noqa: E402
 from intake.models.outcomes import OUTCOME_PRIORITY  # noqa: E402
 from intake.paging import ROW_LIMIT  # noqa: E402
@@ -52,13 +53,36 @@ def main() -> int:
         )
     explain("Queue, page 1", waiting.values_list("pk", flat=True)[:50])
     today = timezone.localdate()
-    ranged = waiting.filter(intake_date__gte=today - timedelta(days=30), intake_date__lte=today)
+    dates = {"date_from": today - timedelta(days=30), "date_to": today}
+    ranged = ReviewQueueFilterForm(dates).narrow(waiting)  # as the queue page filters
     explain("Queue, last 30 days, page 1", ranged.values_list("pk", flat=True)[:50])
     explain(
         "Queue, last 30 days, bounded count of refer",
         ranged.filter(review_priority=0)[: ROW_LIMIT + 1].values("pk"),
     )
+    explain("CDS Hooks call: the patient's latest screening, by MRN", cds_lookup())
     return 0
+
+
+def cds_lookup():
+    """The query of a CDS Hooks call for a patient with several visits (as the service makes it)."""
+    from django.db.models import Count
+
+    from interop.cds import service
+    from interop.fhir.common import Base
+
+    patient = (
+        Intake.objects.values("patient__mrn")
+        .annotate(visits=Count("pk"))
+        .order_by("-visits")
+        .values_list("patient__mrn", flat=True)
+        .first()
+    )
+    base = Base("http://127.0.0.1:8000")
+    identifier = {"system": base.mrn_system, "value": patient}
+    call = service.Call("explain", "ehr-1", {"patient": {"resourceType": "Patient",
+                                                         "identifier": [identifier]}})  # fmt: skip
+    return service.latest_screenings(base, call)[:1]
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """The app's URLs plus the baseline of the submit benchmark: a bare Django view that binds a
 form with the intake form's fields (the same number and kinds, without our rules), saves one
-row and redirects."""
+row and redirects to a bare page about that row (as the app redirects to the intake's page)."""
 
 import copy
 
 from django import forms
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 
 from amps_screen.urls import urlpatterns as app_urlpatterns
@@ -36,4 +37,13 @@ def bare_form_save(request):
     return redirect(f"/bench/bare-form/{patient.pk}/")
 
 
-urlpatterns = [path("bench/bare-form/", bare_form_save), *app_urlpatterns]
+def bare_saved(request, pk: int):
+    patient = get_object_or_404(Patient, pk=pk)
+    return HttpResponse(f"<p>Saved {patient.mrn}.</p>")
+
+
+urlpatterns = [
+    path("bench/bare-form/", bare_form_save),
+    path("bench/bare-form/<int:pk>/", bare_saved),
+    *app_urlpatterns,
+]

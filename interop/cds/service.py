@@ -219,6 +219,12 @@ def _prefetched_mrns(base: Base, call: Call) -> list[str]:
 
 def _latest_screening(base: Base, call: Call) -> Screening | None:
     """The latest screening of the patient named by MRN or by our id, in one query."""
+    return latest_screenings(base, call).first()
+
+
+def latest_screenings(base: Base, call: Call):
+    """The screenings of the patient named by MRN or by our id, latest first, with what a
+    card and the access log read of them."""
     named = Q(intake__patient__mrn__in=_prefetched_mrns(base, call))
     try:
         named |= Q(intake__patient__uuid=uuid.UUID(call.patient_id))
@@ -231,7 +237,6 @@ def _latest_screening(base: Base, call: Call) -> Screening | None:
         # neither fetched nor planned for (a third of a call's cost when they were).
         .only(*CARD_FIELDS)
         .order_by("-created_at", "-pk")
-        .first()
     )
 
 
