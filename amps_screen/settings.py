@@ -431,6 +431,10 @@ AMPS_EXPORT_PSEUDONYM_KEY = os.environ.get("AMPS_EXPORT_PSEUDONYM_KEY", "")
 # An export of more intakes than this runs as a background job with a progress bar (the file
 # is kept in the default storage, under exports/); a smaller one is streamed at once.
 AMPS_EXPORT_BACKGROUND_ROWS = env_int("AMPS_EXPORT_BACKGROUND_ROWS", 5000)
+# Such a file holds patient data: it can be downloaded for this many hours after it is
+# written, then it is deleted (by the next export, the task worker's start, or
+# `manage.py delete_expired_exports` from cron).
+AMPS_EXPORT_FILE_HOURS = env_int("AMPS_EXPORT_FILE_HOURS", 24)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -3,7 +3,9 @@ their progress): the worker writes the file in chunks to the default storage, lo
 as the user who asked for it, and the page offers the file once the job has finished."""
 
 import tempfile
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -32,6 +34,7 @@ def export_intakes_job(
         services.check_allowed(user=user, options=export, purpose=stated_purpose)
     except (services.ExportNotAllowed, PseudonymKeyMissing) as refused:
         raise JobError(str(refused)) from None
+    delete_expired_files()  # the files of older exports, whose time is up
     progress.set_total(services.count_rows(export)[0])
     with tempfile.TemporaryFile() as output:
         rows = services.write_export(
@@ -72,7 +75,31 @@ def start_export_job(
 
 
 def finished_file(job: Job) -> dict | None:
-    """A finished export job's file (its storage name and download filename), or None."""
+    """A finished export job's file (its storage name and download filename), or None: not
+    finished, or finished more than AMPS_EXPORT_FILE_HOURS ago (whether or not the file has
+    been deleted yet)."""
     if job.kind != EXPORT_JOB or job.status != JobStatus.SUCCEEDED or not job.result:
         return None
+    if job.finished_at is None or job.finished_at < _file_cutoff():
+        return None
     return job.result if default_storage.exists(job.result["file"]) else None
+
+
+def delete_expired_files() -> int:
+    """Delete the export files written more than AMPS_EXPORT_FILE_HOURS ago (they hold patient
+    data); return how many were deleted."""
+    try:
+        _, names = default_storage.listdir(STORAGE_FOLDER)
+    except FileNotFoundError:
+        return 0
+    cutoff, deleted = _file_cutoff(), 0
+    for name in names:
+        path = f"{STORAGE_FOLDER}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            deleted += 1
+    return deleted
+
+
+def _file_cutoff():
+    return timezone.now() - timedelta(hours=settings.AMPS_EXPORT_FILE_HOURS)

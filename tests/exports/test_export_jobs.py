@@ -1,8 +1,14 @@
 """Large exports run as background jobs with progress (Django's Tasks; the tests' backend
 runs them at once), then the file is downloaded from the job's page by whoever started it."""
 
+import io
+import os
+from datetime import timedelta
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AccessEvent
 from exports.dictionary import dictionary_rows, export_column_names
@@ -92,3 +98,49 @@ def test_a_job_refused_before_queueing_when_the_purpose_is_missing(data_client, 
     assert response.status_code == 200
     assert "State the purpose" in response.content.decode()
     assert not Job.objects.exists()
+
+
+# -- how long a file is kept ------------------------------------------------------------------
+
+
+def _age(job, hours):
+    """Make the job and its file look `hours` old."""
+    from django.core.files.storage import default_storage
+
+    when = timezone.now() - timedelta(hours=hours)
+    Job.objects.filter(pk=job.pk).update(finished_at=when)
+    path = default_storage.path(job.result["file"])
+    os.utime(path, (when.timestamp(), when.timestamp()))
+    return path
+
+
+def test_an_export_file_is_not_offered_after_its_hours(data_client, cohort, settings):
+    settings.AMPS_EXPORT_FILE_HOURS = 24
+    start(data_client, format="csv")
+    job = Job.objects.get(kind="export")
+    _age(job, 25)
+    page = data_client.get(reverse("exports:export_job", args=[job.pk]))
+    assert b"its file is no longer kept" in page.content
+    assert data_client.get(reverse("exports:export_job_download", args=[job.pk])).status_code == 404
+
+
+def test_expired_files_are_deleted_by_the_next_export_and_the_command(
+    data_client, cohort, settings
+):
+    settings.AMPS_EXPORT_FILE_HOURS = 24
+    start(data_client, format="csv")
+    old = Job.objects.get(kind="export")
+    old_file = _age(old, 30)
+    start(data_client, format="parquet")  # begins by deleting the expired file
+    new = Job.objects.exclude(pk=old.pk).get(kind="export")
+    assert not os.path.exists(old_file)
+    new_file = _age(new, 23)
+    out = io.StringIO()
+    call_command("delete_expired_exports", stdout=out)
+    assert out.getvalue().strip() == "Deleted 0 expired export files."
+    assert os.path.exists(new_file)  # within its 24 hours
+    _age(new, 24.5)
+    out = io.StringIO()
+    call_command("delete_expired_exports", stdout=out)
+    assert out.getvalue().strip() == "Deleted 1 expired export file."
+    assert not os.path.exists(new_file)

@@ -1,5 +1,6 @@
 """Start the task worker of the configured backend: the database backend's `db_worker`, or
-RQ's `rqworker` (AMPS_TASKS_BACKEND=rq). Jobs left by a worker that died are taken back first.
+RQ's `rqworker` (AMPS_TASKS_BACKEND=rq). Jobs left by a worker that died are taken back first,
+and export files past their download time are deleted.
 The worker itself is the backend's own; this only chooses it."""
 
 from django.conf import settings
@@ -15,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, queue_name="default", **options):
         call_command("recover_jobs")
+        call_command("delete_expired_exports")
         backend = settings.AMPS_TASKS_BACKEND
         if backend == "database":
             call_command("db_worker", queue_name=queue_name, interval=0.5, reload=False)
