@@ -451,6 +451,10 @@ AMPS_MRN_SYSTEM = os.environ.get("AMPS_MRN_SYSTEM", "").strip()
 # A SMART app launch URL to offer on CDS Hooks cards (type "smart"); empty: none.
 AMPS_SMART_LAUNCH_URL = os.environ.get("AMPS_SMART_LAUNCH_URL", "").strip()
 AMPS_CDS_MAX_REQUEST_BYTES = env_int("AMPS_CDS_MAX_REQUEST_BYTES", 1_000_000)
+# A completed QuestionnaireResponse the EHR prefetches is screened for the card and nothing is
+# stored. On: it is also stored, once, as a submitted intake of the patient we know by MRN
+# (made by the EHR's own account, which cannot sign in), so it reaches the review queue.
+AMPS_CDS_STORE_RESPONSES = env_bool("AMPS_CDS_STORE_RESPONSES", False)
 # django-cors-headers: only the CDS Hooks endpoints, only for the EHR origins configured.
 CORS_ALLOWED_ORIGINS = env_list("AMPS_CDS_CORS_ORIGINS", [])
 CORS_URLS_REGEX = r"^/cds-services(/.*)?$"

@@ -83,6 +83,27 @@ class CdsClient(models.Model):
         return f"{self.label} ({self.issuer})"
 
 
+class StoredResponse(models.Model):
+    """A prefetched QuestionnaireResponse stored as an intake (AMPS_CDS_STORE_RESPONSES): the
+    same response prefetched again (the chart opened again) is not stored twice."""
+
+    client = models.ForeignKey(CdsClient, on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the response's JSON.")
+    intake = models.ForeignKey("intake.Intake", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "stored CDS Hooks questionnaire response"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "content_hash"], name="stored_response_once_per_client"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response {self.content_hash[:12]} → intake {self.intake_id}"
+
+
 class UsedJwtId(models.Model):
     """A CDS Hooks JWT `jti` already seen: the same one again is a replay."""
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from audit.models import AccessEvent
 from intake import services
+from intake.models import Intake
 from interop.models import CdsCard, CdsClient, CdsFeedback, UsedJwtId
 from tests.factories import IntakeFactory, PatientFactory
 from tests.interop_helpers import items, screened, validate
@@ -420,6 +421,51 @@ def test_a_prefetched_response_is_screened_without_storing_anything(client, staf
     (card,) = call(client, body).json()["cards"]
     assert card["summary"].startswith("AMPS screen: refer")
     assert intake.screenings.count() == screenings
+
+
+def test_a_configured_service_stores_a_prefetched_response_once_as_an_intake(
+    client, staff_client, ehr, settings
+):
+    """AMPS_CDS_STORE_RESPONSES: the EHR's completed questionnaire becomes a submitted intake
+    of the patient we know by MRN (made by the EHR's account), once, and the card opens it."""
+    settings.AMPS_CDS_STORE_RESPONSES = True
+    source = IntakeFactory(example_id="V17")  # the answers the EHR will send back
+    qr = staff_client.get(reverse("interop:questionnaire_response", args=[source.uuid])).json()
+    patient = PatientFactory()
+    body = hook_call(patient)
+    body["prefetch"]["questionnaireResponses"] = qr
+    (card,) = call(client, body).json()["cards"]
+    (stored,) = patient.intakes.all()
+    assert stored.status == "submitted" and stored.current_screening.outcome == "refer"
+    assert stored.created_by.username == f"cds-client-{ehr.pk}"
+    assert not stored.created_by.is_active and not stored.created_by.has_usable_password()
+    assert stored.intake_date == source.intake_date
+    assert card["summary"].startswith("AMPS screen: refer")
+    assert card["links"][0]["url"] == f"http://testserver/intakes/{stored.uuid}/"
+    case = staff_client.get(reverse("intake:intake_detail", args=[stored.uuid]))
+    assert case.status_code == 200 and ehr.label in case.content.decode()
+    assert CdsCard.objects.get(uuid=card["uuid"]).screening == stored.current_screening
+    assert (patient.given_name, patient.family_name) == tuple(
+        type(patient).objects.filter(pk=patient.pk).values_list("given_name", "family_name")[0]
+    )  # the response never changes who the patient is
+
+    body = hook_call(patient)  # the chart opened again: the same response
+    body["prefetch"]["questionnaireResponses"] = qr
+    (again,) = call(client, body).json()["cards"]
+    assert patient.intakes.count() == 1
+    assert again["links"] == card["links"]
+
+
+def test_a_stored_response_needs_a_patient_we_know(client, staff_client, ehr, settings):
+    settings.AMPS_CDS_STORE_RESPONSES = True
+    source = IntakeFactory(example_id="V17")
+    qr = staff_client.get(reverse("interop:questionnaire_response", args=[source.uuid])).json()
+    intakes = Intake.objects.count()
+    body = hook_call()  # the spec's example patient: no MRN of ours
+    body["prefetch"]["questionnaireResponses"] = qr
+    (card,) = call(client, body).json()["cards"]
+    assert card["summary"].startswith("AMPS screen: refer") and "links" not in card
+    assert Intake.objects.count() == intakes
 
 
 def test_an_in_progress_or_foreign_response_is_not_screened(client, staff_client, ehr):

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 
 from intake.models import OverrideReason, Patient, Screening
 from intake.rules import engine
+from interop.cds.storing import store_response
 from interop.cds.suggestions import (
     ResponseNotUsable,
     Suggestion,
@@ -186,6 +187,10 @@ def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
             patient = find_patient(base, call)
     else:
         patient = _quiet_find(base, call)
+        if settings.AMPS_CDS_STORE_RESPONSES and patient is not None:
+            stored = store_response(client=client, response=response, patient=patient)
+            if stored is not None:
+                suggestion = Suggestion.of_screening(stored)
     if suggestion is None:
         return Answer(cards=[], patient=patient)
     stored = CdsCard.objects.create(

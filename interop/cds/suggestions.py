@@ -130,11 +130,18 @@ def _from_patient(data: dict, items: dict, response: dict, patient: dict) -> Non
     if "sex" not in data and patient.get("gender") in facts.CODE_LABELS["sex"]:
         data["sex"] = patient["gender"]
     born = _date(patient.get("birthDate"))
-    answers = (items.get("intake_date") or {}).get("answer") or [{}]
-    on = _date(answers[0].get("valueDate") if isinstance(answers[0], dict) else None)
-    on = on or _date(str(response.get("authored", ""))[:10]) or timezone.localdate()
+    on = response_date(response, items) or timezone.localdate()
     if "age_years" not in data and born is not None and born <= on:
         data["age_years"] = completed_years(born, on)
+
+
+def response_date(response: dict, items: dict | None = None) -> date | None:
+    """The intake date a response gives: its `intake_date` answer, else the day it was
+    authored; None when it gives neither."""
+    items = items_by_link_id(response) if items is None else items
+    answers = (items.get("intake_date") or {}).get("answer") or [{}]
+    on = _date(answers[0].get("valueDate") if isinstance(answers[0], dict) else None)
+    return on or _date(str(response.get("authored", ""))[:10])
 
 
 def _date(value) -> date | None:
