@@ -42,14 +42,7 @@ class Suggestion:
     def of_screening(cls, screening: Screening) -> Suggestion:
         """A stored screening (its intake and criteria set loaded)."""
         return cls(
-            outcome=screening.outcome,
-            urgency=_urgency(screening.outcome, screening),
-            red_flags=screening.red_flags,
-            pathways=screening.pathways,
-            caveats=screening.caveats,
-            caveat_messages=screening.caveat_messages,
-            trace=screening.trace,
-            explanation=screening.explanation,
+            **_what_was_found(screening),
             criteria_version=screening.criteria_set.version,
             criteria_hash=screening.criteria_hash,
             created_at=screening.created_at,
@@ -62,18 +55,19 @@ class Suggestion:
     @classmethod
     def of_result(cls, result: Result, *, criteria_set: CriteriaSet, criteria_hash: str):
         return cls(
-            outcome=result.outcome,
-            urgency=_urgency(result.outcome, result),
-            red_flags=result.red_flags,
-            pathways=result.pathways,
-            caveats=result.caveats,
-            caveat_messages=result.caveat_messages,
-            trace=result.trace,
-            explanation=result.explanation,
+            **_what_was_found(result),
             criteria_version=criteria_set.version,
             criteria_hash=criteria_hash,
             created_at=timezone.now(),
         )
+
+
+# What a stored screening and an engine result both hold, under the same names.
+_FOUND = ("outcome", "red_flags", "pathways", "caveats", "caveat_messages", "trace", "explanation")
+
+
+def _what_was_found(row) -> dict:
+    return {name: getattr(row, name) for name in _FOUND} | {"urgency": _urgency(row.outcome, row)}
 
 
 def _urgency(outcome: str, row) -> str:
