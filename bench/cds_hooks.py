@@ -49,8 +49,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from intake import services  # noqa: E402
-from intake.demo import model_values, synthetic_intakes  # noqa: E402
-from intake.models import Intake, IntakeStatus, Patient  # noqa: E402
+from intake.demo import synthetic_intakes  # noqa: E402
+from intake.models import Intake, IntakeStatus, Patient, model_values  # noqa: E402
 from interop.models import ApiClient, CdsClient  # noqa: E402
 
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "2000"))

@@ -7,9 +7,7 @@ same seed always gives the same data. Every generated intake passes the JSON val
 
 import random
 from datetime import date, timedelta
-from decimal import Decimal
 
-from intake.models import INTAKE_FACT_FIELDS
 from intake.rules import facts, validation
 
 GIVEN_NAMES = (
@@ -59,16 +57,3 @@ def synthetic_intakes(count: int, *, examples: list[dict], seed: int = 20261122)
         intake_date = today - timedelta(days=rng.randint(0, 365))
         born = intake_date - timedelta(days=365 * intake["age_years"] + rng.randint(30, 330))
         yield intake, rng.choice(GIVEN_NAMES), rng.choice(FAMILY_NAMES), born, intake_date
-
-
-def model_values(intake: dict) -> dict:
-    """A JSON intake's values as Intake model field values (decimals exact, no null choices)."""
-    values = {}
-    for name in INTAKE_FACT_FIELDS:
-        value = intake.get(name)
-        if isinstance(value, float):
-            value = Decimal(str(value))
-        elif value is None and facts.INPUT_FACTS[name].type == facts.CHOICE:
-            value = facts.INPUT_FACTS[name].default or ""
-        values[name] = value
-    return values

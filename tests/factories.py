@@ -8,9 +8,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from intake.demo import model_values
 from intake.forms import TRI_STATE_LABS, YES_NO_FIELDS
-from intake.models import INTAKE_FACT_FIELDS, Intake, IntakeStatus, Patient
+from intake.models import INTAKE_FACT_FIELDS, Intake, IntakeStatus, Patient, model_values
 from intake.rules import facts
 
 

@@ -32,6 +32,7 @@ from intake.models.patients import (
     code_choices,
     completed_years,
     input_facts_of,
+    model_values,
 )
 from intake.models.reviews import Addendum, Decision, Disposition, OverrideReason, Review
 from intake.models.screenings import Screening
@@ -67,4 +68,5 @@ __all__ = [
     "code_choices",
     "completed_years",
     "input_facts_of",
+    "model_values",
 ]

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -126,6 +127,20 @@ def input_facts_of(stored: Mapping[str, object], *, age_years: int, sex: str) ->
     for name in _CHOICE_FACTS:
         if values[name] == "":
             values[name] = None
+    return values
+
+
+def model_values(intake: Mapping[str, object]) -> dict:
+    """A JSON intake's values as Intake model field values (decimals exact, a missing choice
+    its default or blank): the inverse of input_facts_of."""
+    values = {}
+    for name in INTAKE_FACT_FIELDS:
+        value = intake.get(name)
+        if isinstance(value, float):
+            value = Decimal(str(value))
+        elif value is None and name in _CHOICE_FACTS:
+            value = facts.INPUT_FACTS[name].default or ""
+        values[name] = value
     return values
 
 

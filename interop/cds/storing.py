@@ -17,9 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from intake import services
-from intake.demo import model_values
 from intake.forms.intake import FIRST_INTAKE_DATE
-from intake.models import Intake, Patient, Screening
+from intake.models import IDENTITY_FIELDS, Patient, Screening, model_values
 from interop.cds.suggestions import ResponseNotUsable, intake_json, response_date
 from interop.models import CdsClient, StoredResponse
 
@@ -64,18 +63,16 @@ def store_response(*, client: CdsClient, response: dict, patient: Patient) -> Sc
 
 
 def _stored(client: CdsClient, content_hash: str) -> Screening | None:
-    stored = StoredResponse.objects.filter(client=client, content_hash=content_hash).first()
-    if stored is None:
-        return None
-    intake = Intake.objects.select_related("current_screening").get(pk=stored.intake_id)
-    return intake.current_screening
+    stored = (
+        StoredResponse.objects.select_related("intake__current_screening")
+        .filter(client=client, content_hash=content_hash)
+        .first()
+    )
+    return stored.intake.current_screening if stored is not None else None
 
 
 def _identity(patient: Patient) -> dict:
-    return {
-        name: getattr(patient, name)
-        for name in ("mrn", "given_name", "family_name", "date_of_birth", "sex")
-    }
+    return {name: getattr(patient, name) for name in ("mrn", *IDENTITY_FIELDS)}
 
 
 def ehr_account(client: CdsClient):

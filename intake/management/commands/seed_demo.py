@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.enrolment import issue_enrolment_code
 from accounts.two_factor import confirmed_authenticator
-from intake.demo import model_values, synthetic_intakes
+from intake.demo import synthetic_intakes
 from intake.management.progress import progress_bar
 from intake.models import (
     CriteriaSet,
@@ -28,6 +28,7 @@ from intake.models import (
     Patient,
     Screening,
     VisitType,
+    model_values,
 )
 from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
 from intake.search import patient_search_text
