@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from intake.models.history import change_history
@@ -144,6 +144,10 @@ def model_values(intake: Mapping[str, object]) -> dict:
     return values
 
 
+# The review queue's order: that of the partial index intake_queue_urgency_idx.
+QUEUE_ORDER = ("review_priority", "review_urgency", "screened_at", "pk")
+
+
 class IntakeQuerySet(models.QuerySet):
     def submitted(self):
         return self.exclude(status=IntakeStatus.DRAFT)
@@ -178,9 +182,19 @@ class IntakeQuerySet(models.QuerySet):
         then urgent, then routine), then consider AMPS, then indeterminate; the longest
         waiting first within each. The filter and order are those of the partial index
         intake_queue_urgency_idx."""
-        return self.filter(status=IntakeStatus.SUBMITTED).order_by(
-            "review_priority", "review_urgency", "screened_at", "pk"
-        )
+        return self.filter(status=IntakeStatus.SUBMITTED).order_by(*QUEUE_ORDER)
+
+    def in_queue_order_within_dates(self):
+        """The queue order, written so that PostgreSQL reads an intake-date range along
+        intake_status_date_idx and sorts only its rows (for a queue filtered by date).
+
+        Left to itself the planner walks intake_queue_urgency_idx and skips the intakes outside
+        the range, expecting to find a page soon; but recent intakes come last in that order
+        (the longest waiting first), so at 100,000 intakes it skipped 20,000 for the last 30
+        days (60 ms, growing with the table). `review_priority + 0` sorts exactly as
+        `review_priority` but matches no index, which rules that walk out (3 ms, growing only
+        with the intakes in the range)."""
+        return self.order_by(F("review_priority") + 0, *QUEUE_ORDER[1:])
 
 
 class Intake(models.Model):
