@@ -1,16 +1,13 @@
 """What the documents show, and their PDFs (WeasyPrint, rendered on the server).
 
-The PDF renderer reads only our own static files: any other URL in a document (none is
-written, but the clinic's text is the editor's) is refused, so rendering never fetches
-from the network.
+The PDF renderer is given the print stylesheet from the app's static source files (not through
+a URL: in production the static URLs are hashed names that exist only after collectstatic) and
+fetches nothing: any URL in a document (none is written, but the clinic's text is the editor's)
+is refused, so rendering never reaches the network or the disk.
 """
-
-import mimetypes
-from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 
 from documents import placeholders
 from documents.models import ClinicDetails
@@ -68,28 +65,25 @@ def sheet_context(intake: Intake, review: Review) -> dict:
     }
 
 
+PRINT_STYLESHEET = "documents/print.css"
+
+
 def render_pdf(template: str, context: dict) -> bytes:
     """A template rendered to PDF bytes, with the print stylesheet."""
-    from weasyprint import HTML  # imported on use: loading Pango takes a moment
+    from weasyprint import CSS, HTML  # imported on use: loading Pango takes a moment
 
     html = render_to_string(template, {**context, "pdf": True})
-    return HTML(string=html, base_url="/", url_fetcher=_static_fetcher()).write_pdf()
+    fetcher = _no_fetching()
+    stylesheet = CSS(filename=finders.find(PRINT_STYLESHEET), url_fetcher=fetcher)
+    return HTML(string=html, base_url="/", url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
 
 
-def _static_fetcher():
-    """WeasyPrint's fetcher, limited to our own static files (a stylesheet, an image)."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+def _no_fetching():
+    """A WeasyPrint fetcher that refuses every URL."""
+    from weasyprint.urls import URLFetcher
 
-    class StaticFilesOnly(URLFetcher):
+    class NoFetching(URLFetcher):
         def fetch(self, url, headers=None):
-            path = url.removeprefix("file://")
-            if path.startswith(static("")):
-                name = path.removeprefix(static(""))
-                found = finders.find(name)
-                if found:
-                    mime = mimetypes.guess_type(found)[0] or "application/octet-stream"
-                    body = Path(found).read_bytes()
-                    return URLFetcherResponse(url, body, {"Content-Type": mime})
-            raise ValueError(f"Documents use only the app's own static files, not {url!r}.")
+            raise ValueError(f"Documents fetch nothing, not {url!r}.")
 
-    return StaticFilesOnly()
+    return NoFetching()

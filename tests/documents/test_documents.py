@@ -70,6 +70,21 @@ def test_the_signed_letter_pdf_has_the_suggestion_decision_and_signature_time(rh
     assert "Ada Lovelace" in text and "MRN-4242" in text
 
 
+def test_the_pdf_has_its_stylesheet_with_production_static_files(rheum_client, bob, settings):
+    """Production serves hashed static names from a manifest (collectstatic); the PDF must
+    not depend on them. The page numbers come from the print stylesheet's @page rules."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    intake = _case("V17")
+    _sign(intake, bob)
+    response = rheum_client.get(_letter(intake, pdf=True))
+    assert response.status_code == 200
+    _, text = _pdf_text(response)
+    assert "Page 1 of 1" in text
+
+
 def test_every_page_of_the_pdf_names_the_patient_and_is_numbered(staff_client, bob, alice):
     intake = _case("V17")
     _sign(intake, bob)
