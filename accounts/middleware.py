@@ -21,6 +21,9 @@ RESCUED_FORM = "_amps_rescued_form"
 ACTIVITY_RESOLUTION = 30
 # Forms whose typed values are kept across a timeout and given back after the next sign-in.
 RESCUABLE_VIEWS = {"intake:intake_create", "intake:intake_edit"}
+# Requests a page's script makes by itself (a progress bar polling): not a person's activity,
+# so they never keep an unattended session alive.
+NOT_ACTIVITY_VIEWS = {"jobs:progress"}
 
 
 def keep_rescued_form_for(request, user) -> None:
@@ -29,6 +32,14 @@ def keep_rescued_form_for(request, user) -> None:
     rescued = request.session.get(RESCUED_FORM)
     if rescued is not None and rescued.get("user") != user.pk:
         del request.session[RESCUED_FORM]
+
+
+def _view_name(request) -> str:
+    """The name of the view a request goes to ("" for an unknown path)."""
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return ""
 
 
 def start_session_clock(request) -> None:
@@ -51,7 +62,9 @@ class SessionTimeoutMiddleware:
             if expired:
                 return self._sign_out(request, expired)
             now = time.time()
-            if now - request.session[LAST_ACTIVITY] >= ACTIVITY_RESOLUTION:
+            if now - request.session[LAST_ACTIVITY] >= ACTIVITY_RESOLUTION and (
+                _view_name(request) not in NOT_ACTIVITY_VIEWS
+            ):
                 request.session[LAST_ACTIVITY] = now
         return self.get_response(request)
 
@@ -90,11 +103,7 @@ class SessionTimeoutMiddleware:
     def _rescue(request) -> dict | None:
         if request.method != "POST":
             return None
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return None
-        if match.view_name not in RESCUABLE_VIEWS:
+        if _view_name(request) not in RESCUABLE_VIEWS:
             return None
         data = {
             key: request.POST.getlist(key)
@@ -148,11 +157,7 @@ class TwoFactorMiddleware:
         static_url = settings.STATIC_URL or ""
         if static_url.startswith("/") and request.path.startswith(static_url):
             return True
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return False
-        return match.view_name in EXEMPT_VIEW_NAMES
+        return _view_name(request) in EXEMPT_VIEW_NAMES
 
     @staticmethod
     def _second_factor_required(request: HttpRequest) -> HttpResponse:

@@ -44,6 +44,20 @@ def test_activity_slides_the_idle_window(staff_client):
     assert time.time() - staff_client.session[LAST_ACTIVITY] < 5
 
 
+def test_a_progress_bar_polling_is_not_activity(staff_client, alice):
+    """An open page whose script follows a job must not keep an unattended session alive."""
+    from jobs.models import Job
+
+    job = Job.objects.create(kind="test", purpose="Counting", task_path="x", started_by=alice)
+    progress = reverse("jobs:progress", args=[job.pk])
+    age_session(staff_client, idle=14 * 60)
+    assert staff_client.get(progress).status_code == 200
+    assert time.time() - staff_client.session[LAST_ACTIVITY] > 13 * 60
+    age_session(staff_client, idle=16 * 60)
+    assert staff_client.get(progress).status_code != 200  # signed out
+    assert staff_client.get(reverse("intake:intake_list")).status_code == 302
+
+
 def test_twelve_hours_end_the_session_however_active(staff_client):
     age_session(staff_client, idle=10, started=12 * 3600 + 60)
     response = staff_client.get(reverse("intake:intake_list"))
