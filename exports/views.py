@@ -8,11 +8,12 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from audit.access import AccessAction
+from audit.access import AccessAction, record_access
 from audit.models import AccessEvent
 from exports import services, tasks
 from exports.forms import ExportForm
 from exports.pseudonyms import PseudonymKeyMissing
+from exports.rows import ExportOptions
 from intake.forms import error_summary
 from jobs.models import Job
 
@@ -72,7 +73,13 @@ def _download(request: HttpRequest, form: ExportForm) -> HttpResponse:
 
 
 def _past_exports(user):
-    events = AccessEvent.objects.filter(action=AccessAction.EXPORTED).select_related("user")
+    # Exports span many patients; a document's PDF (one patient) and a later download of a
+    # background export's file are logged as exported too, but are not exports made.
+    events = (
+        AccessEvent.objects.filter(action=AccessAction.EXPORTED, patient__isnull=True)
+        .exclude(detail__has_key="download")
+        .select_related("user")
+    )
     if not user.has_perm("exports.export_data"):
         events = events.filter(user=user)
     return events.order_by("-created_at")[:PAST_EXPORTS_SHOWN]
@@ -95,6 +102,15 @@ def export_job_download(request: HttpRequest, job_id) -> HttpResponse:
     file = tasks.finished_file(job)
     if file is None:
         raise Http404("This export is not ready, or its file is gone.")
+    profile = ExportOptions.from_json(job.arguments["options"]).profile
+    if profile not in services.allowed_profiles(request.user):
+        raise PermissionDenied("You may no longer export this profile.")
+    record_access(
+        request,
+        action=AccessAction.EXPORTED,
+        detail={"download": True, "job": str(job.pk), "profile": profile,
+                "format": file["format"], "rows": file["rows"]},
+    )  # fmt: skip
     return FileResponse(
         default_storage.open(file["file"], "rb"),
         as_attachment=True,

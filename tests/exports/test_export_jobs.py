@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -57,8 +58,39 @@ def test_a_large_export_runs_as_a_job_then_downloads(data_client, dana, cohort, 
     header, rows = read_back(fmt, body(download))
     assert header == export_column_names(dictionary_rows("limited"))
     assert len(rows) == 4
-    event = AccessEvent.objects.get(action="exported")
+    event = AccessEvent.objects.get(action="exported", detail__download__isnull=True)
     assert (event.user, event.detail["rows"], event.detail["job"]) == (dana, 4, str(job.pk))
+    # The download itself hands patient data out again: it is in the access log too.
+    fetched = AccessEvent.objects.get(action="exported", detail__download=True)
+    assert (fetched.user, fetched.detail["job"], fetched.detail["format"]) == (
+        dana,
+        str(job.pk),
+        fmt,
+    )
+    assert fetched.ip_address
+
+
+def test_the_download_is_refused_once_the_user_may_no_longer_export_the_profile(
+    data_client, dana, cohort
+):
+    start(data_client, format="csv", profile="identified", purpose="Audit of referrals.")
+    job = Job.objects.get(kind="export")
+    dana.groups.clear()
+    dana.user_permissions.add(Permission.objects.get(codename="export_deidentified"))
+    response = data_client.get(reverse("exports:export_job_download", args=[job.pk]))
+    assert response.status_code == 403
+    assert not AccessEvent.objects.filter(detail__download=True).exists()
+
+
+def test_past_exports_list_exports_not_downloads_or_documents(data_client, dana, cohort):
+    start(data_client, format="csv")
+    job = Job.objects.get(kind="export")
+    data_client.get(reverse("exports:export_job_download", args=[job.pk]))
+    AccessEvent.objects.create(
+        user=dana, patient=cohort[0].patient, action="exported", detail={"document": "letter"}
+    )
+    past = data_client.get(URL).context["past_exports"]
+    assert [event.detail["job"] for event in past] == [str(job.pk)]
 
 
 def test_a_small_export_is_still_streamed_at_once(data_client, cohort, settings):
