@@ -1,7 +1,10 @@
 """The blank intake form's skeleton is drawn once and served from Django's (shared) cache;
 a form with anything in it (typed values, errors, a stored intake) is always drawn anew."""
 
+import inspect
+import re
 from datetime import date
+from pathlib import Path
 from unittest import mock
 
 from django.core.cache import cache
@@ -62,3 +65,34 @@ def test_each_blank_form_gets_its_own_token_although_the_skeleton_is_cached(staf
     assert tokens[0].group(1) != tokens[1].group(1)
     assert cache.get(fragment_key()) is not None
     assert "form_token" not in cache.get(fragment_key())
+
+
+def test_the_skeleton_version_follows_every_fact_field_and_the_included_partials(monkeypatch):
+    """A deployment that changes a fact's range or a partial the layout includes (the red
+    flags' Yes/No pairs) must not be served the old form from the shared cache."""
+    import dataclasses
+
+    from intake.forms import intake as intake_forms
+    from intake.rules import facts
+
+    layout_templates = set(re.findall(r"intake/_\w+\.html", inspect.getsource(intake_forms)))
+    assert "intake/_red_flags.html" in layout_templates
+    hashed = {
+        path.relative_to(path.parents[1]).as_posix()
+        for pattern in intake_forms._SKELETON_SOURCES[1:]
+        for path in Path(intake_forms.__file__).resolve().parents[2].glob(pattern)
+    }
+    assert layout_templates <= hashed
+
+    before = skeleton_version()
+    widened = dict(facts.FACTS)
+    widened["pain_duration_weeks"] = dataclasses.replace(
+        facts.FACTS["pain_duration_weeks"], maximum=2000
+    )
+    monkeypatch.setattr(facts, "FACTS", widened)
+    skeleton_version.cache_clear()
+    try:
+        assert skeleton_version() != before
+    finally:
+        monkeypatch.undo()
+        skeleton_version.cache_clear()

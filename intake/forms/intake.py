@@ -513,27 +513,23 @@ REQUIRED_MESSAGES.update(
 
 
 # What the blank form's HTML is drawn from besides the data dictionary: this module and the
-# templates its layout includes.
-_SKELETON_SOURCES = (
-    "intake/forms/intake.py",
-    "templates/intake/_pain_section.html",
-    "templates/intake/_body_map.html",
-    "templates/intake/_budapest_grid.html",
-    "templates/intake/_grid_checkbox.html",
-)
+# intake templates its layout may include (every partial, so that a new one is never missed).
+_SKELETON_SOURCES = ("intake/forms/intake.py", "templates/intake/_*.html")
 
 
 @functools.cache
 def skeleton_version() -> str:
-    """A hash of everything the blank intake form's HTML depends on (the fact registry of the
-    data dictionary, this module, the templates it includes), computed once per process: a
-    deployment that changes any of them draws the form anew, whatever is in the shared cache."""
+    """A hash of everything the blank intake form's HTML depends on (every field of every fact
+    in the data dictionary's registry, this module, the intake partials), computed once per
+    process: a deployment that changes any of them draws the form anew, whatever is in the
+    shared cache."""
     digest = hashlib.sha256()
     for fact in facts.FACTS.values():
-        digest.update(repr((fact.name, fact.label, fact.type, fact.choices)).encode())
+        digest.update(repr(fact).encode())
     root = Path(__file__).resolve().parents[2]
-    for name in _SKELETON_SOURCES:
-        digest.update((root / name).read_bytes())
+    for pattern in _SKELETON_SOURCES:
+        for path in sorted(root.glob(pattern)):
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
