@@ -468,6 +468,56 @@ def test_a_stored_response_needs_a_patient_we_know(client, staff_client, ehr, se
     assert Intake.objects.count() == intakes
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"item": [{}]},
+        {"item": "ab"},
+        {"item": [{"linkId": "intake_date", "answer": {"a": 1}}]},
+        {"item": [{"linkId": "pain_sites", "item": 5}]},
+    ],
+    ids=["item-without-linkId", "items-not-a-list", "answers-not-a-list", "nested-not-a-list"],
+)
+def test_a_malformed_prefetched_response_falls_back_to_the_stored_screening(
+    client, staff_client, ehr, change, caplog
+):
+    patient = PatientFactory()
+    screened("V17", patient=patient)
+    qr = staff_client.get(
+        reverse("interop:questionnaire_response", args=[IntakeFactory(example_id="V01").uuid])
+    ).json()
+    body = hook_call(patient)
+    body["prefetch"]["questionnaireResponses"] = {**qr, **change}
+    body["prefetch"]["patient"]["gender"] = ["female"]  # not a code: ignored, not a crash
+    caplog.set_level("INFO", logger="interop.cds.service")
+    response = call(client, body)
+    assert response.status_code == 200
+    (card,) = response.json()["cards"]
+    assert card["summary"].startswith("AMPS screen: refer")  # the stored V17 screening
+    assert "not 25" not in caplog.text and "now 7" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "prefetch",
+    [{"questionnaireResponses": {"resourceType": "Bundle", "entry": 5}},
+     {"patient": {"resourceType": "Patient", "identifier": 5}}],
+    ids=["entries-not-a-list", "identifiers-not-a-list"],
+)  # fmt: skip
+def test_malformed_prefetched_values_are_no_data_not_an_error(client, ehr, prefetch):
+    body = hook_call()
+    body["prefetch"].update(prefetch)
+    response = call(client, body)
+    assert response.status_code in (200, 412)
+    assert response.json().get("cards", []) == []
+
+
+def test_a_body_nested_too_deep_is_400(client, ehr):
+    body = b'{"hook": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token()}"}
+    response = client.post(SERVICE, body, content_type="application/json", **headers)
+    assert response.status_code == 400
+
+
 def test_an_in_progress_or_foreign_response_is_not_screened(client, staff_client, ehr):
     intake = IntakeFactory(example_id="V17")
     qr = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid])).json()

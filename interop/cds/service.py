@@ -98,7 +98,7 @@ class Call:
 def parse_call(body: bytes) -> Call:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadCall("body", "is not JSON") from None
     if not isinstance(data, dict):
         raise BadCall("body", "must be a JSON object")
@@ -128,7 +128,9 @@ def _resources(value) -> list[dict]:
     if not isinstance(value, dict):
         return []
     if value.get("resourceType") == "Bundle":
-        entries = value.get("entry") or []
+        entries = value.get("entry")
+        if not isinstance(entries, list):
+            return []
         return [e["resource"] for e in entries if isinstance(e, dict) and "resource" in e]
     return [value]
 
@@ -176,8 +178,10 @@ def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
         try:
             suggestion = screen_response(response, call.prefetch.get(PATIENT_KEY))
         except ResponseNotUsable as error:
-            logger.info("CDS call %s: prefetched response not usable (%s)", call.hook_instance,
-                        "; ".join(error.errors)[:300])  # fmt: skip
+            # The fields only: the messages quote the answers, which are patient data.
+            fields = sorted({message.split(":", 1)[0] for message in error.errors})
+            logger.info("CDS call %s: prefetched response not usable (fields: %s)",
+                        call.hook_instance, ", ".join(fields)[:300])  # fmt: skip
     if suggestion is None:
         screening = _latest_screening(base, call)
         if screening is not None:
@@ -213,9 +217,10 @@ def _prefetched_mrns(base: Base, call: Call) -> list[str]:
     prefetched = call.prefetch.get(PATIENT_KEY)
     if not isinstance(prefetched, dict) or prefetched.get("resourceType") != "Patient":
         return []
+    identifiers = prefetched.get("identifier")
     return [
         identifier["value"]
-        for identifier in prefetched.get("identifier") or []
+        for identifier in (identifiers if isinstance(identifiers, list) else [])
         if isinstance(identifier, dict)
         and identifier.get("system") == base.mrn_system
         and isinstance(identifier.get("value"), str)
@@ -456,7 +461,7 @@ def record_feedback(*, body: bytes, client: CdsClient) -> int:
     """Store every feedback item of a request, or none when one is wrong (BadCall)."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadCall("body", "is not JSON") from None
     items = data.get("feedback") if isinstance(data, dict) else None
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_FEEDBACK_ITEMS:

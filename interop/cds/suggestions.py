@@ -121,7 +121,8 @@ def intake_json(response: dict, patient: dict | None = None) -> dict:
 
 
 def _from_patient(data: dict, items: dict, response: dict, patient: dict) -> None:
-    if "sex" not in data and patient.get("gender") in facts.CODE_LABELS["sex"]:
+    gender = patient.get("gender")
+    if "sex" not in data and isinstance(gender, str) and gender in facts.CODE_LABELS["sex"]:
         data["sex"] = patient["gender"]
     born = _date(patient.get("birthDate"))
     on = response_date(response, items) or timezone.localdate()
@@ -133,8 +134,9 @@ def response_date(response: dict, items: dict | None = None) -> date | None:
     """The intake date a response gives: its `intake_date` answer, else the day it was
     authored; None when it gives neither."""
     items = items_by_link_id(response) if items is None else items
-    answers = (items.get("intake_date") or {}).get("answer") or [{}]
-    on = _date(answers[0].get("valueDate") if isinstance(answers[0], dict) else None)
+    answers = (items.get("intake_date") or {}).get("answer")
+    first = answers[0] if isinstance(answers, list) and answers else None
+    on = _date(first.get("valueDate") if isinstance(first, dict) else None)
     return on or _date(str(response.get("authored", ""))[:10])
 
 

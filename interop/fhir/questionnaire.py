@@ -273,14 +273,22 @@ def questionnaire(base: Base) -> dict:
 
 
 def items_by_link_id(resource: dict) -> dict[str, dict]:
-    """Every item of a Questionnaire (or QuestionnaireResponse), nested ones too, by linkId."""
+    """Every item of a Questionnaire (or QuestionnaireResponse), nested ones too, by linkId.
+    A response comes from outside: anything that is not an item with a string linkId is
+    skipped (the answers it lacks are then reported as missing, by field)."""
     found: dict[str, dict] = {}
-    stack = list(resource.get("item", ()))
+    stack = _items(resource)
     while stack:
         item = stack.pop()
-        found[item["linkId"]] = item
-        stack.extend(item.get("item", ()))
+        if isinstance(item, dict) and isinstance(item.get("linkId"), str):
+            found[item["linkId"]] = item
+            stack.extend(_items(item))
     return found
+
+
+def _items(node) -> list:
+    items = node.get("item") if isinstance(node, dict) else None
+    return list(items) if isinstance(items, list) else []
 
 
 # --- Local CodeSystems ---------------------------------------------------------------------------
