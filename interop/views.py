@@ -127,7 +127,10 @@ def patient_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     return fhir_response(resources.patient_resource(Base.of(request), patient))
 
 
-@fhir_read("intake.view_patient", "intake.view_intake", "intake.view_screening")
+# The bundle holds the reviews (ClinicalImpressions) too.
+@fhir_read(
+    "intake.view_patient", "intake.view_intake", "intake.view_screening", "intake.view_review"
+)
 def patient_everything(request: HttpRequest, resource_id: str) -> HttpResponse:
     patient = Patient.objects.filter(uuid=_uuid(resource_id)).first()
     if patient is None:

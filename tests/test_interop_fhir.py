@@ -365,6 +365,24 @@ def test_not_signed_in_is_401_not_a_redirect_to_the_login_page(client, db):
     assert response.json()["resourceType"] == "OperationOutcome"
 
 
+def test_everything_needs_the_right_to_read_reviews_too(client, dave):
+    """$everything bundles the signed reviews: reading patients, intakes and screenings is not
+    enough."""
+    from django.contrib.auth.models import Permission
+
+    dave.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="intake",
+            codename__in=["view_patient", "view_intake", "view_screening"],
+        )
+    )
+    client.force_login(dave)
+    patient = PatientFactory()
+    response = client.get(reverse("interop:patient_everything", args=[patient.uuid]))
+    assert response.status_code == 403
+    assert not AccessEvent.objects.exists()
+
+
 def test_a_user_without_the_role_is_403(client, dave):
     client.force_login(dave)
     intake = IntakeFactory()
