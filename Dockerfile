@@ -11,7 +11,7 @@ RUN pip install --no-cache-dir "setuptools>=69,<81" wheel \
     && pip install --no-cache-dir --no-build-isolation .
 COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input
-RUN useradd --create-home amps && chown -R amps /app
+RUN useradd --create-home amps && mkdir -p var/files && chown -R amps /app
 USER amps
 EXPOSE 8000
 CMD ["sh", "-c", "python manage.py migrate --no-input && python manage.py createcachetable && gunicorn amps_screen.wsgi --config gunicorn.conf.py"]
