@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from audit.models import AccessEvent
 from intake import services
-from intake.models import INTAKE_FACT_FIELDS, Criterion, ReferenceCase, Screening
+from intake.models import INTAKE_FACT_FIELDS, CriteriaSet, Criterion, ReferenceCase, Screening
 from intake.templatetags.intake_extras import duration
 from tests.factories import (
     IntakeFactory,
@@ -496,6 +496,14 @@ def test_compare_from_a_version_alone_picks_the_published_one(editor_client, car
 @pytest.mark.parametrize("query", [{"old": "1", "new": "99"}, {"old": "x", "new": "1"}])
 def test_compare_with_an_unknown_version_is_a_form_error(editor_client, query):
     response = editor_client.get(COMPARE, query)
+    assert response.status_code == 200
+    assert response.context["form"].errors and response.context["changes"] is None
+
+
+@pytest.mark.parametrize("new", ["²", "9" * 5000])
+def test_compare_with_an_odd_version_and_nothing_published_is_a_form_error(editor_client, new):
+    CriteriaSet.objects.filter(status="published").update(status="retired")
+    response = editor_client.get(COMPARE, {"new": new})
     assert response.status_code == 200
     assert response.context["form"].errors and response.context["changes"] is None
 

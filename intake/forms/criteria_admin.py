@@ -400,7 +400,7 @@ class CompareVersionsForm(forms.Form):
         published = CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).first()
         if published is not None and str(published.version) != data["new"]:
             data["old"] = str(published.version)
-        elif data["new"].isdigit():
+        elif data["new"].isascii() and data["new"].isdigit() and len(data["new"]) <= 9:
             earlier = CriteriaSet.objects.filter(version__lt=int(data["new"])).first()
             data["old"] = str(earlier.version if earlier else data["new"])
         return data
