@@ -2,6 +2,9 @@
 jobs.Job that records their progress): the impact preview of a draft, and re-screening a
 patient's unsigned intakes."""
 
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
 from intake import services
 from intake.models import CriteriaSet, Intake, IntakeStatus, Patient
 from jobs.models import Job, JobStatus
@@ -55,29 +58,21 @@ def finished_impact(*, draft: CriteriaSet) -> services.Impact | None:
 
 
 @job_task
-def rescreen_patient_intakes(progress, *, patient_uuid: str) -> dict:
-    """Screen again, with the published criteria set, every submitted and unsigned intake of a
-    patient (after a correction of their identity: age and sex are facts). Signed intakes are
-    never re-screened. Returns how many were screened."""
+def rescreen_patient_intakes(progress, *, patient_uuid: str, user_id: int | None = None) -> dict:
+    """services.rescreen_patient_intakes as a background task (for a script or the shell; an
+    identity correction re-screens in its own transaction): every submitted, unsigned intake
+    of the patient screened again with the published set. Returns how many were screened."""
     patient = Patient.objects.filter(uuid=patient_uuid).first()
     if patient is None:
         raise JobError("The patient no longer exists.")
-    intakes = list(
-        Intake.objects.filter(patient=patient, status=IntakeStatus.SUBMITTED)
-        .select_related("patient")
-        .order_by("pk")
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    progress.set_total(
+        Intake.objects.filter(patient=patient, status=IntakeStatus.SUBMITTED).count()
     )
-    progress.set_total(len(intakes))
-    screened = 0
-    for intake in intakes:
-        try:
-            services.screen_intake(intake=intake)
-        except services.IntakeLocked:
-            pass  # signed since the list was read
-        else:
-            screened += 1
-        progress.advance(1)
-    return {"screened": screened}
+    with transaction.atomic():
+        screenings = services.rescreen_patient_intakes(patient=patient, user=user)
+    progress.advance(len(screenings))
+    return {"screened": len(screenings)}
 
 
 def start_rescreen(*, patient: Patient, user) -> Job:
@@ -88,4 +83,5 @@ def start_rescreen(*, patient: Patient, user) -> Job:
         kind=RESCREEN,
         purpose="Re-screening a patient's unsigned intakes",
         patient_uuid=str(patient.uuid),
+        user_id=user.pk if user is not None else None,
     )
