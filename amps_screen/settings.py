@@ -33,14 +33,17 @@ def env_bool(name: str, default: bool) -> bool:
     )
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {value}.")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -237,9 +240,9 @@ CACHES["derived"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 # Background tasks: Django's Tasks framework. The database backend (django-tasks-db) keeps
 # tasks in this same database and needs no other service; a worker runs them
-# (`manage.py db_worker`, started by `make run`). AMPS_TASKS_BACKEND=rq queues them in Redis
-# (REDIS_URL) for `manage.py rqworker`; `immediate` runs each task inside the request that
-# starts it (tests and one-off scripts only).
+# (`manage.py task_worker`, started by `make run`). AMPS_TASKS_BACKEND=rq queues them in Redis
+# (REDIS_URL) for the same `manage.py task_worker`; `immediate` runs each task inside the
+# request that starts it (tests and one-off scripts only).
 AMPS_TASKS_BACKEND = os.environ.get("AMPS_TASKS_BACKEND", "database").strip().lower()
 if AMPS_TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -255,7 +258,7 @@ else:
     )
 # A running task whose progress has not moved for this long is taken for one whose worker died:
 # it is queued again once, then marked failed (jobs.services.recover_stalled_jobs).
-AMPS_JOB_STALL_SECONDS = env_int("AMPS_JOB_STALL_SECONDS", 120)
+AMPS_JOB_STALL_SECONDS = env_int("AMPS_JOB_STALL_SECONDS", 120, minimum=10)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -430,11 +433,11 @@ AXES_VERBOSE = False
 AMPS_EXPORT_PSEUDONYM_KEY = os.environ.get("AMPS_EXPORT_PSEUDONYM_KEY", "")
 # An export of more intakes than this runs as a background job with a progress bar (the file
 # is kept in the default storage, under exports/); a smaller one is streamed at once.
-AMPS_EXPORT_BACKGROUND_ROWS = env_int("AMPS_EXPORT_BACKGROUND_ROWS", 5000)
+AMPS_EXPORT_BACKGROUND_ROWS = env_int("AMPS_EXPORT_BACKGROUND_ROWS", 5000, minimum=1)
 # Such a file holds patient data: it can be downloaded for this many hours after it is
 # written, then it is deleted (by the next export, the task worker's start, or
 # `manage.py delete_expired_exports` from cron).
-AMPS_EXPORT_FILE_HOURS = env_int("AMPS_EXPORT_FILE_HOURS", 24)
+AMPS_EXPORT_FILE_HOURS = env_int("AMPS_EXPORT_FILE_HOURS", 24, minimum=1)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -450,7 +453,7 @@ AMPS_BASE_URL = os.environ.get("AMPS_BASE_URL", "").strip().rstrip("/")
 AMPS_MRN_SYSTEM = os.environ.get("AMPS_MRN_SYSTEM", "").strip()
 # A SMART app launch URL to offer on CDS Hooks cards (type "smart"); empty: none.
 AMPS_SMART_LAUNCH_URL = os.environ.get("AMPS_SMART_LAUNCH_URL", "").strip()
-AMPS_CDS_MAX_REQUEST_BYTES = env_int("AMPS_CDS_MAX_REQUEST_BYTES", 1_000_000)
+AMPS_CDS_MAX_REQUEST_BYTES = env_int("AMPS_CDS_MAX_REQUEST_BYTES", 1_000_000, minimum=1024)
 # A completed QuestionnaireResponse the EHR prefetches is screened for the card and nothing is
 # stored. On: it is also stored, once, as a submitted intake of the patient we know by MRN
 # (made by the EHR's own account, which cannot sign in), so it reaches the review queue.

@@ -97,6 +97,17 @@ def test_a_misspelt_debug_flag_is_refused(monkeypatch):
         load_settings(monkeypatch, DJANGO_DEBUG="maybe")
 
 
+@pytest.mark.parametrize(
+    "name", ["AMPS_JOB_STALL_SECONDS", "AMPS_EXPORT_FILE_HOURS", "AMPS_EXPORT_BACKGROUND_ROWS",
+             "AMPS_CDS_MAX_REQUEST_BYTES"],
+)  # fmt: skip
+def test_a_number_that_would_break_its_feature_is_refused(monkeypatch, name):
+    """0 hours would delete an export before its download; a stall time of 0 would run every
+    task again on each poll."""
+    with pytest.raises(ImproperlyConfigured, match=f"{name} must be at least"):
+        load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, **{name: "0"})
+
+
 def test_an_env_file_fills_what_the_environment_does_not_set(monkeypatch, tmp_path):
     env_file = tmp_path / "app.env"
     env_file.write_text(
