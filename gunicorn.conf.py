@@ -20,8 +20,10 @@ def _cores() -> int:
 
 # gunicorn's own advice: (2 x cores) + 1 sync workers, so one waiting on the database never
 # leaves a core idle (5 on a 2-core machine). Measured on 2 cores (bench/README.md): pages and
-# CDS Hooks calls keep a p95 under target at 16 concurrent users with this number.
-workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * _cores() + 1)))
+# CDS Hooks calls keep a p95 under target at 16 concurrent users with this number. At most 12:
+# each worker holds a database connection, and a big host (or a container whose CPU quota is
+# smaller than the cores it sees) would otherwise exhaust PostgreSQL's 100 connections.
+workers = int(os.environ.get("GUNICORN_WORKERS", str(min(2 * _cores() + 1, 12))))
 accesslog = "-"
 # A request may take at most this long before the worker is replaced (the database's own
 # timeouts, AMPS_DB_CONNECT_TIMEOUT and AMPS_DB_STATEMENT_TIMEOUT_MS, end it well before).
