@@ -10,7 +10,6 @@ which every date and time of that patient's rows is moved back, so intervals sta
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -60,6 +59,3 @@ class Pseudonymiser:
             self.key, b"date-shift:" + str(patient_uuid).encode(), hashlib.sha256
         ).digest()
         return 1 + int.from_bytes(digest[:8], "big") % MAX_SHIFT_DAYS
-
-    def shift(self, value: date | datetime | None, days: int) -> date | datetime | None:
-        return None if value is None else value - timedelta(days=days)

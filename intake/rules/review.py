@@ -11,7 +11,6 @@ from __future__ import annotations
 from .engine import OUTCOME_LABELS, Outcome
 
 AGREE, OVERRIDE = "agree", "override"
-DECISIONS = (AGREE, OVERRIDE)
 DECISION_LABELS = {AGREE: "Agree with the suggestion", OVERRIDE: "Override the suggestion"}
 
 AMPS_PROGRAMME = "amps_programme"

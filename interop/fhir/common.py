@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.conf import settings
 
 FHIR_JSON = "application/fhir+json"
-FHIR_VERSION = "4.0.1"
 QUESTIONNAIRE_ID = "amps-intake"
 PLAN_DEFINITION_ID = "amps-criteria"
 FACTS_CODE_SYSTEM = "amps-facts"
