@@ -258,7 +258,7 @@ else:
     )
 # A running task whose progress has not moved for this long is taken for one whose worker died:
 # it is queued again once, then marked failed (jobs.services.recover_stalled_jobs).
-AMPS_JOB_STALL_SECONDS = env_int("AMPS_JOB_STALL_SECONDS", 120, minimum=10)
+AMPS_JOB_STALL_SECONDS = env_int("AMPS_JOB_STALL_SECONDS", 120, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
