@@ -35,6 +35,7 @@ EXEMPT_VIEW_NAMES = frozenset(
     {
         "login",
         "logout",
+        "sso:sign_out",  # the single sign-on app's sign-out (ours and the provider's session)
         "healthz",
         "two_factor_setup",
         "two_factor_verify",

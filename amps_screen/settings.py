@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "interop",
     "jobs",
     "exports",
+    "sso",
+    "smart",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +153,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "intake.context_processors.roles",
+                "sso.context_processors.sign_in",
             ],
         },
     },
@@ -277,8 +280,51 @@ PASSWORD_HASHERS = [
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username + IP before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords (and Django's permissions). AMPS_PASSWORD_SIGN_IN=0 leaves it out: the single
+    # sign-on backend, a ModelBackend too, then answers the permission checks alone.
+    *(
+        ["django.contrib.auth.backends.ModelBackend"]
+        if env_bool("AMPS_PASSWORD_SIGN_IN", True)
+        else []
+    ),
+    # OpenID Connect sign-in: only the callback's authorization code authenticates with it.
+    "sso.backend.SingleSignOnBackend",
 ]
+
+# -- Single sign-on (OpenID Connect, the sso app) and SMART on FHIR EHR launch (the smart app) --
+# The provider's discovery document (<issuer>/.well-known/openid-configuration) gives the
+# endpoints; empty: no single sign-on, password sign-in only.
+AMPS_OIDC_ISSUER = os.environ.get("AMPS_OIDC_ISSUER", "").strip().rstrip("/")
+AMPS_OIDC_CLIENT_ID = os.environ.get("AMPS_OIDC_CLIENT_ID", "").strip()
+AMPS_OIDC_CLIENT_SECRET = os.environ.get("AMPS_OIDC_CLIENT_SECRET", "").strip()
+AMPS_OIDC_SCOPES = os.environ.get("AMPS_OIDC_SCOPES", "").strip() or "openid profile email groups"
+AMPS_OIDC_ROLE_CLAIM = os.environ.get("AMPS_OIDC_ROLE_CLAIM", "").strip() or "groups"
+# "claim value=Group name" pairs, comma-separated (checked against the roles by sso's checks).
+AMPS_OIDC_ROLE_MAP = os.environ.get("AMPS_OIDC_ROLE_MAP", "").strip()
+AMPS_OIDC_NAME = os.environ.get("AMPS_OIDC_NAME", "").strip() or "your organisation"
+# amr values that count as the second factor; none: the app's own TOTP is always asked.
+AMPS_OIDC_MFA_AMR = env_list("AMPS_OIDC_MFA_AMR", [])
+AMPS_PASSWORD_SIGN_IN = env_bool("AMPS_PASSWORD_SIGN_IN", default=True)
+if not AMPS_PASSWORD_SIGN_IN and not AMPS_OIDC_ISSUER:
+    raise ImproperlyConfigured(
+        "AMPS_PASSWORD_SIGN_IN=0 needs AMPS_OIDC_ISSUER: no one could sign in."
+    )
+# Seconds an outgoing call to the provider or an EHR may take.
+AMPS_OIDC_TIMEOUT = env_int("AMPS_OIDC_TIMEOUT", 10, minimum=1)
+# mozilla-django-oidc reads these (the endpoints come from discovery: sso.provider).
+OIDC_RP_CLIENT_ID = AMPS_OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = AMPS_OIDC_CLIENT_SECRET
+OIDC_RP_SCOPES = AMPS_OIDC_SCOPES
+OIDC_RP_SIGN_ALGO = os.environ.get("AMPS_OIDC_SIGN_ALGO", "").strip() or "RS256"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_TIMEOUT = AMPS_OIDC_TIMEOUT
+OIDC_STORE_ID_TOKEN = False  # no token kept: sign-out names our client_id instead
+OIDC_AUTHENTICATE_CLASS = "sso.views.SignInStart"
+OIDC_CALLBACK_CLASS = "sso.views.SignInCallback"
+OIDC_OP_LOGOUT_URL_METHOD = "sso.provider.provider_logout_url"
+LOGIN_REDIRECT_URL_FAILURE = "sso:refused"
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -362,6 +408,29 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# Sign-out posts to our own page, which redirects to the provider's end_session_endpoint: the
+# browser checks that redirect against form-action, so the provider's origin is allowed there.
+if AMPS_OIDC_ISSUER:
+    SECURE_CSP["form-action"] = [CSP.SELF, "/".join(AMPS_OIDC_ISSUER.split("/")[:3])]
+
+# An EHR may show the app in an iframe: frame-ancestors lists only these origins. Then the
+# X-Frame-Options header (which cannot name origins) is left out, and the session and CSRF
+# cookies are SameSite=None (always Secure: HTTPS only) so they are sent inside the frame.
+# Without it every page stays DENY.
+AMPS_EHR_FRAME_ORIGINS = env_list("AMPS_EHR_FRAME_ORIGINS", [])
+for _origin in AMPS_EHR_FRAME_ORIGINS:
+    if not _origin.startswith(("https://", "http://")) or _origin.count("/") != 2:
+        raise ImproperlyConfigured(
+            f"AMPS_EHR_FRAME_ORIGINS holds origins (https://ehr.example.org); got {_origin!r}."
+        )
+if AMPS_EHR_FRAME_ORIGINS:
+    SECURE_CSP["frame-ancestors"] = AMPS_EHR_FRAME_ORIGINS
+    MIDDLEWARE.remove("django.middleware.clickjacking.XFrameOptionsMiddleware")
+    # security.W002 asks for X-Frame-Options: the CSP's frame-ancestors allow-list replaces it.
+    SILENCED_SYSTEM_CHECKS = ["security.W002"]
+    SESSION_COOKIE_SAMESITE = "None"
+    CSRF_COOKIE_SAMESITE = "None"
 
 # Browser features the app never uses, denied to every page (django-permissions-policy).
 PERMISSIONS_POLICY = {

@@ -8,6 +8,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Before admin/: the admin's own login URL is sent to our sign-in page.
     path("", include("accounts.urls")),
+    path("", include("sso.urls")),
+    path("", include("smart.urls")),
     path("admin/", admin.site.urls),
     path("documents/", include("documents.urls")),
     path("jobs/", include("jobs.urls")),

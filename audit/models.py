@@ -14,6 +14,11 @@ class AccessAction(models.TextChoices):
     PRINTED = "printed", "Printed"
     EXPORTED = "exported", "Exported"
     API_READ = "api_read", "Read through the API"
+    SIGN_IN = "sign_in", "Signed in (single sign-on)"
+    SIGN_IN_REFUSED = "sign_in_no", "Sign-in refused (single sign-on)"
+    ROLES_CHANGED = "roles", "Roles changed by the identity provider"
+    LAUNCH = "launch", "Opened from the EHR (SMART launch)"
+    LAUNCH_REFUSED = "launch_no", "EHR launch refused"
 
 
 class AccessEvent(models.Model):

@@ -113,7 +113,10 @@ def test_a_signed_call_gets_a_card_from_the_latest_screening(client, ehr):
     assert "- Fever (`rf_fever`)" in card["detail"]
     assert card["links"] == [
         {"label": "Open the case in AMPS screen",
-         "url": f"http://testserver/intakes/{latest.intake.uuid}/", "type": "absolute"}
+         "url": f"http://testserver/intakes/{latest.intake.uuid}/", "type": "absolute"},
+        # The EHR opens our own SMART launch (it adds iss and launch).
+        {"label": "Open the case (SMART app)", "url": "http://testserver/smart/launch",
+         "type": "smart", "appContext": json.dumps({"intake": str(latest.intake.uuid)})},
     ]  # fmt: skip
     assert card["selectionBehavior"] == "at-most-one" and len(card["suggestions"]) == 1
     assert all(reason["display"] for reason in card["overrideReasons"])

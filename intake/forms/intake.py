@@ -33,6 +33,10 @@ from intake.rules import facts, validation
 ACTION_SUBMIT = "submit"
 ACTION_DRAFT = "draft"
 
+# A new intake's identity handed over by another page (the EHR launch of a child we do not
+# know yet), in the session: taken once by the next new-intake form, which checks it as typed.
+IDENTITY_PREFILL = "_amps_intake_identity_prefill"
+
 MRN_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 # A known patient's identity on the form: shown, never changed (corrected on the patient page).
 READ_ONLY_IDENTITY_FIELDS = ("mrn", *IDENTITY_FIELDS)

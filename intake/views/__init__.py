@@ -27,6 +27,7 @@ from intake.forms import (
     blank_form_cache_key,
     error_summary,
 )
+from intake.forms.intake import IDENTITY_PREFILL
 from intake.models import (
     OUTCOME_PRIORITY,
     URGENCY_PRIORITY,
@@ -164,7 +165,11 @@ def _intake_form(
         if form is None and intake is not None:
             form = IntakeForm.for_intake(intake)
         elif form is None:
-            form = IntakeForm.for_new_visit(patient, previous) if patient else IntakeForm()
+            form = (
+                IntakeForm.for_new_visit(patient, previous)
+                if patient
+                else IntakeForm(initial=request.session.pop(IDENTITY_PREFILL, None))
+            )
     # A blank new form is the same HTML for everyone all day: drawn once, from the shared cache
     # (its one-time form token is drawn outside the cached part).
     blank = intake is None and patient is None and not form.is_bound and not form.initial

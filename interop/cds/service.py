@@ -382,15 +382,15 @@ def card(base: Base, suggestion: Suggestion, *, card_uuid) -> dict:
                 "type": "absolute",
             }
         )
-        if settings.AMPS_SMART_LAUNCH_URL:
-            links.append(
-                {
-                    "label": "Open the case (SMART app)",
-                    "url": settings.AMPS_SMART_LAUNCH_URL,
-                    "type": "smart",
-                    "appContext": json.dumps({"intake": str(suggestion.intake_uuid)}),
-                }
-            )
+        # Our own SMART launch (/smart/launch: the EHR adds iss and launch), or another.
+        links.append(
+            {
+                "label": "Open the case (SMART app)",
+                "url": settings.AMPS_SMART_LAUNCH_URL or f"{base.url}/smart/launch",
+                "type": "smart",
+                "appContext": json.dumps({"intake": str(suggestion.intake_uuid)}),
+            }
+        )
     if links:
         result["links"] = links
     return result
