@@ -114,7 +114,11 @@ def test_pages_load_our_scripts_from_static_files_only(staff_client):
 
 # -- the URLconf walk -------------------------------------------------------------------------
 
-PUBLIC = {"login", "healthz", "admin_login_redirect", "interop:cds_discovery"}
+# The sign-in pages themselves: single sign-on (start, callback, refusal, sign-out) and the
+# EHR launch, which an EHR opens before anyone is signed in here.
+SSO_PAGES = {"sso:start", "sso:callback", "sso:refused", "sso:sign_out"}
+PUBLIC = {"login", "healthz", "admin_login_redirect", "interop:cds_discovery", *SSO_PAGES}
+PUBLIC |= {"smart:launch", "smart:callback"}
 # The interop app's endpoints check their callers themselves (API token, session, or JWT).
 MACHINE_PREFIX = "interop:"
 # Which permission each of our views needs; every intake:* URL must be listed here.
