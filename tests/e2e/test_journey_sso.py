@@ -58,7 +58,6 @@ def provider(live_server, tmp_path, settings):
     settings.AMPS_OIDC_NAME = "Test Hospital"
     settings.AMPS_OIDC_MFA_AMR = ["mfa", "otp"]
     settings.AMPS_REQUIRE_2FA = True
-    settings.OIDC_TOKEN_USE_BASIC_AUTH = True
     # As settings.py does for AMPS_OIDC_ISSUER: sign-out's redirect to the provider.
     settings.SECURE_CSP = {**settings.SECURE_CSP, "form-action": ["'self'", issuer]}
     yield issuer

@@ -18,7 +18,7 @@ const provider = new Provider(issuer, {
   clients: [{
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: 'client_secret_post',
     ...config.client,
   }],
   pkce: { required: () => true },
