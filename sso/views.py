@@ -4,6 +4,7 @@ sign-out (ours, and the provider's where it offers RP-initiated logout)."""
 import logging
 
 import requests
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
@@ -24,7 +25,6 @@ from sso.backend import CLAIMS
 from sso.second_factor import provider_device
 
 logger = logging.getLogger(__name__)
-REFUSAL = "_amps_sso_refusal"  # why the last sign-in was refused, for the refusal page
 
 
 def _refused(request: HttpRequest, reason: str, *, status: int = 403) -> HttpResponse:
@@ -35,12 +35,7 @@ def _refused(request: HttpRequest, reason: str, *, status: int = 403) -> HttpRes
         client="single sign-on",
         detail={"reason": reason},
     )
-    return render(
-        request,
-        "sso/refused.html",
-        {"provider_name": provider.display_name(), "reason": reason},
-        status=status,
-    )
+    return render(request, "sso/refused.html", {"reason": reason}, status=status)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -51,7 +46,7 @@ class SignInStart(OIDCAuthenticationRequestView):
 
     def __init__(self, *args, **kwargs):
         super(OIDCAuthenticationRequestView, self).__init__(*args, **kwargs)
-        self.OIDC_RP_CLIENT_ID = provider.settings.AMPS_OIDC_CLIENT_ID
+        self.OIDC_RP_CLIENT_ID = settings.AMPS_OIDC_CLIENT_ID
 
     def get(self, request):
         if not provider.enabled():
@@ -114,12 +109,7 @@ class SignInCallback(OIDCAuthenticationCallbackView):
 @login_not_required
 @require_GET
 def refused(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "sso/refused.html",
-        {"provider_name": provider.display_name(), "reason": ""},
-        status=403,
-    )
+    return render(request, "sso/refused.html", {"reason": ""}, status=403)
 
 
 @login_not_required

@@ -18,6 +18,8 @@ FORBIDDEN = {
     "jobs": ("intake.views", "intake.admin"),
     "exports": ("intake.views", "intake.admin"),
     "interop": ("intake.views", "intake.admin"),
+    "sso": ("intake.views", "intake.admin", "intake.forms", "intake.services"),
+    "smart": ("intake.views", "intake.admin"),
 }
 
 
@@ -52,6 +54,8 @@ def test_the_apps_have_their_own_views_urls_and_templates():
     for app, parts in {
         "accounts": ("views.py", "urls.py", "templates/registration/login.html"),
         "audit": ("models.py", "access.py", "admin.py"),
+        "sso": ("views.py", "urls.py", "backend.py", "templates/sso/refused.html"),
+        "smart": ("views.py", "urls.py", "launch.py", "templates/smart/refused.html"),
     }.items():
         for part in parts:
             assert (ROOT / app / part).exists(), f"{app}/{part}"
