@@ -323,7 +323,7 @@ OIDC_STORE_ID_TOKEN = False  # no token kept: sign-out names our client_id inste
 OIDC_AUTHENTICATE_CLASS = "sso.views.SignInStart"
 OIDC_CALLBACK_CLASS = "sso.views.SignInCallback"
 OIDC_OP_LOGOUT_URL_METHOD = "sso.provider.provider_logout_url"
-LOGIN_REDIRECT_URL_FAILURE = "sso:refused"
+LOGIN_REDIRECT_URL_FAILURE = "/sso/refused/"  # a path: the library does not reverse it
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
 
 LOGIN_URL = "login"

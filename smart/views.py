@@ -80,7 +80,8 @@ def callback(request: HttpRequest) -> HttpResponse:
     user = identity.user
     if request.user.is_authenticated and request.user.pk != user.pk:
         return _refused(request, "You are signed in here as someone else: sign out first.")
-    if not request.user.is_authenticated:
+    signed_in = not request.user.is_authenticated
+    if signed_in:
         # The EHR vouched for who this is; the second factor is still asked as for any
         # sign-in (the two-factor middleware), and then the browser goes on to the patient.
         auth.login(request, user, backend=SIGN_IN_BACKEND)
@@ -89,7 +90,12 @@ def callback(request: HttpRequest) -> HttpResponse:
     if mrn is None:
         return _refused(request, "The EHR's patient has no MRN of this clinic.")
     patient = Patient.objects.filter(mrn=mrn).first()
-    detail = {"ehr": result.ehr.iss, "fhir_user": result.fhir_user, "known_patient": bool(patient)}
+    detail = {
+        "ehr": result.ehr.iss,
+        "fhir_user": result.fhir_user,
+        "known_patient": bool(patient),
+        "signed_in_by_launch": signed_in,
+    }
     record_access(request, action=AccessAction.LAUNCH, patient=patient, detail=detail)
     if patient is not None:
         return redirect("intake:patient_detail", uuid=patient.uuid)

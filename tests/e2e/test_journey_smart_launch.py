@@ -29,15 +29,14 @@ def ehr_patient(mrn: str, given: str, family: str) -> dict:
     }
 
 
-@pytest.fixture
-def ehr(live_server, tmp_path, settings, alice):
+def start_ehr(tmp_path, settings, *, client_secret: str = ""):
     settings.AMPS_MRN_SYSTEM = MRN_SYSTEM
     known = PatientFactory(mrn="MRN-4711", given_name="Known", family_name="Child")
     # Same names as a known patient, another MRN: matching is by MRN only, never by name.
     PatientFactory(mrn="MRN-9999", given_name="Newly", family_name="Seen")
     config = {
         "client_id": "amps-smart",
-        "client_secret": "",
+        "client_secret": client_secret,
         "patients": {
             "ehr-1": ehr_patient("MRN-4711", "Known", "Child"),
             "ehr-2": ehr_patient("NEW-77", "Newly", "Seen"),
@@ -54,9 +53,25 @@ def ehr(live_server, tmp_path, settings, alice):
         },
     }
     process, iss = start_smart_ehr(tmp_path, config)
-    call_command("add_smart_ehr", "--iss", iss, "--client-id", "amps-smart", "--name", "Test EHR")
+    secret = ["--client-secret", client_secret] if client_secret else []
+    call_command("add_smart_ehr", "--iss", iss, "--client-id", "amps-smart", *secret)
     call_command("link_ehr_user", "alice", "--iss", iss, "--fhir-user", "Practitioner/123")
-    yield {"iss": iss, "known": known}
+    return process, {"iss": iss, "known": known}
+
+
+@pytest.fixture
+def ehr(live_server, tmp_path, settings, alice):
+    """A public client: PKCE only."""
+    process, details = start_ehr(tmp_path, settings)
+    yield details
+    process.kill()
+
+
+@pytest.fixture
+def confidential_ehr(live_server, tmp_path, settings, alice):
+    """A confidential client: the EHR refuses the code without our secret (HTTP Basic)."""
+    process, details = start_ehr(tmp_path, settings, client_secret="ehr-client-secret-123")
+    yield details
     process.kill()
 
 
@@ -71,6 +86,12 @@ def test_launch_opens_the_patient_known_by_mrn(page, live_server, ehr):
     event = AccessEvent.objects.get(action=AccessAction.LAUNCH)
     assert event.user.username == "alice" and event.patient == ehr["known"]
     assert event.detail["fhir_user"] == "Practitioner/123"
+    assert event.detail["signed_in_by_launch"] is True
+
+
+def test_a_confidential_client_launches_with_its_secret(page, live_server, confidential_ehr):
+    launch(page, live_server, confidential_ehr["iss"], "launch-known")
+    expect(page).to_have_url(f"{live_server.url}/patients/{confidential_ehr['known'].uuid}/")
 
 
 def test_launch_for_a_child_we_do_not_know_prefills_a_new_intake(page, live_server, ehr):

@@ -151,3 +151,12 @@ def test_the_commands_allow_an_ehr_and_link_a_user(alice):
     with pytest.raises(CommandError, match="--iss"):
         call_command("add_smart_ehr", "--iss", "not a url", "--client-id", "c")
     assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_providers_error_answer_is_a_clear_page(client, settings):
+    settings.AMPS_OIDC_ISSUER = "http://127.0.0.1:9"
+    settings.AMPS_OIDC_CLIENT_ID = "amps"
+    response = client.get("/sso/callback/?error=access_denied&state=whatever")
+    assert response.status_code == 403 and "access_denied" in response.text
+    assert AccessEvent.objects.get().detail == {"reason": "The sign-in service said: access_denied"}
