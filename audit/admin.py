@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from amps_screen.admin_guards import GuardedChangeListMixin
-from audit.models import AccessEvent
+from audit.models import AccessAction, AccessEvent
 from intake.models import Addendum, Intake, Patient, Review
 
 SEARCH_MAX_LENGTH = 100
@@ -94,7 +94,12 @@ class AccessEventAdmin(PostedSearchAdmin, ReadOnlyAdmin):
 
     @admin.display(description="Who", ordering="user__username")
     def who(self, event):
-        return event.user or f"API client: {event.client}"
+        if event.user:
+            return event.user
+        # Refused sign-ins and launches: who it was is unknown; the client names the way in.
+        if event.action in (AccessAction.SIGN_IN_REFUSED, AccessAction.LAUNCH_REFUSED):
+            return f"unknown ({event.client})"
+        return f"API client: {event.client}"
 
     @admin.display(description="MRN", ordering="patient__mrn")
     def patient_mrn(self, event):

@@ -160,3 +160,12 @@ def test_the_providers_error_answer_is_a_clear_page(client, settings):
     response = client.get("/sso/callback/?error=access_denied&state=whatever")
     assert response.status_code == 403 and "access_denied" in response.text
     assert AccessEvent.objects.get().detail == {"reason": "The sign-in service said: access_denied"}
+
+
+@pytest.mark.django_db
+def test_auditors_see_refused_sign_ins_and_launches_in_the_access_log(client, admin_client):
+    client.get("/smart/launch?iss=https://unknown.example/fhir&launch=abc")
+    client.get("/sso/start/")
+    page = admin_client.get("/admin/audit/accessevent/").text
+    assert "unknown (SMART launch)" in page and "unknown (single sign-on)" in page
+    assert "EHR launch refused" in page and "Sign-in refused (single sign-on)" in page
