@@ -2,10 +2,13 @@
 right patient by MRN, into a prefilled new intake for a child we do not know, and refusals
 (a forged state, an id_token signed with another key, an unknown EHR, an unlinked user)."""
 
+import time
 from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from audit.models import AccessAction, AccessEvent
@@ -87,6 +90,23 @@ def test_launch_opens_the_patient_known_by_mrn(page, live_server, ehr):
     assert event.user.username == "alice" and event.patient == ehr["known"]
     assert event.detail["fhir_user"] == "Practitioner/123"
     assert event.detail["signed_in_by_launch"] is True
+
+
+def test_the_second_factor_is_still_asked_then_the_patient_opens(
+    page, live_server, ehr, settings, alice
+):
+    settings.AMPS_REQUIRE_2FA = True
+    device = TOTPDevice.objects.create(user=alice, name="Authenticator app", confirmed=True)
+    launch(page, live_server, ehr["iss"], "launch-known")
+    patient_page = f"/patients/{ehr['known'].uuid}/"
+    expect(page).to_have_url(
+        f"{live_server.url}/accounts/2fa/verify/?next={quote(patient_page, safe='')}"
+    )
+    totp = TOTP(device.bin_key)
+    totp.time = time.time()
+    page.get_by_label("6-digit code from your authenticator app").fill(f"{totp.token():06d}")
+    page.get_by_role("button", name="Verify").click()
+    expect(page).to_have_url(f"{live_server.url}{patient_page}")
 
 
 def test_a_confidential_client_launches_with_its_secret(page, live_server, confidential_ehr):
