@@ -8,6 +8,7 @@ import re
 import jwt
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
@@ -49,6 +50,11 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
         if not provider.enabled() or "nonce" not in kwargs:
             return None  # a password sign-in: not ours
         return super().authenticate(request, **kwargs)
+
+    def get_user(self, user_id):
+        """Django's rule, not the library's: a user made inactive is signed out at their next
+        request (the library's get_user would keep their session going)."""
+        return ModelBackend.get_user(self, user_id)
 
     def _verify_jws(self, payload, key):
         """The signature (mozilla-django-oidc), and also the issuer and the audience, which

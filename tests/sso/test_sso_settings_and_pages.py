@@ -169,3 +169,13 @@ def test_auditors_see_refused_sign_ins_and_launches_in_the_access_log(client, ad
     page = admin_client.get("/admin/audit/accessevent/").text
     assert "unknown (SMART launch)" in page and "unknown (single sign-on)" in page
     assert "EHR launch refused" in page and "Sign-in refused (single sign-on)" in page
+
+
+@pytest.mark.django_db
+def test_a_user_made_inactive_is_signed_out_of_a_single_sign_on_session(client, alice):
+    client.force_login(alice, backend="sso.backend.SingleSignOnBackend")
+    assert client.get("/intakes/").status_code == 200
+    alice.is_active = False
+    alice.save()
+    response = client.get("/intakes/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
