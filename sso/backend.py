@@ -79,8 +79,9 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
         claims = self.get_userinfo(access_token, id_token, payload)
         if not isinstance(claims, dict) or claims.get("sub") != payload.get("sub"):
             raise SignInRefused("userinfo sub differs from the id_token's")
-        # amr (and acr) are about this sign-in: the id_token's, not userinfo's.
-        claims = {**claims, "amr": payload.get("amr") or []}
+        # The id_token's claims with userinfo's over them: some providers (Entra ID) put the
+        # groups or roles in the id_token only. amr is about this sign-in: the id_token's.
+        claims = {**payload, **claims, "amr": payload.get("amr") or []}
         self.request.__dict__[CLAIMS] = claims
         user = self._user_for(payload["iss"], payload["sub"], claims)
         return user
