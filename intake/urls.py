@@ -16,5 +16,6 @@ urlpatterns = [
     path("patients/<uuid:uuid>/correct/", patients.patient_correct, name="patient_correct"),
     path("patients/<uuid:uuid>/visits/new/", patients.visit_create, name="visit_create"),
     path("review/", views.review_queue, name="review_queue"),
+    path("review/next/", views.review_next, name="review_next"),
     path("review/<uuid:uuid>/", views.review_create, name="review_create"),
 ]

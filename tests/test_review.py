@@ -194,7 +194,12 @@ def test_agreeing_and_signing_locks_the_case_and_it_leaves_the_queue(rheum_clien
     screening = screened("V01")
     response = sign(rheum_client, screening, note="Discussed with family.")
     assert response.status_code == 302
-    assert response["Location"] == QUEUE
+    # The signed case opens, with its documents and a "Next case" a click away.
+    assert response["Location"] == reverse("intake:intake_detail", args=[screening.intake.uuid])
+    html = rheum_client.get(response["Location"]).content.decode()
+    assert reverse("intake:review_next") in html
+    assert reverse("documents:letter_print", args=[screening.intake.uuid]) in html
+    assert reverse("documents:sheet_print", args=[screening.intake.uuid, "amps_programme"]) in html
     review = Review.objects.get()
     assert (review.reviewer, review.decision, review.disposition) == (
         bob,
@@ -452,3 +457,21 @@ def test_queue_counts_stop_at_the_bound_and_the_pages_at_the_limit(rheum_client,
     paginator = response.context["page_obj"].paginator
     assert (paginator.count, paginator.num_pages, paginator.more) == (3, 2, True)
     assert "Only the first 3 are listed" in html
+
+
+def test_next_case_opens_the_top_of_the_queue_or_the_queue_when_none_waits(rheum_client):
+    amps = screened("V01")
+    referral = screened("V17")
+    response = rheum_client.get(reverse("intake:review_next"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("intake:review_create", args=[referral.uuid])
+    assert sign(rheum_client, referral, disposition="inflammatory_workup").status_code == 302
+    response = rheum_client.get(reverse("intake:review_next"))
+    assert response["Location"] == reverse("intake:review_create", args=[amps.uuid])
+    assert sign(rheum_client, amps).status_code == 302
+    response = rheum_client.get(reverse("intake:review_next"))
+    assert response["Location"] == QUEUE
+
+
+def test_next_case_is_for_reviewers_only(staff_client):
+    assert staff_client.get(reverse("intake:review_next")).status_code == 403

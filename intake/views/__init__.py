@@ -375,6 +375,21 @@ def _attach_matched_names(screenings) -> None:
         screening.matched_names = [names.get((screening.criteria_set_id, c), c) for c in codes]
 
 
+@permission_required("intake.sign_review", raise_exception=True)
+def review_next(request: HttpRequest) -> HttpResponse:
+    """The case at the top of the queue (in queue order), or the queue when none waits."""
+    first = (
+        Intake.objects.awaiting_review()
+        .filter(current_screening__isnull=False)
+        .values_list("current_screening__uuid", flat=True)
+        .first()
+    )
+    if first is None:
+        messages.info(request, "No case is waiting for review.")
+        return redirect("intake:review_queue")
+    return redirect("intake:review_create", uuid=first)
+
+
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -405,7 +420,8 @@ def review_create(request: HttpRequest, uuid) -> HttpResponse:
             messages.error(request, str(refusal))
             return redirect("intake:review_create", uuid=screening.uuid)
         messages.success(request, f"Signed: {intake.patient.full_name}. The case is now locked.")
-        return redirect("intake:review_queue")
+        # The signed case, with its letter and family sheet a click away and a "Next case".
+        return redirect("intake:intake_detail", uuid=intake.uuid)
     context = _intake_context(intake)
     context.update(form=form, reviewed_screening=screening)
     return render(request, "intake/review_form.html", context)

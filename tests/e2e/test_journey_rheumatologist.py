@@ -81,17 +81,33 @@ def test_rheumatologist_overrides_and_signs_the_oldest_referral(
     screenshot("journey-rheumatologist-3-filled")
     review.get_by_role("button", name="Sign and lock").click()
 
-    expect(page).to_have_url(f"{live_server.url}{reverse('intake:review_queue')}")
+    # The signed case opens: its letter is one click away, and "Next case" goes on.
+    expect(page).to_have_url(
+        f"{live_server.url}{reverse('intake:intake_detail', args=[top.intake.uuid])}"
+    )
     expect(page.get_by_role("status").first).to_have_text(
         "Signed: Leo Brennan. The case is now locked."
     )
+    screenshot("journey-rheumatologist-4-signed-case")
+    page.get_by_role("link", name="Clinic letter").click()
+    expect(page).to_have_url(
+        f"{live_server.url}{reverse('documents:letter_print', args=[top.intake.uuid])}"
+    )
+    expect(page.locator("body")).to_contain_text("Brennan")
+    page.go_back()
+    page.get_by_role("link", name="Next case").click()
+    expect(page).to_have_url(
+        f"{live_server.url}{reverse('intake:review_create', args=[screenings['V16'].uuid])}"
+    )
+    expect(page.get_by_role("heading", name="Sofia Lindqvist", level=1)).to_be_visible()
+    page.goto(f"{live_server.url}{reverse('intake:review_queue')}")
     expect(rows).to_have_count(3)
     expect(page.locator("table.review-queue")).not_to_contain_text("Brennan")
     expect(rows.nth(0)).to_contain_text("Lindqvist, Sofia")
     expect(page.get_by_role("list", name="Cases waiting, by suggestion")).to_contain_text(
         "Refer for inflammatory work-up: 1"
     )
-    screenshot("journey-rheumatologist-4-signed")
+    screenshot("journey-rheumatologist-5-queue-after-signing")
 
     # Clinic staff see the signed review on the intake.
     page.context.clear_cookies()
