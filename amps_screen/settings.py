@@ -535,8 +535,16 @@ CORS_ALLOW_METHODS = ("GET", "OPTIONS", "POST")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusal_one_line": {"()": "amps_screen.logging.RefusalWithoutTraceback"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusal_one_line"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every step of every PDF at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own default config gives "django" a console handler of its own (in DEBUG)
+        # and lets it propagate to the root's too: every line came out twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
