@@ -8,7 +8,7 @@ from documents.models import ClinicDetails
 class ClinicDetailsAdmin(SimpleHistoryAdmin):
     """One row: added once, never deleted; every change kept in its history."""
 
-    fields = ("clinic_name", "address", "phone", "email", "programme_text")
+    fields = ("clinic_name", "address", "phone", "email", "programme_text", "is_demo")
     list_display = ("clinic_name", "phone", "email", "updated_at")
 
     def has_add_permission(self, request):

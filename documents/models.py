@@ -33,6 +33,11 @@ class ClinicDetails(models.Model):
         )
         + ". Nothing else is interpreted.",
     )
+    is_demo = models.BooleanField(
+        "demo details",
+        default=False,
+        help_text="Synthetic details of a demonstration site: every printed page says DEMO.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = change_history()
@@ -61,6 +66,11 @@ class ClinicDetails(models.Model):
     def load(cls) -> "ClinicDetails":
         """The clinic's details (the defaults until an administrator saves them)."""
         return cls.objects.filter(key=1).first() or cls()
+
+    def missing_contact(self) -> list[str]:
+        """What a printed document needs and these details lack, in words."""
+        wanted = (("telephone number", self.phone), ("address", self.address))
+        return [label for label, value in wanted if not (value or "").strip()]
 
     def placeholder_values(self) -> dict[str, str]:
         return {

@@ -17,6 +17,8 @@ PLACEHOLDERS = {
     "clinic_address": "the clinic's address",
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# A sentence ends at . ! or ? followed by white space (the white space stays with the text).
+_SENTENCE_END = re.compile(r"(?<=[.!?])(\s+)")
 
 
 def unknown_placeholders(text: str) -> list[str]:
@@ -24,10 +26,31 @@ def unknown_placeholders(text: str) -> list[str]:
     return [name for name in _PLACEHOLDER.findall(text or "") if name not in PLACEHOLDERS]
 
 
+def missing(text: str, values: dict[str, str]) -> list[str]:
+    """The known placeholders `text` uses whose value is empty, in order of appearance."""
+    names = [n for n in _PLACEHOLDER.findall(text or "") if n in PLACEHOLDERS]
+    return list(dict.fromkeys(n for n in names if not (values.get(n) or "").strip()))
+
+
+def without_empty_sentences(text: str, values: dict[str, str]) -> str:
+    """`text` less every sentence that uses a placeholder with no value: a document never
+    prints "call the clinic on ." with a hole where the number should be."""
+    empty = set(missing(text, values))
+    if not empty:
+        return text or ""
+    parts = _SENTENCE_END.split(text)
+    kept = []
+    for sentence, gap in zip(parts[::2], [*parts[1::2], ""], strict=True):
+        if not empty.intersection(_PLACEHOLDER.findall(sentence)):
+            kept.append(sentence + gap)
+    return "".join(kept).strip()
+
+
 def render(text: str, values: dict[str, str]) -> SafeString:
     """`text` as HTML paragraphs: everything escaped, each known placeholder replaced by its
-    escaped value (an unknown one stays as written)."""
-    escaped = escape(text or "")
+    escaped value (an unknown one stays as written); a sentence whose placeholder has no
+    value is left out."""
+    escaped = escape(without_empty_sentences(text, values))
 
     def replace(match: re.Match) -> str:
         name = match.group(1)

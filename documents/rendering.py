@@ -28,6 +28,7 @@ def letter_context(intake: Intake) -> dict:
     screening = intake.current_screening
     explained = explain_screening(screening)
     review = Review.objects.select_related("reviewer", "screening").filter(intake=intake).first()
+    clinic = ClinicDetails.load()
     return {
         "intake": intake,
         "patient": intake.patient,
@@ -37,7 +38,8 @@ def letter_context(intake: Intake) -> dict:
         "pathways": [in_words(item) for item in explained.pathways],
         "review": review,
         "addenda": list(intake.addenda.select_related("author").order_by("-created_at", "-pk")),
-        "clinic": ClinicDetails.load(),
+        "clinic": clinic,
+        "clinic_gaps": clinic.missing_contact(),
         "signed": review is not None,
     }
 
@@ -61,6 +63,7 @@ def sheet_context(intake: Intake, review: Review) -> dict:
         "intake": intake,
         "review": review,
         "clinic": clinic,
+        "clinic_gaps": clinic.missing_contact(),
         "programme_text": placeholders.render(clinic.programme_text, clinic.placeholder_values()),
     }
 

@@ -296,3 +296,51 @@ def test_the_case_pages_link_to_their_documents(staff_client, rheum_client, bob)
         assert _letter(intake) in html and _letter(intake, pdf=True) in html
         assert _sheet(intake, "amps_programme") in html
         assert _sheet(intake, "inflammatory_workup") not in html
+
+
+# -- documents never print a hole -------------------------------------------------------------
+
+
+def test_a_sentence_whose_placeholder_has_no_value_is_left_out():
+    text = "We will call you. If you have questions, call {clinic_name} on {clinic_phone}. Bye!"
+    values = {"clinic_name": "Clinic", "clinic_phone": ""}
+    assert placeholders.missing(text, values) == ["clinic_phone"]
+    assert str(placeholders.render(text, values)) == "<p>We will call you. Bye!</p>"
+    values["clinic_phone"] = "0123"
+    assert "call Clinic on 0123." in str(placeholders.render(text, values))
+
+
+def test_a_sheet_without_clinic_details_warns_the_printer_and_prints_no_hole(
+    staff_client, admin_client, bob
+):
+    # A fresh site: no clinic details saved, so no phone and no address.
+    intake = _case("V01")
+    _sign(intake, bob, disposition="amps_programme")
+    html = staff_client.get(_sheet(intake, "amps_programme")).content.decode()
+    assert " on ." not in html and "on {clinic_phone}" not in html
+    assert "The clinic's telephone number and address are not set." in html
+    assert "Ask a criteria editor or administrator" in html
+    _, text = _pdf_text(staff_client.get(_sheet(intake, "amps_programme", pdf=True)))
+    assert " on ." not in text and "call Paediatric Rheumatology Clinic" not in text
+    assert "not set" not in text  # the warning is for the person printing, not the family
+    letter = staff_client.get(_letter(intake)).content.decode()
+    assert "are not set." in letter
+    # Whoever may also edit the clinic details is sent to them.
+    page = admin_client.get(_sheet(intake, "amps_programme")).content.decode()
+    assert reverse("admin:documents_clinicdetails_changelist") in page
+
+
+def test_complete_clinic_details_give_no_warning_and_demo_details_say_demo_on_every_page(
+    staff_client, bob
+):
+    ClinicDetails.objects.create(
+        clinic_name="Demo Clinic", phone="01632 960000", address="1 Example Road", is_demo=True
+    )
+    intake = _case("V01")
+    _sign(intake, bob, disposition="amps_programme")
+    html = staff_client.get(_sheet(intake, "amps_programme")).content.decode()
+    assert "not set" not in html
+    assert "call Demo Clinic on 01632 960000." in html
+    reader, _ = _pdf_text(staff_client.get(_letter(intake, pdf=True)))
+    for page in reader.pages:
+        assert "DEMO — synthetic clinic details" in page.extract_text()
