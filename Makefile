@@ -43,8 +43,9 @@ install: $(STAMP)
 
 # The web server and one task worker (Procfile), under honcho: Ctrl-C stops both.
 run: install
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
-	DJANGO_DEBUG=1 $(PY) manage.py createcachetable
+	@echo "Migrating the database (db.sqlite3)…"
+	@DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	@DJANGO_DEBUG=1 $(PY) manage.py createcachetable
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --first-run
 	DJANGO_DEBUG=1 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 

@@ -1,6 +1,7 @@
 """`seed_demo`: demo accounts once, synthetic cases that the engine screened."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -8,7 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import EnrolmentCode
-from intake.models import Intake, IntakeStatus, Screening
+from documents.models import ClinicDetails
+from intake.models import Intake, IntakeStatus, Patient, Review, Screening
 from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +37,14 @@ def test_first_run_creates_one_account_per_role_and_prints_the_passwords_once():
     for user in users:
         password = output.split(f"username: {user.username}")[1].split("password: ")[1].split()[0]
         assert user.check_password(password)
+    # Framed, so they stand out from the server's lines that follow.
+    frame = [line for line in output.splitlines() if line.startswith("+-")]
+    assert len(frame) == 2 and frame[0] == frame[1]
+    assert all(
+        line.startswith("| ") and line.endswith(" |") and len(line) == len(frame[0])
+        for line in output.splitlines()
+        if "username: " in line
+    )
     assert seed("--first-run") == ""
     # Two-factor authentication is off (the tests' setting, as with DJANGO_DEBUG): no codes.
     assert "enrolment code" not in output
@@ -55,7 +65,7 @@ def test_with_two_factor_on_each_demo_login_gets_an_enrolment_code(settings, cli
     output = seed("--first-run")
     for username in ("staff", "rheumatologist", "editor", "auditor", "datamanager"):
         line = output.split(f"username: {username}")[1].splitlines()[0]
-        code = line.split("enrolment code: ")[1].strip()
+        code = line.split("enrolment code: ")[1].split()[0]
         user = get_user_model().objects.get(username=username)
         client.force_login(user)
         response = client.post("/accounts/2fa/setup/", {"enrolment_code": code})
@@ -67,13 +77,32 @@ def test_first_run_creates_screened_demo_cases():
     seed("--first-run")
     intakes = Intake.objects.all()
     assert intakes.count() == 24
-    assert all(i.status == IntakeStatus.SUBMITTED for i in intakes)
     assert all(i.current_screening_id for i in intakes)
     outcomes = set(Screening.objects.values_list("outcome", flat=True))
     assert outcomes == {"refer", "consider_amps", "indeterminate"}
+    now = timezone.now()
     for intake in intakes.select_related("current_screening"):
         assert intake.current_screening.created_at == intake.submitted_at == intake.screened_at
         assert timezone.localtime(intake.submitted_at).date() == intake.intake_date
+        # A clinic's queue: waits of hours to days, not months.
+        assert timedelta(hours=1) < now - intake.submitted_at < timedelta(days=7)
+        # Screened at the age the child has on the visit's day.
+        assert intake.current_screening.facts["age_years"] == intake.age_years
+
+
+def test_first_run_signs_a_few_cases_gives_demo_clinic_details_and_created_history():
+    seed("--first-run")
+    signed = Intake.objects.filter(status=IntakeStatus.SIGNED)
+    assert signed.count() == 4
+    assert Review.objects.filter(reviewer__username="rheumatologist").count() == 4
+    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 20
+    clinic = ClinicDetails.load()
+    assert clinic.is_demo and clinic.phone and clinic.address
+    for intake in Intake.objects.all():
+        first = intake.history.order_by("history_date", "history_id").first()
+        assert first.history_type == "+"
+    for patient in Patient.objects.all():
+        assert patient.history.earliest("history_date").history_type == "+"
 
 
 def test_intakes_are_screened_as_the_engine_would_screen_them_now():

@@ -9,6 +9,7 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from accounts.enrolment import issue_enrolment_code
 from accounts.two_factor import confirmed_authenticator
+from intake import services
 from intake.demo import synthetic_intakes
 from intake.management.progress import progress_bar
 from intake.models import (
@@ -42,6 +44,22 @@ DEMO_ACCOUNTS = (
     ("datamanager", DATA_MANAGER, "Dana", "Manager", False),
 )
 FIRST_RUN_CASES = 24
+#: The disposition a demo reviewer agrees to, per suggestion.
+DEMO_DISPOSITIONS = {
+    "refer": "inflammatory_workup",
+    "consider_amps": "amps_programme",
+    "indeterminate": "no_further_action",
+}
+FIRST_RUN_SIGNED = 4  # of the first run's cases, signed by the demo rheumatologist
+# The first run's waits, as a clinic's queue has them: from two hours to six days.
+FIRST_RUN_WAITS = tuple(timedelta(hours=2 + 6 * n) for n in range(FIRST_RUN_CASES))
+DEMO_CLINIC = {
+    "clinic_name": "Demo Children's Hospital — Paediatric Rheumatology",
+    "address": "1 Example Road\nDemo Town DT1 1AA",
+    "phone": "01632 960000",
+    "email": "rheumatology@demo.invalid",
+    "is_demo": True,
+}
 BATCH = 2000
 LAST_DEMO_DAY = date(2026, 11, 1)  # the synthetic intakes' latest day (intake.demo)
 EXAMPLES_FILE = Path(settings.BASE_DIR) / "fixtures" / "examples" / "intakes.json"
@@ -100,9 +118,46 @@ class Command(BaseCommand):
         if intakes:
             staff = user_model.objects.get(username="staff")
             started = timezone.now()
-            self._create_cases(intakes, staff, seed, patients or None)
+            made = self._create_cases(intakes, staff, seed, patients or None)
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(f"Created {intakes} synthetic submitted intakes in {seconds:.1f} s.")
+            if first_run:
+                self._look_like_a_clinic(made, user_model.objects.get(username="rheumatologist"))
+
+    def _look_like_a_clinic(self, intake_ids: list[int], reviewer) -> None:
+        """The first run's cases as a clinic's day has them: waiting hours to days (not the
+        synthetic dates of months ago), a few signed with letters to print, and demo clinic
+        details (marked DEMO on every printed page)."""
+        now = timezone.now()
+        intakes = Intake.objects.filter(pk__in=intake_ids).select_related("patient")
+        for intake, wait in zip(intakes.order_by("pk"), FIRST_RUN_WAITS, strict=False):
+            moment = now - wait
+            day = timezone.localdate(moment)
+            # The child keeps the age they were screened at: birth moves with the visit day.
+            born = intake.patient.date_of_birth + (day - intake.intake_date)
+            Patient.objects.filter(pk=intake.patient_id).update(date_of_birth=born)
+            Intake.objects.filter(pk=intake.pk).update(
+                intake_date=day, submitted_at=moment, screened_at=moment
+            )
+            Screening.objects.filter(intake_id=intake.pk).update(created_at=moment)
+            Intake.history.filter(id=intake.pk).update(history_date=moment)
+        # The longest-waiting cases were signed, one of each suggestion where there is one.
+        signed = 0
+        for intake in intakes.order_by("submitted_at"):
+            if signed == FIRST_RUN_SIGNED:
+                break
+            screening = intake.current_screening
+            services.record_review(
+                screening=screening,
+                reviewer=reviewer,
+                decision="agree",
+                disposition=DEMO_DISPOSITIONS[screening.outcome],
+                note="Demo: reviewed in clinic.",
+            )
+            signed += 1
+        clinic_details = apps.get_model("documents", "ClinicDetails")
+        if not clinic_details.objects.exists():
+            clinic_details.objects.create(**DEMO_CLINIC)
 
     @transaction.atomic
     def _create_accounts(self, user_model) -> dict[str, tuple[str, str]]:
@@ -123,7 +178,7 @@ class Command(BaseCommand):
             passwords[username] = (password, code)
         return passwords
 
-    def _create_cases(self, count: int, user, seed: int, patients: int | None = None) -> None:
+    def _create_cases(self, count: int, user, seed: int, patients: int | None = None) -> list:
         """Patients, submitted intakes and their screenings, in bulk batches. The first
         `patients` intakes are initial visits of new patients; each further one is a
         follow-up visit of one of them in turn, some weeks after their previous visit."""
@@ -134,18 +189,20 @@ class Command(BaseCommand):
         first = Patient.objects.filter(mrn__startswith="DEMO-").count()
         generated = synthetic_intakes(count, examples=examples, seed=seed)
         seen: list[list] = []  # per new patient: [patient, date of their latest visit]
+        made: list[int] = []
         with progress_bar(total=count, unit="intakes", stream=self.stderr._out) as bar:
             for start in range(0, count, BATCH):
                 batch = [next(generated) for _ in range(min(BATCH, count - start))]
                 with transaction.atomic():
-                    self._create_batch(
+                    made += self._create_batch(
                         batch, start, first, user, criteria_set, compiled, patients, seen
                     )
                 bar.update(len(batch))
+        return made
 
     def _create_batch(
         self, batch, start, first, user, criteria_set, compiled, patients, seen
-    ) -> None:
+    ) -> list[int]:
         new = [(n, item) for n, item in enumerate(batch, start=start) if n < patients]
         made = Patient.objects.bulk_create(
             Patient(
@@ -189,6 +246,9 @@ class Command(BaseCommand):
             intake.visit_type = visit_type
             intakes.append(intake)
         intakes = Intake.objects.bulk_create(intakes)
+        # bulk_create skips the change history: each record's "Created" entry is made here.
+        Patient.history.bulk_history_create(made, default_user=user)
+        Intake.history.bulk_history_create(intakes, default_user=user)
         screenings = []
         for intake in intakes:
             derived = intake.facts()  # its age from the patient's birth and the visit's day
@@ -209,20 +269,29 @@ class Command(BaseCommand):
             created_at=Subquery(submitted)
         )
         Intake.objects.filter(pk__in=[intake.pk for intake in intakes]).point_at_latest_screenings()
+        return [intake.pk for intake in intakes]
 
     def _print_logins(self, passwords: dict[str, tuple[str, str]]) -> None:
-        self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo logins (shown once; write them down):"))
+        """The logins in a frame, so they stand out from the server's output that follows."""
+        lines = ["Demo logins (shown once; write them down):", ""]
         for username, role, *_ in DEMO_ACCOUNTS:
             password, code = passwords[username]
-            line = f"  {role:<16} username: {username:<15} password: {password}"
+            line = f"{role:<16} username: {username:<15} password: {password}"
             if code:
                 line += f"  enrolment code: {code}"
-            self.stdout.write(line)
+            lines.append(line)
         if any(code for _, code in passwords.values()):
             hours = settings.AMPS_ENROLMENT_CODE_HOURS
-            self.stdout.write(
-                f"Two-factor authentication is on: each enrolment code sets up an "
-                f"authenticator app once, within {hours} hours."
-            )
+            lines += [
+                "",
+                "Two-factor authentication is on: each enrolment code sets up an",
+                f"authenticator app once, within {hours} hours.",
+            ]
+        width = max(len(line) for line in lines)
+        rule = "+" + "-" * (width + 2) + "+"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(rule))
+        for line in lines:
+            self.stdout.write(self.style.SUCCESS(f"| {line:<{width}} |"))
+        self.stdout.write(self.style.SUCCESS(rule))
         self.stdout.write("")
