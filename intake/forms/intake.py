@@ -281,6 +281,35 @@ class IntakeForm(forms.Form):
             for category in facts.BUDAPEST_CATEGORIES
         ]
 
+    def fields_in_page_order(self) -> list[str]:
+        """Every field's name in the order the page shows it: the layout's order, with the
+        fields that its included templates draw (body map, Budapest grid, red flags) in
+        their place. The error summary lists the errors in this order."""
+        drawn_by = {
+            "intake/_pain_section.html": ["pain_sites"],
+            "intake/_budapest_grid.html": [
+                field.name
+                for _, reported, observed in self.budapest_rows()
+                for field in (*reported, *observed)
+            ],
+            "intake/_red_flags.html": [field.name for field in self.red_flag_fields()],
+        }
+        order: list[str] = []
+
+        def walk(node) -> None:
+            if isinstance(node, str):
+                order.append(node)
+            elif isinstance(node, HTML):
+                for template, names in drawn_by.items():
+                    if template in node.html:
+                        order.extend(names)
+            else:
+                for child in getattr(node, "fields", ()):
+                    walk(child)
+
+        walk(self.helper.layout)
+        return order
+
     # -- one field at a time ------------------------------------------------------------------
 
     def clean_mrn(self) -> str:
@@ -676,7 +705,19 @@ def error_summary(form: forms.Form) -> list[dict]:
     if not form.is_bound or not form.errors:
         return []
     summary = []
-    for name, errors in form.errors.items():
+    page_order = getattr(form, "fields_in_page_order", None)
+    position = {name: n for n, name in enumerate(page_order() if page_order else form.fields)}
+    # Errors of the form as a whole first, then each field's where the page shows it (a
+    # field the page order does not know goes last, in the order the form declares it).
+    names = sorted(
+        form.errors,
+        key=lambda name: (
+            name != forms.forms.NON_FIELD_ERRORS,
+            position.get(name, len(position)),
+        ),
+    )
+    for name in names:
+        errors = form.errors[name]
         if name == forms.forms.NON_FIELD_ERRORS:
             summary.extend({"label": "", "message": e, "anchor": "form-errors"} for e in errors)
             continue

@@ -80,7 +80,14 @@ def test_staff_find_correct_and_follow_up_a_patient(page, live_server, login, al
     expect(page.locator(".prefilled-note")).to_contain_text("Started from the initial visit")
     for site in earlier.pain_sites:
         expect(page.locator(f'input[name="pain_sites"][value="{site}"]')).to_be_checked()
-    expect(page.get_by_text(re.compile("Copied from the initial visit of")).first).to_be_visible()
+    copied = page.get_by_text(re.compile("Copied from the initial visit of"))
+    expect(copied.first).to_be_visible()
+    for note in copied.all():  # each note reads across its field, never split into columns
+        columns = page.evaluate(
+            "el => [getComputedStyle(el).columnCount, getComputedStyle(el).columnWidth]",
+            note.element_handle(),
+        )
+        assert columns == ["auto", "auto"], note.inner_text()
     expect(page.locator('input[name="fever"]:checked')).to_have_count(0)
     expect(page.locator(".red-flag-list input:checked")).to_have_count(0)
     expect(page.get_by_label("MRN")).to_be_disabled()
