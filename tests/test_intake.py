@@ -108,7 +108,8 @@ def test_resubmitting_points_the_intake_at_the_new_screening(staff_client):
     intake = Intake.objects.get()
     first = intake.current_screening
     edit = reverse("intake:intake_edit", args=[intake.uuid])
-    staff_client.post(edit, form_data(example("V01", fever=True)))
+    data = form_data(example("V01", fever=True))
+    staff_client.post(edit, {**data, "change_reason": "Fever reported after the visit."})
     intake.refresh_from_db()
     assert intake.current_screening != first
     assert intake.current_screening == intake.screenings.latest("created_at")
@@ -145,13 +146,34 @@ def test_resubmitting_an_edited_intake_adds_a_screening_and_keeps_the_first(staf
     intake = Intake.objects.get()
     first = intake.screenings.get()
     edit = reverse("intake:intake_edit", args=[intake.uuid])
+    # A submitted intake is changed only with a reason: without one nothing is saved.
     response = staff_client.post(edit, form_data(example("V01", fever=True)))
+    assert response.status_code == 200
+    assert "Say why this submitted intake is changed" in response.content.decode()
+    assert intake.screenings.count() == 1
+    data = form_data(example("V01", fever=True))
+    data["change_reason"] = "Fever of 38.4 reported by phone after the visit."
+    response = staff_client.post(edit, data)
     assert response.status_code == 302
     screenings = list(intake.screenings.order_by("created_at", "pk"))
     assert [s.outcome for s in screenings] == ["consider_amps", "refer"]
     assert screenings[0].pk == first.pk
     first.refresh_from_db()
     assert first.outcome == "consider_amps"
+    # The reason is in the intake's history and on its page.
+    latest = intake.history.latest("history_date")
+    assert latest.history_change_reason == "Fever of 38.4 reported by phone after the visit."
+    html = staff_client.get(reverse("intake:intake_detail", args=[intake.uuid])).content.decode()
+    assert "Changed after submission" in html
+    assert "Fever of 38.4 reported by phone after the visit." in html
+
+
+def test_a_draft_is_edited_without_a_reason(staff_client):
+    staff_client.post(reverse("intake:intake_create"), form_data(example("V01"), action="draft"))
+    intake = Intake.objects.get()
+    edit = reverse("intake:intake_edit", args=[intake.uuid])
+    assert "change_reason" not in staff_client.get(edit).content.decode()
+    assert staff_client.post(edit, form_data(example("V01"))).status_code == 302
 
 
 def test_edit_form_shows_the_stored_values(staff_client):
@@ -197,8 +219,10 @@ def test_draft_without_an_mrn_is_refused_on_the_field(staff_client):
 def test_saving_a_submitted_intake_as_draft_takes_it_back_to_draft(staff_client):
     submit(staff_client, form_data(example("V01")))
     intake = Intake.objects.get()
+    data = form_data(example("V01"), action="draft")
     staff_client.post(
-        reverse("intake:intake_edit", args=[intake.uuid]), form_data(example("V01"), action="draft")
+        reverse("intake:intake_edit", args=[intake.uuid]),
+        {**data, "change_reason": "Labs to be added before review."},
     )
     intake.refresh_from_db()
     assert intake.status == IntakeStatus.DRAFT

@@ -104,7 +104,8 @@ def test_an_unknown_action_on_a_submitted_intake_takes_it_back_to_draft_not_resc
     staff_client.post(NEW, form_data(example("V01")))
     intake = Intake.objects.get()
     edit = reverse("intake:intake_edit", args=[intake.uuid])
-    staff_client.post(edit, form_data(example("V01", fever=True), action="bogus"))
+    data = form_data(example("V01", fever=True), action="bogus")
+    staff_client.post(edit, {**data, "change_reason": "Fever reported."})
     intake.refresh_from_db()
     assert intake.status == IntakeStatus.DRAFT
     assert intake.fever is True

@@ -130,6 +130,7 @@ REQUIRED_PERMISSION = {
     "intake:addendum_create": "intake.add_addendum",
     "intake:review_queue": "intake.sign_review",
     "intake:review_create": "intake.sign_review",
+    "intake:review_next": "intake.sign_review",
     "intake:patient_search": "intake.view_patient",
     "intake:patient_detail": "intake.view_patient",
     "intake:patient_correct": "intake.change_patient",

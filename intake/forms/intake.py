@@ -23,6 +23,7 @@ from intake.models import (
     IDENTITY_FIELDS,
     INTAKE_FACT_FIELDS,
     Intake,
+    IntakeStatus,
     Patient,
     VisitType,
     code_choices,
@@ -220,6 +221,20 @@ class IntakeForm(forms.Form):
             for name in READ_ONLY_IDENTITY_FIELDS:
                 self.fields[name].disabled = True
                 self.initial[name] = getattr(patient, name)
+        if intake is not None and intake.status == IntakeStatus.SUBMITTED:
+            # A submitted intake may be in the queue and read by a reviewer: a change says why,
+            # and is kept in the intake's history with the reason.
+            self.fields["change_reason"] = forms.CharField(
+                label="Reason for changing this submitted intake",
+                max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Kept in the intake's history and shown on its page. Submitting "
+                "screens the intake again; the earlier screening is kept.",
+                error_messages={
+                    "required": "Say why this submitted intake is changed: the reason is kept "
+                    "in its history."
+                },
+            )
 
     @cached_property
     def helper(self) -> "IntakeFormHelper":
@@ -294,7 +309,7 @@ class IntakeForm(forms.Form):
             ],
             "intake/_red_flags.html": [field.name for field in self.red_flag_fields()],
         }
-        order: list[str] = []
+        order: list[str] = ["change_reason"] if "change_reason" in self.fields else []
 
         def walk(node) -> None:
             if isinstance(node, str):

@@ -99,8 +99,12 @@ def save_intake(
     submit: bool,
     patient: Patient | None = None,
     token: uuid.UUID | None = None,
+    change_reason: str = "",
 ) -> tuple[Intake, Screening | None]:
     """Save a new or edited intake, as a draft or submitted.
+
+    `change_reason` (required by the form for a submitted intake) is kept with the change in
+    the intake's history.
 
     A known MRN reuses its patient (the form has checked its identity, and may pass the
     patient it found). The patient's identity (names, date of birth, sex) changes with the
@@ -127,6 +131,7 @@ def save_intake(
         user=user,
         submit=submit,
         token=token,
+        change_reason=change_reason,
     )
     try:
         return _save_intake(patient=patient, **arguments)
@@ -156,6 +161,7 @@ def _save_intake(
     submit: bool,
     patient: Patient | None,
     token: uuid.UUID | None,
+    change_reason: str = "",
 ) -> tuple[Intake, Screening | None]:
     used = _used_token(token=token, user=user, intake=intake)
     if used is not None:
@@ -185,6 +191,8 @@ def _save_intake(
     else:
         # Saved as a draft again: it leaves the review queue until it is submitted.
         intake.status = IntakeStatus.DRAFT
+    if change_reason:
+        intake._change_reason = change_reason  # django-simple-history keeps it with the change
     intake.save()
     if screening is not None:
         screening.save()  # its intake now has a primary key

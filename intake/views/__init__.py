@@ -197,6 +197,7 @@ def _save(request: HttpRequest, form: IntakeForm, intake: Intake | None) -> Http
             submit=form.action == ACTION_SUBMIT,
             patient=form.patient,
             token=form.token(),
+            change_reason=form.cleaned_data.get("change_reason", ""),
         )
     except services.IntakeLocked as locked:
         messages.error(request, "This intake was signed meanwhile; nothing was changed.")
@@ -285,6 +286,13 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
         "corrected_after_signing": corrections_after(intake, review.signed_at if review else None),
         "addenda": list(intake.addenda.select_related("author").order_by("-created_at", "-pk")),
         "addendum_form": addendum_form or AddendumForm(),
+        # Changes made to the intake after it was submitted, each with its reason.
+        "changes": list(
+            intake.history.exclude(history_change_reason__isnull=True)
+            .exclude(history_change_reason="")
+            .select_related("history_user")
+            .order_by("-history_date")
+        ),
     }
 
 
