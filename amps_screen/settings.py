@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "exports",
     "sso",
     "smart",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("intake.urls")),
     path("", include("interop.urls")),
     path("", include("exports.urls")),
+    path("", include("privacy.urls")),
 ]

@@ -25,15 +25,19 @@ def record_access(
     """
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
+    detail = dict(detail or {})
     if patient is None and intake is not None:
         patient = intake.patient
+    if intake is not None and "status" not in intake.get_deferred_fields() and intake.status:
+        # The status as it was then: the log answers "what did they see", not what it is now.
+        detail.setdefault("intake_status", str(intake.status))
     return AccessEvent.objects.create(
         user=user,
         client=client,
         patient=patient,
         intake=intake,
         action=action,
-        detail=detail or {},
+        detail=detail,
         ip_address=client_address(request),
     )
 

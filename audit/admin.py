@@ -5,13 +5,21 @@ holding the view permissions (the Auditor role, or superusers) see these pages; 
 editors have staff status but not these permissions, so patient data stays out of their view.
 """
 
+import csv
+import io
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from amps_screen.admin_guards import GuardedChangeListMixin
+from audit.access import record_access
 from audit.models import AccessAction, AccessEvent
 from intake.models import Addendum, Intake, Patient, Review
 
@@ -86,7 +94,17 @@ class ReadOnlyAdmin(GuardedChangeListMixin, admin.ModelAdmin):
 
 @admin.register(AccessEvent)
 class AccessEventAdmin(PostedSearchAdmin, ReadOnlyAdmin):
-    list_display = ("created_at", "who", "action", "patient_mrn", "intake", "ip_address")
+    list_display = (
+        "created_at",
+        "who",
+        "action",
+        "patient_name",
+        "patient_mrn",
+        "intake_status",
+        "detail_words",
+        "ip_address",
+    )
+    change_list_template = "admin/audit/access_event_change_list.html"
     list_filter = ("action", "user", "created_at")
     date_hierarchy = "created_at"
     search_fields = ("patient__mrn", "patient__family_name", "user__username")
@@ -104,6 +122,57 @@ class AccessEventAdmin(PostedSearchAdmin, ReadOnlyAdmin):
     @admin.display(description="MRN", ordering="patient__mrn")
     def patient_mrn(self, event):
         return event.patient.mrn if event.patient_id else "—"
+
+    @admin.display(description="Patient", ordering="patient__family_name")
+    def patient_name(self, event):
+        return event.patient.full_name if event.patient_id else "several patients"
+
+    @admin.display(description="Intake status then")
+    def intake_status(self, event):
+        return event.intake_status_then or "—"
+
+    @admin.display(description="Detail")
+    def detail_words(self, event):
+        return event.detail_in_words() or "—"
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_csv)
+        return [path("export.csv", export, name="audit_accessevent_export"), *super().get_urls()]
+
+    def export_csv(self, request):
+        """The access log as filtered on the list (filters, date drill-down and the posted
+        search), as CSV; the export is itself an access-log entry."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        events = self.get_changelist_instance(request).get_queryset(request)
+        events = events.select_related("user", "patient", "intake")
+        rows = [
+            [
+                timezone.localtime(event.created_at).strftime("%d %b %Y %H:%M"),
+                str(self.who(event)),
+                event.get_action_display(),
+                self.patient_name(event),
+                self.patient_mrn(event),
+                self.intake_status(event),
+                self.detail_words(event),
+                event.ip_address or "",
+            ]
+            for event in events.iterator(chunk_size=2000)
+        ]
+        record_access(
+            request,
+            action=AccessAction.EXPORTED,
+            detail={"what": "access_log", "format": "csv", "rows": len(rows)},
+        )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            ["When", "Who", "Action", "Patient", "MRN", "Intake status then", "Detail", "Address"]
+        )
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, "access-log.csv")
+        return response
 
 
 class HistoryAdmin(PostedSearchAdmin, ReadOnlyAdmin):

@@ -19,6 +19,7 @@ class AccessAction(models.TextChoices):
     ROLES_CHANGED = "roles", "Roles changed by the identity provider"
     LAUNCH = "launch", "Opened from the EHR (SMART launch)"
     LAUNCH_REFUSED = "launch_no", "EHR launch refused"
+    SIGNED = "signed", "Signed the review"
 
 
 class AccessEvent(models.Model):
@@ -65,3 +66,32 @@ class AccessEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The access log is append-only.")
+
+    def detail_in_words(self) -> str:
+        """What the event's detail holds, in words ("clinic letter, PDF"; "research profile,
+        CSV, 1,204 rows"), never raw JSON."""
+        detail = self.detail or {}
+        parts = []
+        if detail.get("page") == "audit_timeline":
+            parts.append("the patient's audit timeline")
+        if "document" in detail:
+            document = str(detail["document"])
+            parts.append(document.replace("sheet_", "family sheet: ").replace("_", " "))
+        if "what" in detail:
+            parts.append(str(detail["what"]).replace("_", " "))
+        if "profile" in detail:
+            parts.append(f"{str(detail['profile']).replace('_', ' ')} profile")
+        if "format" in detail:
+            parts.append(str(detail["format"]).upper())
+        if isinstance(detail.get("rows"), int):
+            parts.append(f"{detail['rows']:,} row{'s' if detail['rows'] != 1 else ''}")
+        if "resource" in detail:
+            parts.append(f"FHIR {detail['resource']}")
+        if "disposition" in detail:
+            parts.append(f"disposition: {str(detail['disposition']).replace('_', ' ')}")
+        return ", ".join(parts)
+
+    @property
+    def intake_status_then(self) -> str:
+        """The intake's status when the event was written ("" when not recorded)."""
+        return str((self.detail or {}).get("intake_status", ""))

@@ -307,7 +307,7 @@ def test_an_api_token_reads_and_the_read_is_logged_with_the_client(client, db):
     event = AccessEvent.objects.get()
     assert (event.user, event.client, event.action) == (None, "Hospital EHR", "api_read")
     assert event.intake == intake and event.patient == intake.patient
-    assert event.detail == {"resource": "QuestionnaireResponse"}
+    assert event.detail == {"resource": "QuestionnaireResponse", "intake_status": "submitted"}
     api_client.refresh_from_db()
     assert api_client.last_used_at is not None
 
@@ -316,7 +316,8 @@ def test_a_signed_in_users_read_is_logged_under_their_name(staff_client, alice):
     screening = screened("V01")
     staff_client.get(reverse("interop:guidance_response", args=[screening.uuid]))
     event = AccessEvent.objects.get()
-    assert (event.user, event.client, event.detail) == (alice, "", {"resource": "GuidanceResponse"})
+    assert (event.user, event.client) == (alice, "")
+    assert event.detail == {"resource": "GuidanceResponse", "intake_status": "submitted"}
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,20 @@
 """Function views: fetch with an access check, bind a form, call one service, redirect."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 
 from accounts.middleware import RESCUED_FORM
 from audit.access import AccessAction, record_access
+from audit.models import AccessEvent
 from intake import services
 from intake.charts import agreement_figures
 from intake.explain import explain_screening, intake_summary
@@ -404,6 +408,20 @@ def _query_without_page(request: HttpRequest) -> str:
     return f"&{query.urlencode()}" if query else ""
 
 
+#: A reviewer going back and forth on one case (the queue, the case, a wrong password) is one
+#: "Opened to review" in the access log, not one per page load.
+REVIEW_OPEN_LOGGED_FOR = timedelta(minutes=15)
+
+
+def _opened_to_review_lately(user, intake: Intake) -> bool:
+    return AccessEvent.objects.filter(
+        user=user,
+        intake=intake,
+        action=AccessAction.REVIEW,
+        created_at__gte=timezone.now() - REVIEW_OPEN_LOGGED_FOR,
+    ).exists()
+
+
 @permission_required("intake.sign_review", raise_exception=True)
 def review_create(request: HttpRequest, uuid) -> HttpResponse:
     """A case under review: the summary, the suggestion and its explanation, and the form."""
@@ -411,7 +429,7 @@ def review_create(request: HttpRequest, uuid) -> HttpResponse:
         Screening.objects.select_related("intake__patient", "intake__created_by"), uuid=uuid
     )
     intake = screening.intake
-    if request.method == "GET":
+    if request.method == "GET" and not _opened_to_review_lately(request.user, intake):
         record_access(request, action=AccessAction.REVIEW, intake=intake)
     # Only the Sign button signs; "check" (or a missing or unknown action) shows what would be
     # signed, computed here, so the summary is right without JavaScript.
@@ -427,6 +445,12 @@ def review_create(request: HttpRequest, uuid) -> HttpResponse:
         except (services.AlreadySigned, services.NotReviewable) as refusal:
             messages.error(request, str(refusal))
             return redirect("intake:review_create", uuid=screening.uuid)
+        record_access(
+            request,
+            action=AccessAction.SIGNED,
+            intake=intake,
+            detail={"disposition": form.review_values()["disposition"]},
+        )
         messages.success(request, f"Signed: {intake.patient.full_name}. The case is now locked.")
         # The signed case, with its letter and family sheet a click away and a "Next case".
         return redirect("intake:intake_detail", uuid=intake.uuid)

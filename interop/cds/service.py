@@ -265,6 +265,7 @@ CARD_FIELDS = (
     "created_at",
     "criteria_set__version",
     "intake__uuid",
+    "intake__status",  # the access log keeps the status the card was made from
     "intake__patient__uuid",
     "intake__patient__mrn",
 )

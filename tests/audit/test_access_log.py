@@ -175,7 +175,11 @@ def test_record_access_takes_the_patient_from_the_intake_and_the_user_from_the_r
         intake,
         "printed",
     )
-    assert (event.detail, event.ip_address) == ({"document": "letter"}, "10.9.8.7")
+    # The intake's status then is kept with the event.
+    assert (event.detail, event.ip_address) == (
+        {"document": "letter", "intake_status": intake.status},
+        "10.9.8.7",
+    )
 
 
 def test_an_export_of_many_patients_is_logged_without_a_patient(alice):

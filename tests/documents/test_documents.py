@@ -242,7 +242,11 @@ def test_every_print_and_pdf_is_in_the_access_log(
     assert staff_client.get(url).status_code == 200
     event = AccessEvent.objects.get(action=action)
     assert (event.user, event.intake, event.patient) == (alice, intake, intake.patient)
-    assert event.detail == {"document": document, "format": "pdf" if pdf else "html"}
+    assert event.detail == {
+        "document": document,
+        "format": "pdf" if pdf else "html",
+        "intake_status": "signed",
+    }
 
 
 ALL_PATHS = [
