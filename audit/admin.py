@@ -149,7 +149,11 @@ class AccessEventAdmin(PostedSearchAdmin, ReadOnlyAdmin):
         rows = [
             [
                 timezone.localtime(event.created_at).strftime("%d %b %Y %H:%M"),
-                str(self.who(event)),
+                (
+                    f"{event.user.get_full_name()} ({event.user.get_username()})".lstrip()
+                    if event.user and event.user.get_full_name()
+                    else str(self.who(event))
+                ),
                 event.get_action_display(),
                 self.patient_name(event),
                 self.patient_mrn(event),
