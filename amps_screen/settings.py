@@ -528,6 +528,12 @@ AMPS_CDS_MAX_REQUEST_BYTES = env_int("AMPS_CDS_MAX_REQUEST_BYTES", 1_000_000, mi
 # stored. On: it is also stored, once, as a submitted intake of the patient we know by MRN
 # (made by the EHR's own account, which cannot sign in), so it reaches the review queue.
 AMPS_CDS_STORE_RESPONSES = env_bool("AMPS_CDS_STORE_RESPONSES", False)
+# When a call brings no usable prefetch, the service reads the EHR's FHIR server (`fhirServer`,
+# with the call's bearer token), only a server allow-listed on the CDS client, over https.
+# Plain http is allowed only to a loopback address, and only with this on (tests, DEBUG).
+AMPS_CDS_FHIR_ALLOW_HTTP = env_bool("AMPS_CDS_FHIR_ALLOW_HTTP", DEBUG)
+# Seconds each read of the EHR's FHIR server may take (connect, then read).
+AMPS_CDS_FHIR_TIMEOUT = env_int("AMPS_CDS_FHIR_TIMEOUT", 3, minimum=1)
 # django-cors-headers: only the CDS Hooks endpoints, only for the EHR origins configured.
 CORS_ALLOWED_ORIGINS = env_list("AMPS_CDS_CORS_ORIGINS", [])
 CORS_URLS_REGEX = r"^/cds-services(/.*)?$"

@@ -34,7 +34,7 @@ class ApiClientAdmin(admin.ModelAdmin):
 class CdsClientForm(forms.ModelForm):
     class Meta:
         model = CdsClient
-        fields = ("label", "issuer", "jwks", "jku", "tenant", "active")
+        fields = ("label", "issuer", "jwks", "jku", "fhir_server", "tenant", "active")
 
     def clean_jwks(self):
         return clean_jwks(self.cleaned_data["jwks"])

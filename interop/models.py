@@ -72,6 +72,14 @@ class CdsClient(models.Model):
     tenant = models.CharField(
         max_length=200, blank=True, help_text="If set, the JWT's `tenant` must be this."
     )
+    fhir_server = models.URLField(
+        max_length=300,
+        blank=True,
+        help_text=(
+            "The EHR's FHIR base URL (https). A call naming exactly this `fhirServer` without "
+            "the data the service needs is answered by reading it there; empty: never read."
+        ),
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

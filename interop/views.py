@@ -170,7 +170,7 @@ def cds_discovery(request: HttpRequest) -> HttpResponse:
     """GET /cds-services: our one service (no patient data, so no token needed)."""
     if request.method != "GET":
         return _cds_error(405, "Only GET is supported here.")
-    return JsonResponse(service.discovery())
+    return JsonResponse(service.discovery(Base.of(request)))
 
 
 @csrf_exempt  # machine-to-machine: the caller proves itself with a signed JWT, not a cookie

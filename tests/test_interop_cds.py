@@ -107,9 +107,10 @@ def test_a_signed_call_gets_a_card_from_the_latest_screening(client, ehr):
     assert len(card["summary"]) < 140
     assert card["indicator"] == "warning"  # an urgent referral, not an emergency
     assert card["source"]["label"] == f"AMPS screen (criteria v{latest.criteria_set.version})"
-    assert card["source"]["url"].endswith(
-        f"/fhir/PlanDefinition/amps-criteria|{latest.criteria_set.version}"
-    )
+    assert card["source"]["url"] == (
+        "http://testserver/fhir/PlanDefinition?url=http%3A%2F%2Ftestserver%2Ffhir%2F"
+        f"PlanDefinition%2Famps-criteria&version={latest.criteria_set.version}"
+    )  # a valid URL (the canonical url|version is not one): the search for that version
     assert "- Fever (`rf_fever`)" in card["detail"]
     assert card["links"] == [
         {"label": "Open the case in AMPS screen",
@@ -484,6 +485,8 @@ def test_a_stored_response_needs_a_patient_we_know(client, staff_client, ehr, se
 def test_a_malformed_prefetched_response_falls_back_to_the_stored_screening(
     client, staff_client, ehr, change, caplog
 ):
+    """No red flag can be read from it: the stored screening's card, and the info card
+    saying the response could not be screened."""
     patient = PatientFactory()
     screened("V17", patient=patient)
     qr = staff_client.get(
@@ -495,8 +498,10 @@ def test_a_malformed_prefetched_response_falls_back_to_the_stored_screening(
     caplog.set_level("INFO", logger="interop.cds.service")
     response = call(client, body)
     assert response.status_code == 200
-    (card,) = response.json()["cards"]
+    card, incomplete = response.json()["cards"]
     assert card["summary"].startswith("AMPS screen: refer")  # the stored V17 screening
+    assert incomplete["summary"].startswith("AMPS screen: screening incomplete")
+    assert incomplete["indicator"] == "info"
     assert "not 25" not in caplog.text and "now 7" not in caplog.text
 
 
@@ -530,14 +535,18 @@ def test_an_in_progress_or_foreign_response_is_not_screened(client, staff_client
         assert call(client, body).json() == {"cards": []}
 
 
-def test_a_response_with_wrong_answers_falls_back_to_no_card(client, staff_client, ehr):
-    intake = IntakeFactory(example_id="V17")
+def test_a_response_with_a_wrong_answer_still_gives_its_red_flags(client, staff_client, ehr):
+    intake = IntakeFactory(example_id="V17")  # febrile: an urgent referral
     qr = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid])).json()
     items(qr)["age_years"]["answer"] = [{"valueString": "eleven"}]
     body = hook_call()
     body["prefetch"]["questionnaireResponses"] = qr
     response = call(client, body)
-    assert response.status_code == 200 and response.json() == {"cards": []}
+    assert response.status_code == 200
+    referral, incomplete = response.json()["cards"]
+    assert referral["summary"].startswith("AMPS screen: refer — urgent (fever")
+    assert "incomplete prefetched questionnaire" in referral["detail"]
+    assert "**Age \\(completed years\\)**: an answer of the wrong type" in incomplete["detail"]
 
 
 # -- Feedback ---------------------------------------------------------------------------------
@@ -653,7 +662,8 @@ def test_age_and_sex_missing_from_a_response_come_from_the_prefetched_patient(
     body["prefetch"]["questionnaireResponses"] = qr
     no_birth_date = copy.deepcopy(body)
     del no_birth_date["prefetch"]["patient"]["birthDate"]
-    assert call(client, no_birth_date).json() == {"cards": []}  # no age: not screened
+    (incomplete,) = call(client, no_birth_date).json()["cards"]  # no age: not screened whole
+    assert "Not answered: Age \\(completed years\\)." in incomplete["detail"]
     body["prefetch"]["patient"]["birthDate"] = f"{intake.intake_date.year - 13}-01-01"
     (card,) = call(client, body).json()["cards"]
     assert card["summary"].startswith("AMPS screen: consider AMPS")

@@ -3,7 +3,13 @@
 The card comes from a completed QuestionnaireResponse for our Questionnaire when the EHR
 prefetched one (screened with the published criteria set; nothing stored), else from the
 patient's latest stored screening (the patient found by the MRN in the prefetched Patient, or
-by a patientId that is our Patient id)."""
+by a patientId that is our Patient id).
+
+Never silent: a response that is not a whole, valid intake still gives the referral card when
+a red flag is answered yes (red flags need no other section), and an info card "screening
+incomplete" naming each problem by its question. A prefetch that is missing, or that the EHR
+could not fill (an OperationOutcome), is read from the EHR's FHIR server when the call names
+one (interop.cds.fetching); only when that fails too is the answer 412."""
 
 from __future__ import annotations
 
@@ -11,23 +17,28 @@ import json
 import logging
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from intake.models import OverrideReason, Patient, Screening
+from intake.models import CriteriaSet, Decision, OverrideReason, Patient, Review, Screening
 from intake.rules import engine
+from intake.rules import review as review_rules
+from interop.cds import fetching
 from interop.cds.storing import store_response
 from interop.cds.suggestions import (
+    Problem,
     ResponseNotUsable,
     Suggestion,
     is_our_response,
+    screen_partially,
     screen_response,
 )
-from interop.fhir.common import Base, coding
+from interop.fhir.common import Base, canonical_url, coding
 from interop.fhir.resources import URGENCY_LABELS, matched_criteria
 from interop.fhir.terms import OUTCOME_SYSTEM, OVERRIDE_REASON_SYSTEM
 from interop.models import CdsCard, CdsClient, CdsFeedback, FeedbackOutcome, Indicator
@@ -45,6 +56,8 @@ OUTCOME_WORDS = {
     engine.Outcome.CONSIDER_AMPS: "consider AMPS",
     engine.Outcome.INDETERMINATE: "indeterminate",
 }
+# The outcome stored on a "screening incomplete" card (CdsCard.outcome).
+INCOMPLETE = "incomplete"
 
 
 class BadCall(ValueError):
@@ -59,7 +72,15 @@ class PreconditionFailed(Exception):
     """The service needs data the call did not bring (answered 412)."""
 
 
-def discovery() -> dict:
+def responses_template(base: Base) -> str:
+    """The prefetch of the patient's completed responses to our Questionnaire, latest first."""
+    return (
+        "QuestionnaireResponse?subject={{context.patientId}}&status=completed"
+        f"&questionnaire={base.questionnaire}&_sort=-authored"
+    )
+
+
+def discovery(base: Base) -> dict:
     return {
         "services": [
             {
@@ -73,12 +94,12 @@ def discovery() -> dict:
                 "id": SERVICE_ID,
                 "prefetch": {
                     PATIENT_KEY: "Patient/{{context.patientId}}",
-                    RESPONSES_KEY: "QuestionnaireResponse?subject={{context.patientId}}"
-                    "&status=completed&_sort=-authored",
+                    RESPONSES_KEY: responses_template(base),
                 },
                 "usageRequirements": (
-                    "The EHR is registered as a CDS client (issuer and JWKS). Patients are "
-                    "matched by the MRN identifier of the prefetched Patient."
+                    "The EHR is registered as a CDS client (issuer and JWKS, and its FHIR "
+                    "server to be read when a prefetch is missing). Patients are matched by "
+                    "the MRN identifier of the prefetched Patient."
                 ),
             }
         ]
@@ -93,6 +114,11 @@ class Call:
     hook_instance: str
     patient_id: str
     prefetch: dict = field(default_factory=dict)
+    fhir_server: str = ""
+    access_token: str = ""
+    # Prefetch keys needed that neither the EHR nor a read of its FHIR server could fill.
+    unavailable: set = field(default_factory=set)
+    unavailable_reason: str = ""
 
 
 def parse_call(body: bytes) -> Call:
@@ -117,10 +143,90 @@ def parse_call(body: bytes) -> Call:
         raise BadCall("context.userId", "must be a string such as Practitioner/123")
     if "fhirAuthorization" in data and not isinstance(data.get("fhirServer"), str):
         raise BadCall("fhirServer", "is required when fhirAuthorization is sent")
+    fhir_server = data.get("fhirServer", "")
+    if not isinstance(fhir_server, str) or len(fhir_server) > fetching.MAX_SERVER_URL:
+        raise BadCall("fhirServer", "must be a URL of at most 300 characters")
+    access_token = ""
+    authorization = data.get("fhirAuthorization")
+    if authorization is not None:
+        access_token = authorization.get("access_token") if isinstance(authorization, dict) else 0
+        if not isinstance(access_token, str) or not 1 <= len(access_token) <= 8192:
+            raise BadCall("fhirAuthorization.access_token", "must be a string of 1-8192 characters")
+        if authorization.get("token_type", "Bearer") != "Bearer":
+            raise BadCall("fhirAuthorization.token_type", "must be 'Bearer'")
     prefetch = data.get("prefetch", {})
     if not isinstance(prefetch, dict):
         raise BadCall("prefetch", "must be an object")
-    return Call(hook_instance=hook_instance, patient_id=patient_id, prefetch=prefetch)
+    return Call(
+        hook_instance=hook_instance,
+        patient_id=patient_id,
+        prefetch=prefetch,
+        fhir_server=fhir_server,
+        access_token=access_token,
+    )
+
+
+def _is_outcome(value) -> bool:
+    """A prefetch the EHR could not fill: an OperationOutcome, or a Bundle holding only one."""
+    if not isinstance(value, dict):
+        return False
+    if value.get("resourceType") == "OperationOutcome":
+        return True
+    entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
+    return (
+        bool(entries)
+        and isinstance(entries, list)
+        and all(
+            isinstance(e, dict)
+            and isinstance(e.get("resource"), dict)
+            and e["resource"].get("resourceType") == "OperationOutcome"
+            for e in entries
+        )
+    )
+
+
+def fill_prefetch(base: Base, call: Call, client: CdsClient) -> None:
+    """Read from the EHR's FHIR server each prefetch the call lacks (absent, or an
+    OperationOutcome). What could not be had is remembered in `call.unavailable` (with the
+    reason in `call.unavailable_reason`): the call still gets the cards the rest allows, and
+    412 when that is none."""
+    wanted = [
+        key
+        for key in (PATIENT_KEY, RESPONSES_KEY)
+        if key not in call.prefetch or _is_outcome(call.prefetch[key])
+    ]
+    outcomes = {key for key in wanted if key in call.prefetch}
+    for key in outcomes:
+        del call.prefetch[key]
+    if not wanted:
+        return
+    if not call.fhir_server or not client.fhir_server:
+        # Nothing to read (or this EHR's server is not to be read): what is absent is no data,
+        # and what the EHR could not prefetch is missing.
+        call.unavailable = outcomes
+        call.unavailable_reason = (
+            "the EHR could not prefetch it, and there is no FHIR server to read it from"
+        )
+        return
+    try:
+        server = fetching.allowed_server(call.fhir_server, client.fhir_server)
+        if PATIENT_KEY in wanted:
+            call.prefetch[PATIENT_KEY] = fetching.fetch_patient(
+                server, call.patient_id, call.access_token
+            )
+        if RESPONSES_KEY in wanted:
+            call.prefetch[RESPONSES_KEY] = fetching.fetch_responses(
+                server, call.patient_id, base.questionnaire, call.access_token
+            )
+    except fetching.UnsafeServer as error:
+        call.unavailable = set(wanted) - set(call.prefetch)
+        call.unavailable_reason = f"fhirServer {error}"
+    except fetching.FetchFailed as error:
+        call.unavailable = set(wanted) - set(call.prefetch)
+        call.unavailable_reason = f"reading the FHIR server failed ({error})"
+    if call.unavailable:
+        logger.info("CDS call %s: not read from the FHIR server: %s", call.hook_instance,
+                    call.unavailable_reason)  # fmt: skip
 
 
 def _resources(value) -> list[dict]:
@@ -155,9 +261,10 @@ def find_patient(base: Base, call: Call) -> Patient | None:
     except ValueError:
         patient = None
     if patient is None and PATIENT_KEY not in call.prefetch:
+        why = f" ({call.unavailable_reason})" if PATIENT_KEY in call.unavailable else ""
         raise PreconditionFailed(
             f"Prefetch {PATIENT_KEY!r} (Patient/{{{{context.patientId}}}}) is needed to find "
-            "the patient by MRN."
+            f"the patient by MRN{why}."
         )
     return patient
 
@@ -170,47 +277,84 @@ class Answer:
 
 
 def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
-    """The cards for one call (at most one), each stored as a CdsCard for feedback (one row:
-    the view holds the call's transaction)."""
+    """The cards for one call, each stored as a CdsCard for feedback (the view holds the
+    call's transaction): the suggestion's card, and a "screening incomplete" card when the
+    prefetched response could not be screened whole."""
+    fill_prefetch(base, call, client)
     response = _prefetched_response(base, call)
-    suggestion = None
+    patient_resource = call.prefetch.get(PATIENT_KEY)
+    suggestion, problems = None, []
     if response is not None:
         try:
-            suggestion = screen_response(response, call.prefetch.get(PATIENT_KEY))
+            suggestion = screen_response(response, patient_resource)
         except ResponseNotUsable as error:
             # The fields only: the messages quote the answers, which are patient data.
             fields = sorted({message.split(":", 1)[0] for message in error.errors})
             logger.info("CDS call %s: prefetched response not usable (fields: %s)",
                         call.hook_instance, ", ".join(fields)[:300])  # fmt: skip
+            partial = screen_partially(response, patient_resource)
+            suggestion = partial.suggestion
+            problems = partial.problems or [
+                Problem("", "The response", "could not be read as an intake")
+            ]
     if suggestion is None:
         screening = _latest_screening(base, call)
         if screening is not None:
             suggestion = Suggestion.of_screening(screening)
+            suggestion = _with_review(suggestion, screening)
             patient = screening.intake.patient
         else:
             patient = find_patient(base, call)
     else:
         patient = _quiet_find(base, call)
-        if settings.AMPS_CDS_STORE_RESPONSES and patient is not None:
+        if settings.AMPS_CDS_STORE_RESPONSES and patient is not None and not problems:
             stored = store_response(client=client, response=response, patient=patient)
             if stored is not None:
                 suggestion = Suggestion.of_screening(stored)
-    if suggestion is None:
-        return Answer(cards=[], patient=patient)
-    stored = CdsCard.objects.create(
-        client=client,
-        hook_instance=call.hook_instance,
-        screening=suggestion.screening,
-        from_prefetch=suggestion.screening is None,
-        outcome=suggestion.outcome,
-        indicator=indicator(suggestion),
-        criteria_version=suggestion.criteria_version,
-    )
+    cards = []
+    if suggestion is not None:
+        row = CdsCard.objects.create(
+            client=client,
+            hook_instance=call.hook_instance,
+            screening=suggestion.screening,
+            from_prefetch=suggestion.screening is None,
+            outcome=suggestion.outcome,
+            indicator=card_indicator(suggestion),
+            criteria_version=suggestion.criteria_version,
+        )
+        cards.append(card(base, suggestion, card_uuid=row.uuid))
+    if problems:
+        version = suggestion.criteria_version if suggestion else _published_version()
+        row = CdsCard.objects.create(
+            client=client,
+            hook_instance=call.hook_instance,
+            from_prefetch=True,
+            outcome=INCOMPLETE,
+            indicator=Indicator.INFO,
+            criteria_version=version,
+        )
+        cards.append(incomplete_card(base, problems, suggestion, version, card_uuid=row.uuid))
+    if not cards and call.unavailable:
+        keys = ", ".join(sorted(call.unavailable))
+        raise PreconditionFailed(f"No data for prefetch {keys}: {call.unavailable_reason}.")
     return Answer(
-        cards=[card(base, suggestion, card_uuid=stored.uuid)],
+        cards=cards,
         patient=patient,
-        screening=suggestion.screening,
+        screening=suggestion.screening if suggestion else None,
     )
+
+
+def _published_version() -> int:
+    return CriteriaSet.objects.published().version
+
+
+def _with_review(suggestion: Suggestion, screening: Screening) -> Suggestion:
+    """The suggestion with its signed review, when the screening has one (loaded with it)."""
+    try:
+        review = screening.review
+    except Review.DoesNotExist:
+        return suggestion
+    return replace(suggestion, review=review)
 
 
 def _prefetched_mrns(base: Base, call: Call) -> list[str]:
@@ -242,7 +386,7 @@ def latest_screenings(base: Base, call: Call):
         pass
     return (
         Screening.objects.filter(named)
-        .select_related("intake__patient", "criteria_set")
+        .select_related("intake__patient", "criteria_set", "review__reviewer")
         # Only what the card and the access log read: the intake's ~100 answer columns are
         # neither fetched nor planned for (a third of a call's cost when they were).
         .only(*CARD_FIELDS)
@@ -268,6 +412,14 @@ CARD_FIELDS = (
     "intake__status",  # the access log keeps the status the card was made from
     "intake__patient__uuid",
     "intake__patient__mrn",
+    "review__decision",
+    "review__override_reason",
+    "review__comment",
+    "review__disposition",
+    "review__signed_at",
+    "review__reviewer__username",
+    "review__reviewer__first_name",
+    "review__reviewer__last_name",
 )
 
 
@@ -287,6 +439,33 @@ def indicator(suggestion: Suggestion) -> str:
     return Indicator.INFO
 
 
+# A signed override's card follows the disposition signed, not the overridden suggestion.
+_DISPOSITION_INDICATORS = {
+    review_rules.INFLAMMATORY_WORKUP: Indicator.WARNING,
+    review_rules.OTHER_REFERRAL: Indicator.WARNING,
+}
+
+
+def card_indicator(suggestion: Suggestion) -> str:
+    """The suggestion's indicator; after a signed override, the disposition's."""
+    review = suggestion.review
+    if review is not None and review.decision == Decision.OVERRIDE:
+        return _DISPOSITION_INDICATORS.get(review.disposition, Indicator.INFO)
+    return indicator(suggestion)
+
+
+def _reviewer(review: Review) -> str:
+    reviewer = review.reviewer
+    return reviewer.get_full_name() or reviewer.get_username()
+
+
+def review_line(review: Review) -> str:
+    """'Reviewed by Dr A Rheum on 2026-12-01: inflammatory work-up'."""
+    disposition = _lower_first(review_rules.DISPOSITION_LABELS[review.disposition])
+    signed = timezone.localdate(review.signed_at)
+    return f"Reviewed by {_reviewer(review)} on {signed:%Y-%m-%d}: {disposition}"
+
+
 def _lower_first(name: str) -> str:
     if len(name) > 1 and name[1].isupper():  # an acronym: CRP, ESR
         return name
@@ -294,7 +473,13 @@ def _lower_first(name: str) -> str:
 
 
 def summary(suggestion: Suggestion) -> str:
-    """'AMPS screen: refer — emergency (fever, non-weight-bearing)', under 140 characters."""
+    """'AMPS screen: refer — emergency (fever, non-weight-bearing)', under 140 characters;
+    after a signed review, what was signed ('AMPS screen: reviewed by … on …: disposition')."""
+    if suggestion.review is not None:
+        text = f"AMPS screen: {_lower_first(review_line(suggestion.review))}"
+        if suggestion.review.decision == Decision.OVERRIDE:
+            text += " (suggestion overridden)"
+        return text[:SUMMARY_LIMIT]
     text = f"AMPS screen: {OUTCOME_WORDS[suggestion.outcome]}"
     kinds = (engine.RED_FLAG,) if suggestion.outcome == engine.Outcome.REFER else ()
     if suggestion.outcome == engine.Outcome.REFER:
@@ -319,10 +504,25 @@ def _md(text: str) -> str:
 
 
 def detail(suggestion: Suggestion) -> str:
-    """The card's markdown: outcome, urgency, the matched criteria, caveats, provenance."""
-    lines = [f"**{_md(engine.OUTCOME_LABELS[suggestion.outcome])}**"]
+    """The card's markdown: the signed review, outcome, urgency, the matched criteria,
+    caveats, provenance."""
+    lines = []
+    review = suggestion.review
+    if review is not None:
+        lines += [f"**{_md(review_line(review))}.**"]
+        if review.decision == Decision.OVERRIDE:
+            reason = review_rules.OVERRIDE_REASON_LABELS.get(review.override_reason, "")
+            lines += [
+                "",
+                f"The suggestion below was overridden: {_md(reason.split(' (')[0].lower())}"
+                + (f" ({_md(review.comment)})" if review.comment else "")
+                + ".",
+            ]
+        lines += ["", "The suggestion that was reviewed:", ""]
+    heading = f"**{_md(engine.OUTCOME_LABELS[suggestion.outcome])}**"
     if suggestion.outcome == engine.Outcome.REFER:
-        lines[0] += f" — urgency: {_md(URGENCY_LABELS[suggestion.urgency])}"
+        heading += f" — urgency: {_md(URGENCY_LABELS[suggestion.urgency])}"
+    lines.append(heading)
     for kind, heading in (
         (engine.RED_FLAG, "Red flags matched"),
         (engine.AMPS_PATHWAY, "AMPS pathways matched"),
@@ -335,6 +535,11 @@ def detail(suggestion: Suggestion) -> str:
         lines += ["", "Caveats:"]
         lines += [f"- {_md(message)}" for message in suggestion.caveat_messages]
     where = "the stored intake" if suggestion.screening else "the prefetched questionnaire"
+    if suggestion.incomplete:
+        where = (
+            "the answers that could be read of an incomplete prefetched questionnaire (red "
+            "flags only: see the card 'screening incomplete')"
+        )
     lines += [
         "",
         f"Screened {suggestion.created_at:%Y-%m-%d} from {where} with criteria set "
@@ -351,10 +556,10 @@ def card(base: Base, suggestion: Suggestion, *, card_uuid) -> dict:
         "uuid": str(card_uuid),
         "summary": summary(suggestion),
         "detail": detail(suggestion),
-        "indicator": indicator(suggestion),
+        "indicator": card_indicator(suggestion),
         "source": {
             "label": f"AMPS screen (criteria v{version})",
-            "url": f"{base.plan_definition}|{version}",
+            "url": canonical_url(base.fhir, "PlanDefinition", base.plan_definition, version),
             "topic": coding(
                 base.code_system(OUTCOME_SYSTEM),
                 suggestion.outcome,
@@ -395,6 +600,43 @@ def card(base: Base, suggestion: Suggestion, *, card_uuid) -> dict:
     if links:
         result["links"] = links
     return result
+
+
+def incomplete_card(
+    base: Base, problems: list[Problem], suggestion: Suggestion | None, version: int, *, card_uuid
+) -> dict:
+    """The info card of a response that could not be screened whole: each problem by its
+    question, what was judged (the red flags) and what was not."""
+    wrong = [p for p in problems if not p.missing]
+    missing = [p for p in problems if p.missing]
+    lines = ["The prefetched questionnaire could not be screened in full."]
+    if wrong:
+        lines += ["", "Answers that break the form's rules:"]
+        lines += [f"- **{_md(p.question)}**: {_md(p.message)}" for p in wrong]
+    if missing:
+        lines += ["", "Not answered: " + ", ".join(_md(p.question) for p in missing) + "."]
+    if suggestion is not None:
+        judged = "A red flag was answered yes: see the referral card."
+    else:
+        judged = "No red flag was found among the answers that could be read."
+    lines += [
+        "",
+        f"{judged} The red flags were judged on the answers that could be read (criteria set "
+        f"v{version}); the AMPS pathways were not assessed. Correct the questionnaire in the "
+        "EHR to screen it in full.",
+    ]
+    count = len(problems)
+    text = f"AMPS screen: screening incomplete ({count} problem{'s' if count != 1 else ''})"
+    return {
+        "uuid": str(card_uuid),
+        "summary": text[:SUMMARY_LIMIT],
+        "detail": "\n".join(lines),
+        "indicator": Indicator.INFO,
+        "source": {
+            "label": f"AMPS screen (criteria v{version})",
+            "url": canonical_url(base.fhir, "PlanDefinition", base.plan_definition, version),
+        },
+    }
 
 
 # --- Feedback ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from uuid import UUID
 from django.utils import timezone
 
 from intake.models import CriteriaSet, Screening, completed_years
-from intake.rules import facts, validation
+from intake.rules import engine, facts, validation
 from intake.rules.engine import Outcome, Result
 from interop.fhir.common import Base
 from interop.fhir.questionnaire import items_by_link_id
@@ -37,6 +37,10 @@ class Suggestion:
     screening_uuid: UUID | None = None
     intake_uuid: UUID | None = None
     patient_uuid: UUID | None = None
+    # Screened from the readable answers of an incomplete response (red flags only).
+    incomplete: bool = False
+    # The signed review of a stored screening, when there is one.
+    review: object | None = None
 
     @classmethod
     def of_screening(cls, screening: Screening) -> Suggestion:
@@ -76,11 +80,13 @@ def _urgency(outcome: str, row) -> str:
 
 
 class ResponseNotUsable(ValueError):
-    """A QuestionnaireResponse that is not a whole, valid intake: the errors, by field."""
+    """A QuestionnaireResponse that is not a whole, valid intake: the errors, by field
+    ("field: message"), and the same as FieldErrors in `problems` (field "" for the whole)."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[str], problems: list[validation.FieldError] | None = None):
         super().__init__("; ".join(errors))
         self.errors = errors
+        self.problems = problems or []
 
 
 def intake_json(response: dict, patient: dict | None = None) -> dict:
@@ -88,36 +94,44 @@ def intake_json(response: dict, patient: dict | None = None) -> dict:
     (its answers by linkId; derived and non-fact items are ignored, the engine derives).
     Without `age_years` or `sex` answers, they come from the prefetched Patient resource
     (birthDate at the intake date, or the authored date; gender)."""
+    data, problems = _answers(response)
+    if problems:
+        raise ResponseNotUsable([str(p) for p in problems], problems)
+    if isinstance(patient, dict):
+        _from_patient(data, items_by_link_id(response), response, patient)
+    return data
+
+
+def _answers(response: dict) -> tuple[dict, list[validation.FieldError]]:
+    """The answers a response gives, by field, and the answers it gives wrongly (by field;
+    a wrong answer is left out of the data)."""
     items = items_by_link_id(response)
     if len(items) > MAX_RESPONSE_ITEMS:
-        raise ResponseNotUsable([f"item: more than {MAX_RESPONSE_ITEMS} items"])
+        message = f"more than {MAX_RESPONSE_ITEMS} items"
+        return {}, [validation.FieldError("", f"The response has {message}.", "too_large")]
     data: dict = {}
-    errors = []
+    errors: list[validation.FieldError] = []
     for name, fact in facts.INPUT_FACTS.items():
         item = items.get(name)
         answers = (item or {}).get("answer") or []
         if not isinstance(answers, list):
-            errors.append(f"{name}: answer must be a list")
+            errors.append(validation.FieldError(name, "answer must be a list", "type"))
             continue
         values = []
         for answer in answers:
             value = _answer_value(answer, fact)
             if value is _BAD:
-                errors.append(f"{name}: an answer of the wrong type")
+                errors.append(validation.FieldError(name, "an answer of the wrong type", "type"))
                 break
             values.append(value)
         else:
             if fact.type == facts.CODES:
                 data[name] = values
             elif len(values) > 1:
-                errors.append(f"{name}: more than one answer")
+                errors.append(validation.FieldError(name, "more than one answer", "cardinality"))
             elif values:
                 data[name] = values[0]
-    if errors:
-        raise ResponseNotUsable(errors)
-    if isinstance(patient, dict):
-        _from_patient(data, items, response, patient)
-    return data
+    return data, errors
 
 
 def _from_patient(data: dict, items: dict, response: dict, patient: dict) -> None:
@@ -190,10 +204,86 @@ def screen_response(response: dict, patient: dict | None = None) -> Suggestion:
     data = intake_json(response, patient)
     inputs, errors = validation.validate_intake(data)
     if errors:
-        raise ResponseNotUsable(
-            [f"{e.field}: {e.message}" if e.field else e.message for e in errors]
-        )
+        raise ResponseNotUsable([str(e) for e in errors], errors)
     criteria_set = CriteriaSet.objects.published()
     compiled = criteria_set.compiled()
     result = compiled.evaluate(facts.derive(inputs), trace=True)
     return Suggestion.of_result(result, criteria_set=criteria_set, criteria_hash=compiled.hash)
+
+
+# --- A response that cannot be screened whole -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a response could not be screened whole: the question (its text) and what is wrong."""
+
+    link_id: str
+    question: str
+    message: str
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class PartialScreening:
+    """What a response that is not a whole, valid intake still tells: the red flags its
+    readable answers match (a referral Suggestion, or None), and every problem."""
+
+    suggestion: Suggestion | None
+    problems: list[Problem]
+
+
+def _problem(error: validation.FieldError) -> Problem:
+    fact = facts.INPUT_FACTS.get(error.field)
+    question = fact.label if fact else ("The response" if not error.field else error.field)
+    return Problem(error.field, question, error.message, missing=error.code == "required")
+
+
+def problems_of(response: dict, patient: dict | None = None) -> list[validation.FieldError]:
+    """Every reason this response is not a valid intake ([] when it is one): wrong answer
+    types first, then the data dictionary's rules for the answers that could be read."""
+    data, wrong = _answers(response)
+    if isinstance(patient, dict):
+        _from_patient(data, items_by_link_id(response), response, patient)
+    _, errors = validation.validate_intake(data)
+    unreadable = {error.field for error in wrong}
+    return wrong + [error for error in errors if error.field not in unreadable]
+
+
+def screen_partially(response: dict, patient: dict | None = None) -> PartialScreening:
+    """Screen what can be read of a response that is not a valid intake: every answer that
+    breaks a rule (with the answers it contradicts) counts as unknown, and only the red flags
+    are judged: a red flag needs no other section, and an unknown answer never matches a
+    comparison. An AMPS pathway is not suggested from an incomplete intake."""
+    data, _ = _answers(response)
+    if isinstance(patient, dict):
+        _from_patient(data, items_by_link_id(response), response, patient)
+    errors = problems_of(response, patient)
+    unknown = {error.field for error in errors}
+    inputs: dict = {}
+    for name, fact in facts.INPUT_FACTS.items():
+        value = None if name in unknown else data.get(name)
+        if value is not None:
+            value, error = validation.check_value(fact, value)
+            value = None if error else value
+        inputs[name] = fact.default if value is None and fact.default is not None else value
+    criteria_set = CriteriaSet.objects.published()
+    compiled = criteria_set.compiled()
+    result = compiled.evaluate(facts.derive(inputs), trace=True)
+    suggestion = None
+    if result.red_flags:
+        suggestion = Suggestion(
+            outcome=Outcome.REFER,
+            urgency=result.urgency or engine.ROUTINE,
+            red_flags=list(result.red_flags),
+            pathways=[],
+            caveats=[],
+            caveat_messages=[],
+            trace=[entry for entry in result.trace if entry["kind"] == engine.RED_FLAG],
+            explanation="",
+            criteria_version=criteria_set.version,
+            criteria_hash=compiled.hash,
+            created_at=timezone.now(),
+            incomplete=True,
+        )
+    return PartialScreening(suggestion, [_problem(error) for error in errors])

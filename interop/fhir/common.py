@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 
@@ -60,6 +61,13 @@ class Base:
 
     def structure(self, name: str) -> str:
         return f"{self.fhir}/StructureDefinition/{name}"
+
+
+def canonical_url(fhir_base: str, resource_type: str, canonical: str, version) -> str:
+    """A browsable URL of one version of a canonical resource: the search by url and version
+    (the canonical form `url|version` is not a valid URL)."""
+    query = urlencode({"url": canonical, "version": str(version)})
+    return f"{fhir_base}/{resource_type}?{query}"
 
 
 def fhir_id(name: str) -> str:

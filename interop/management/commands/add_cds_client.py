@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from interop.admin import clean_jwks
+from interop.cds.fetching import UnsafeServer, check_server
 from interop.models import CdsClient
 
 MAX_JWKS_BYTES = 100_000
@@ -21,8 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", default="", help="Require this JWT `tenant`.")
         parser.add_argument("--label", default="", help="Name in the access log (default: iss).")
         parser.add_argument("--jku", default="", help="The only `jku` the JWT may name.")
+        parser.add_argument(
+            "--fhir-server",
+            default="",
+            help="The EHR's FHIR base URL (https) the service may read when a prefetch is missing.",
+        )
 
-    def handle(self, *args, iss, jwks_file, tenant, label, jku, **options):
+    def handle(self, *args, iss, jwks_file, tenant, label, jku, fhir_server, **options):
         path = Path(jwks_file)
         if not path.is_file() or path.stat().st_size > MAX_JWKS_BYTES:
             raise CommandError(f"{jwks_file}: not a readable JWK Set file (at most 100 kB).")
@@ -34,6 +40,12 @@ class Command(BaseCommand):
             raise CommandError(f"{jwks_file}: {' '.join(error.messages)}") from None
         if len(iss) > 300 or not iss.strip():
             raise CommandError("--iss must be 1-300 characters.")
+        fhir_server = fhir_server.strip().rstrip("/")
+        if fhir_server:
+            try:
+                check_server(fhir_server)
+            except UnsafeServer as error:
+                raise CommandError(f"--fhir-server: {error}") from None
         client, created = CdsClient.objects.update_or_create(
             issuer=iss,
             defaults={
@@ -41,6 +53,7 @@ class Command(BaseCommand):
                 "tenant": tenant,
                 "label": label or iss[:100],
                 "jku": jku,
+                "fhir_server": fhir_server,
                 "active": True,
             },
         )
