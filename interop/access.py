@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 from interop.fhir.common import FHIR_JSON, operation_outcome
 from interop.models import TOKEN_PREFIX, ApiClient, ApiScope
@@ -59,19 +60,86 @@ def caller_label(request: HttpRequest) -> str:
     return client.label if client else ""
 
 
-def fhir_read(*permissions: str) -> Callable:
-    """A read-only FHIR endpoint: GET only; a bearer token with the `read` scope, or a
-    signed-in user holding every one of `permissions`. Sets request.api_client."""
+JSON_FORMATS = ("json", "application/json", FHIR_JSON, "application/json+fhir")
+SUMMARY_VALUES = ("false", "count")
+
+
+def format_refusal(request: HttpRequest) -> HttpResponse | None:
+    """406 when the caller asks for a format other than JSON (`_format`, or an Accept header
+    naming XML or turtle and no JSON); None when JSON will do."""
+    wanted = request.GET.get("_format")
+    if wanted is not None:
+        if wanted.split(";")[0].strip() not in JSON_FORMATS:
+            return fhir_error(406, "not-supported", "Only JSON is supported (_format=json).")
+        return None
+    accept = request.headers.get("Accept", "")
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
+    if not types or any(t in ("*/*", "application/*") or "json" in t for t in types):
+        return None
+    return fhir_error(406, "not-supported", f"Only JSON is supported ({FHIR_JSON}).")
+
+
+def _subset(response: HttpResponse, elements: str) -> HttpResponse:
+    """`_elements`: only the named top-level elements (and id, meta), marked SUBSETTED; in a
+    Bundle, of each entry's resource."""
+    names = {name.strip() for name in elements.split(",") if name.strip()}
+
+    def cut(resource: dict) -> dict:
+        kept = {k: v for k, v in resource.items() if k in names or k in ("resourceType", "id")}
+        meta = dict(resource.get("meta") or {})
+        meta["tag"] = [*meta.get("tag", []), SUBSETTED]
+        kept["meta"] = meta
+        return kept
+
+    body = json.loads(response.content)
+    if body.get("resourceType") == "Bundle" and body.get("type") == "searchset":
+        for entry in body.get("entry", []):
+            entry["resource"] = cut(entry["resource"])
+    elif body.get("resourceType") != "OperationOutcome":
+        body = cut(body)
+    subset = fhir_response(body, status=response.status_code)
+    for header in ("ETag", "Last-Modified"):
+        if header in response:
+            subset[header] = response[header]
+    return subset
+
+
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+    "display": "subsetted",
+}
+
+
+def fhir_read(*permissions: str, methods: tuple[str, ...] = ("GET",)) -> Callable:
+    """A read-only FHIR endpoint: GET only (or `methods`); a bearer token with the `read`
+    scope, or a signed-in user holding every one of `permissions`. Sets request.api_client.
+    Anything but JSON is refused (406); `_summary` is `false` or `count` (searches) and
+    `_elements` is honoured, any other `_summary` is refused."""
 
     def decorate(view: Callable) -> Callable:
+        # csrf_exempt: these views change nothing (GET, or an operation that stores nothing);
+        # a refused POST/PUT/DELETE gets its FHIR 405, not the HTML CSRF page.
+        @csrf_exempt
         @login_not_required
         @never_cache
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method != "GET":
-                response = fhir_error(405, "not-supported", "Only GET (read) is supported.")
-                response["Allow"] = "GET"
+            if request.method not in methods:
+                allowed = ", ".join(methods)
+                response = fhir_error(
+                    405, "not-supported", f"This server is read-only here: {allowed} only."
+                )
+                response["Allow"] = allowed
                 return response
+            refused = format_refusal(request)
+            if refused is not None:
+                return refused
+            summary = request.GET.get("_summary")
+            if summary is not None and summary not in SUMMARY_VALUES:
+                return fhir_error(
+                    400, "not-supported", "_summary: only `false` and `count` are supported."
+                )
             request.api_client = None
             header = request.headers.get("Authorization")
             if header is not None:
@@ -89,7 +157,11 @@ def fhir_read(*permissions: str) -> Callable:
                 )
             elif not request.user.has_perms(permissions):
                 return fhir_error(403, "forbidden", "Your role does not allow reading this.")
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            elements = request.GET.get("_elements")
+            if elements and response.status_code == 200:
+                response = _subset(response, elements)
+            return response
 
         return wrapper
 

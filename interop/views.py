@@ -10,17 +10,35 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from audit.access import AccessAction, record_access
-from intake.models import CriteriaSet, CriteriaSetStatus, Intake, Patient, Review, Screening
-from interop.access import caller_label, fhir_read, fhir_response, not_found
+from intake.models import (
+    CriteriaSet,
+    CriteriaSetStatus,
+    Intake,
+    IntakeStatus,
+    Patient,
+    Review,
+    Screening,
+)
+from interop.access import (
+    caller_label,
+    fhir_error,
+    fhir_read,
+    fhir_response,
+    format_refusal,
+    not_found,
+)
 from interop.cds import security, service
 from interop.cds.suggestions import Suggestion
-from interop.fhir import resources
-from interop.fhir.common import PLAN_DEFINITION_ID, Base, operation_outcome
+from interop.fhir import resources, search
+from interop.fhir.common import DICTIONARY_VERSION, PLAN_DEFINITION_ID, Base, operation_outcome
 from interop.fhir.questionnaire import local_code_systems, questionnaire
 
 
@@ -60,21 +78,97 @@ def code_system_read(request: HttpRequest, code_system_id: str) -> HttpResponse:
 
 @fhir_read()
 def plan_definition_read(request: HttpRequest, reference: str) -> HttpResponse:
-    """amps-criteria (the published set), amps-criteria|N (canonical|version), or the
-    resource id amps-criteria-N."""
-    sets = CriteriaSet.objects.all()
-    if reference == PLAN_DEFINITION_ID:
-        criteria_set = sets.filter(status=CriteriaSetStatus.PUBLISHED).first()
-    else:
-        name, separator, version = reference.partition("|")
-        if not separator:
-            name, _, version = reference.rpartition("-")
-        criteria_set = None
-        if name == PLAN_DEFINITION_ID and version.isdigit() and len(version) < 10:
-            criteria_set = sets.filter(version=int(version)).first()
+    """PlanDefinition/amps-criteria: the published criteria set. A version is a vread
+    (`_history/N`) or a search by url and version, never part of the id."""
+    if reference != PLAN_DEFINITION_ID:
+        return fhir_error(
+            404,
+            "not-found",
+            f"No PlanDefinition with this id; the criteria are PlanDefinition/"
+            f"{PLAN_DEFINITION_ID}, a version is PlanDefinition/{PLAN_DEFINITION_ID}/_history/N.",
+        )
+    criteria_set = CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).first()
     if criteria_set is None:
         return not_found("PlanDefinition")
     return fhir_response(resources.plan_definition(Base.of(request), criteria_set))
+
+
+@fhir_read()
+def plan_definition_vread(request: HttpRequest, reference: str, version: str) -> HttpResponse:
+    criteria_set = None
+    if reference == PLAN_DEFINITION_ID and version.isdigit() and len(version) < 10:
+        criteria_set = CriteriaSet.objects.filter(version=int(version)).first()
+    if criteria_set is None:
+        return fhir_error(404, "not-found", "No PlanDefinition version with this id.")
+    return fhir_response(resources.plan_definition(Base.of(request), criteria_set))
+
+
+def _bad_search(error: search.BadSearch) -> HttpResponse:
+    return fhir_response(
+        operation_outcome(error.code, str(error), expression=error.parameter), status=400
+    )
+
+
+@fhir_read()
+def plan_definition_search(request: HttpRequest) -> HttpResponse:
+    base = Base.of(request)
+    try:
+        params = search.params_of(request, "PlanDefinition")
+        count, offset = search.paging(params)
+    except search.BadSearch as error:
+        return _bad_search(error)
+    sets = CriteriaSet.objects.order_by("version")
+    if params.get("url", base.plan_definition) != base.plan_definition:
+        sets = sets.none()
+    version = params.get("version")
+    if version is not None:
+        sets = (
+            sets.filter(version=int(version))
+            if version.isdigit() and len(version) < 10
+            else sets.none()
+        )
+    total = sets.count()
+    page = [] if params.get("_summary") == "count" else list(sets[offset : offset + count])
+    found = [resources.plan_definition(base, criteria_set) for criteria_set in page]
+    return fhir_response(
+        search.bundle(base, request, found, total=total, count=count, offset=offset)
+    )
+
+
+@fhir_read()
+def questionnaire_search(request: HttpRequest) -> HttpResponse:
+    base = Base.of(request)
+    try:
+        params = search.params_of(request, "Questionnaire")
+        count, offset = search.paging(params)
+    except search.BadSearch as error:
+        return _bad_search(error)
+    matches = (
+        params.get("url", base.questionnaire) == base.questionnaire
+        and params.get("version", DICTIONARY_VERSION) == DICTIONARY_VERSION
+    )
+    page = matches and offset == 0 and count > 0 and params.get("_summary") != "count"
+    found = [questionnaire(base)] if page else []
+    return fhir_response(
+        search.bundle(base, request, found, total=int(matches), count=count, offset=offset)
+    )
+
+
+@login_not_required
+@csrf_exempt  # changes nothing; a POST gets its FHIR 405, not the CSRF page
+@never_cache
+def metadata(request: HttpRequest) -> HttpResponse:
+    """GET /fhir/metadata: the CapabilityStatement (no patient data: no sign-in needed)."""
+    if request.method != "GET":
+        response = fhir_error(405, "not-supported", "Only GET is supported here.")
+        response["Allow"] = "GET"
+        return response
+    refused = format_refusal(request)
+    if refused is not None:
+        return refused
+    published = CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).first()
+    moment = (published.published_at if published else None) or timezone.now()
+    return fhir_response(search.capability_statement(Base.of(request), published=moment))
 
 
 # --- FHIR: patient data (every read is logged) ---------------------------------------------------
@@ -127,6 +221,103 @@ def patient_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     return fhir_response(resources.patient_resource(Base.of(request), patient))
 
 
+@fhir_read("intake.view_patient")
+def patient_search(request: HttpRequest) -> HttpResponse:
+    """Patient?identifier=system|value (our MRN system) or value, and/or _id. One of them
+    is required: this server does not list every patient."""
+    base = Base.of(request)
+    try:
+        params = search.params_of(request, "Patient")
+        count, offset = search.paging(params)
+        if "identifier" not in params and "_id" not in params:
+            raise search.BadSearch("identifier", "a Patient search needs identifier or _id")
+    except search.BadSearch as error:
+        return _bad_search(error)
+    patients = Patient.objects.order_by("pk")
+    if "identifier" in params:
+        system, value = search.token(params["identifier"])
+        if system is not None and system != base.mrn_system:
+            patients = patients.none()
+        patients = patients.filter(mrn=value)
+    if "_id" in params:
+        patients = patients.filter(uuid=_uuid(params["_id"]))
+    return _searchset(request, base, patients, count, offset, "Patient", _patient_entry)
+
+
+def _patient_entry(request, base, patient) -> dict:
+    _log_read(request, resource="Patient?search", patient=patient)
+    return resources.patient_resource(base, patient)
+
+
+def _response_entry(request, base, intake) -> dict:
+    _log_read(
+        request, resource="QuestionnaireResponse?search", patient=intake.patient, intake=intake
+    )
+    return resources.questionnaire_response(base, intake)
+
+
+def _searchset(request, base, rows, count, offset, resource_type, entry) -> HttpResponse:
+    """The Bundle of one page of `rows`; each row on it is built (and its read logged) by
+    `entry`. `_summary=count`: the total only, nothing read."""
+    total = rows.count()
+    page = [] if request.GET.get("_summary") == "count" else list(rows[offset : offset + count])
+    found = [entry(request, base, row) for row in page]
+    return fhir_response(
+        search.bundle(base, request, found, total=total, count=count, offset=offset)
+    )
+
+
+_RESPONSE_STATUS = {
+    "completed": ~Q(status=IntakeStatus.DRAFT),
+    "in-progress": Q(status=IntakeStatus.DRAFT),
+}
+_COMPARE = {"eq": "date", "gt": "gt", "lt": "lt", "ge": "gte", "le": "lte"}
+
+
+@fhir_read("intake.view_patient", "intake.view_intake")
+def questionnaire_response_search(request: HttpRequest) -> HttpResponse:
+    """QuestionnaireResponse?patient= (or subject=) or _id, with questionnaire, authored
+    (ge/le/gt/lt/eq) and status. A patient or _id is required."""
+    base = Base.of(request)
+    try:
+        params = search.params_of(request, "QuestionnaireResponse")
+        count, offset = search.paging(params)
+        named = params.get("patient") or params.get("subject")
+        if named is None and "_id" not in params:
+            raise search.BadSearch("patient", "a QuestionnaireResponse search needs patient or _id")
+        bounds = search.date_bounds(params.get("authored", []))
+        status = params.get("status")
+        if status is not None and status not in _RESPONSE_STATUS:
+            raise search.BadSearch("status", "must be completed or in-progress")
+    except search.BadSearch as error:
+        return _bad_search(error)
+    intakes = Intake.objects.select_related("patient").annotate(
+        authored=Coalesce("submitted_at", "updated_at")
+    )
+    if named is not None:
+        try:
+            intakes = intakes.filter(patient__uuid=_uuid(search.reference_id(named, "Patient")))
+        except search.BadSearch as error:
+            return _bad_search(error)
+    if "_id" in params:
+        intakes = intakes.filter(uuid=_uuid(params["_id"]))
+    wanted = params.get("questionnaire")
+    if wanted is not None and wanted.split("|")[0] != base.questionnaire:
+        intakes = intakes.none()
+    if status is not None:
+        intakes = intakes.filter(_RESPONSE_STATUS[status])
+    for prefix, moment in bounds:
+        if prefix == "eq":
+            intakes = intakes.filter(authored__date=moment.date())
+        else:
+            intakes = intakes.filter(**{f"authored__{_COMPARE[prefix]}": moment})
+    order = "authored" if params.get("_sort") == "authored" else "-authored"
+    intakes = intakes.order_by(order, "pk")
+    return _searchset(
+        request, base, intakes, count, offset, "QuestionnaireResponse", _response_entry
+    )
+
+
 # The bundle holds the reviews (ClinicalImpressions) too.
 @fhir_read(
     "intake.view_patient", "intake.view_intake", "intake.view_screening", "intake.view_review"
@@ -164,12 +355,15 @@ def _service_url(request: HttpRequest, *parts: str) -> str:
     return "/".join([Base.of(request).url, "cds-services", *parts])
 
 
+@csrf_exempt  # GET only: a POST gets the JSON 405, not the CSRF page
 @login_not_required
 @never_cache
 def cds_discovery(request: HttpRequest) -> HttpResponse:
     """GET /cds-services: our one service (no patient data, so no token needed)."""
     if request.method != "GET":
-        return _cds_error(405, "Only GET is supported here.")
+        response = _cds_error(405, "Only GET is supported here.")
+        response["Allow"] = "GET"
+        return response
     return JsonResponse(service.discovery(Base.of(request)))
 
 
@@ -230,6 +424,7 @@ def cds_feedback(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"stored": stored})
 
 
+@csrf_exempt  # changes nothing: any method gets the FHIR 404, never the CSRF page
 @login_not_required
 def fhir_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
     return fhir_response(

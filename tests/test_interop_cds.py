@@ -25,6 +25,7 @@ from intake import services
 from intake.models import Intake
 from interop.models import CdsCard, CdsClient, CdsFeedback, UsedJwtId
 from tests.factories import IntakeFactory, PatientFactory
+from tests.fhir_validation import assert_cds_response_valid
 from tests.interop_helpers import items, screened, validate
 
 EXAMPLES = json.loads(
@@ -62,8 +63,15 @@ def token(*, key=SPEC_KEY, alg="ES384", kid="example-kid", aud=AUDIENCE, **claim
 
 
 def call(client, body, *, jwt_token=None, url=SERVICE, **extra):
+    """POST a call; every answer with cards is checked against the CDS Hooks 2.0 response
+    schema (tests/data/cds_hooks_2_0_response.schema.json): every test's cards are."""
     headers = {"HTTP_AUTHORIZATION": f"Bearer {jwt_token or token(aud=f'http://testserver{url}')}"}
-    return client.post(url, json.dumps(body), content_type="application/json", **headers, **extra)
+    response = client.post(
+        url, json.dumps(body), content_type="application/json", **headers, **extra
+    )
+    if response.status_code == 200 and url == SERVICE:
+        assert_cds_response_valid(response.json())
+    return response
 
 
 def hook_call(patient=None, **changes) -> dict:

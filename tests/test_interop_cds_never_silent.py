@@ -303,3 +303,28 @@ def test_a_signed_override_is_stated_and_sets_the_indicator(client, ehr, bob):
         in card["detail"]
     )
     assert card["indicator"] == "info"
+
+
+def test_the_response_schema_catches_what_the_spec_forbids():
+    """The checker every call's cards go through (tests.test_interop_cds.call) is not
+    vacuous: a null, a raw `|` in a URL, a long summary, a suggestion without
+    selectionBehavior and an unknown indicator are each refused."""
+    from tests.fhir_validation import assert_cds_response_valid
+
+    good = {
+        "summary": "AMPS screen: refer",
+        "indicator": "warning",
+        "source": {"label": "AMPS screen", "url": "https://a.example/fhir/PlanDefinition?x=1"},
+    }
+    assert_cds_response_valid({"cards": [good]})
+    for bad in (
+        {**good, "detail": None},
+        {**good, "source": {"label": "x", "url": "https://a.example/PlanDefinition/a|2"}},
+        {**good, "summary": "x" * 140},
+        {**good, "suggestions": [{"label": "Accept"}]},
+        {**good, "indicator": "hard-stop"},
+        {**good, "links": [{"label": "x", "url": "https://a.example/", "type": "absolute",
+                            "appContext": "{}"}]},
+    ):  # fmt: skip
+        with pytest.raises(AssertionError):
+            assert_cds_response_valid({"cards": [bad]})

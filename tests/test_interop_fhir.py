@@ -212,9 +212,11 @@ def test_plan_definition_published_and_by_version(staff_client):
     published = CriteriaSet.objects.published()
     current = fhir_get(staff_client, reverse("interop:plan_definition", args=["amps-criteria"]))
     versioned = staff_client.get(
-        reverse("interop:plan_definition", args=[f"amps-criteria|{published.version}"])
+        reverse("interop:plan_definition_version", args=["amps-criteria", published.version])
     )
     assert current.json() == versioned.json()
+    assert current.json()["id"] == "amps-criteria"  # a read returns the id asked for
+    assert current.json()["meta"]["versionId"] == str(published.version)
     body = current.json()
     validate(body)
     assert body["version"] == str(published.version) and body["status"] == "active"
@@ -228,7 +230,9 @@ def test_plan_definition_published_and_by_version(staff_client):
     assert fever["code"][0]["coding"][0]["code"] == "red_flag"
     assert fever["documentation"][0]["citation"]
     assert (
-        staff_client.get(reverse("interop:plan_definition", args=["amps-criteria|999"])).status_code
+        staff_client.get(
+            reverse("interop:plan_definition_version", args=["amps-criteria", 999])
+        ).status_code
         == 404
     )
 
@@ -475,12 +479,14 @@ def test_a_session_without_its_second_factor_reads_nothing(staff_client, setting
 def test_a_draft_criteria_set_reads_as_a_draft_plan_definition(staff_client, carol):
     draft = services.new_draft(user=carol)
     body = staff_client.get(
-        reverse("interop:plan_definition", args=[f"amps-criteria|{draft.version}"])
+        reverse("interop:plan_definition_version", args=["amps-criteria", draft.version])
     ).json()
     validate(body)
-    assert body["status"] == "draft" and body["id"] == f"amps-criteria-{draft.version}"
+    assert body["status"] == "draft" and body["id"] == "amps-criteria"
+    assert body["meta"]["versionId"] == str(draft.version)
     assert body["extension"][0]["valueString"] == draft.compiled().hash
-    by_id = staff_client.get(
-        reverse("interop:plan_definition", args=[f"amps-criteria-{draft.version}"])
-    )
-    assert by_id.json() == body
+    for old_form in (f"amps-criteria-{draft.version}", f"amps-criteria|{draft.version}"):
+        refused = staff_client.get(reverse("interop:plan_definition", args=[old_form]))
+        assert (
+            refused.status_code == 404 and "_history" in refused.json()["issue"][0]["diagnostics"]
+        )

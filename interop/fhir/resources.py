@@ -257,7 +257,10 @@ def plan_definition(base: Base, criteria_set: CriteriaSet) -> dict:
     criteria = [c for c in criteria_set.criteria.all() if c.active]
     resource = {
         "resourceType": "PlanDefinition",
-        "id": f"{PLAN_DEFINITION_ID}-{criteria_set.version}",
+        # One resource, one version per criteria set: the version is meta.versionId (read it
+        # as PlanDefinition/amps-criteria/_history/N), never part of the id.
+        "id": PLAN_DEFINITION_ID,
+        "meta": {"versionId": str(criteria_set.version)},
         "extension": [
             {
                 "url": base.structure("criteria-content-hash"),
