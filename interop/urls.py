@@ -22,6 +22,11 @@ urlpatterns = [
         name="questionnaire_response_search",
     ),
     path(
+        "fhir/QuestionnaireResponse/$validate",
+        views.questionnaire_response_validate,
+        name="questionnaire_response_validate",
+    ),
+    path(
         "fhir/QuestionnaireResponse/<str:resource_id>",
         views.questionnaire_response_read,
         name="questionnaire_response",

@@ -5,6 +5,7 @@ caller themselves (interop.access for FHIR, a signed JWT for CDS Hooks)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.conf import settings
@@ -40,6 +41,7 @@ from interop.cds.suggestions import Suggestion
 from interop.fhir import resources, search
 from interop.fhir.common import DICTIONARY_VERSION, PLAN_DEFINITION_ID, Base, operation_outcome
 from interop.fhir.questionnaire import local_code_systems, questionnaire
+from interop.fhir.validate import validate_response
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -169,6 +171,40 @@ def metadata(request: HttpRequest) -> HttpResponse:
     published = CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).first()
     moment = (published.published_at if published else None) or timezone.now()
     return fhir_response(search.capability_statement(Base.of(request), published=moment))
+
+
+# --- FHIR: QuestionnaireResponse/$validate -------------------------------------------------------
+
+MAX_VALIDATE_BYTES = 1_000_000
+
+
+@fhir_read("intake.view_intake", methods=("POST",))
+def questionnaire_response_validate(request: HttpRequest) -> HttpResponse:
+    """POST a QuestionnaireResponse (or a Parameters holding one as `resource`): an
+    OperationOutcome with one issue per problem, each naming its item by linkId (in
+    `expression`) and question. Nothing is stored and nothing of ours is read."""
+    content_type = request.content_type or ""
+    if content_type not in ("application/fhir+json", "application/json"):
+        return fhir_error(415, "not-supported", "Send the resource as application/fhir+json.")
+    try:
+        if int(request.headers.get("Content-Length") or 0) > MAX_VALIDATE_BYTES:
+            return fhir_error(413, "too-costly", "The resource is too large (at most 1 MB).")
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return fhir_error(400, "structure", "The body is not JSON.")
+    if isinstance(body, dict) and body.get("resourceType") == "Parameters":
+        parts = body.get("parameter") if isinstance(body.get("parameter"), list) else []
+        body = next(
+            (
+                p.get("resource")
+                for p in parts
+                if isinstance(p, dict) and p.get("name") == "resource"
+            ),
+            None,
+        )
+    if not isinstance(body, dict) or body.get("resourceType") != "QuestionnaireResponse":
+        return fhir_error(400, "structure", "Send a QuestionnaireResponse.")
+    return fhir_response(validate_response(Base.of(request), body))
 
 
 # --- FHIR: patient data (every read is logged) ---------------------------------------------------

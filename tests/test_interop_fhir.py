@@ -64,7 +64,9 @@ def test_questionnaire_has_a_group_per_section_and_an_item_per_fact(staff_client
         if fact.derived:
             assert item["readOnly"] is True and "required" not in item
         else:
-            assert item["required"] is (not fact.nullable), name
+            # The pain scores: required whenever enabled (not with a not-assessable scale).
+            conditional = "enableWhen" in item
+            assert item["required"] is (not fact.nullable or conditional), name
         if fact.type in ("choice", "codes"):
             codes = [option["valueCoding"]["code"] for option in item["answerOption"]]
             assert codes == list(facts.CODE_LABELS[name])
@@ -86,10 +88,8 @@ def test_questionnaire_ranges_are_sdc_min_and_max_values(staff_client):
 @pytest.mark.parametrize(
     ("link_id", "system", "code"),
     [
-        ("pain_now", "http://loinc.org", "72514-3"),
-        ("pain_now", "http://loinc.org", "57696-7"),
         ("crp_mg_l", "http://loinc.org", "1988-5"),
-        ("esr_mm_hr", "http://loinc.org", "4537-7"),
+        ("esr_mm_hr", "http://loinc.org", "30341-2"),  # the method is not recorded
         ("fever", "http://snomed.info/sct", "386661006"),
         ("joint_swelling_observed", "http://snomed.info/sct", "271771009"),
     ],
@@ -490,3 +490,9 @@ def test_a_draft_criteria_set_reads_as_a_draft_plan_definition(staff_client, car
         assert (
             refused.status_code == 404 and "_history" in refused.json()["issue"][0]["diagnostics"]
         )
+
+
+def test_pain_now_claims_no_one_scale_and_esr_no_method(staff_client):
+    by_link = items(the_questionnaire(staff_client))
+    assert [c["code"] for c in by_link["pain_now"]["code"]] == ["pain_now"]
+    assert "4537-7" not in [c["code"] for c in by_link["esr_mm_hr"]["code"]]

@@ -42,16 +42,15 @@ VALUE_KEYS = {
 }
 # Standard codes for an item, where a published guide or FHIR example gives one
 # (shared/interop.md); every item also carries its local code (the fact name).
+# pain_now has none: its scale (NRS 72514-3 or FPS-R 57696-7) is another answer, and a code
+# on the item would claim one scale for every response. ESR carries the method-less code: the
+# method (Westergren or another) is not recorded.
 STANDARD_CODES: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "pain_now": (
-        (LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported"),
-        (LOINC, "57696-7", "Faces Pain Scale - Revised"),
-    ),
     "crp_mg_l": (
         (LOINC, "1988-5", "C reactive protein [Mass/volume] in Serum or Plasma"),
     ),
     "esr_mm_hr": (
-        (LOINC, "4537-7", "Erythrocyte sedimentation rate by Westergren method"),
+        (LOINC, "30341-2", "Erythrocyte sedimentation rate"),
     ),
     "fever": ((SNOMED, "386661006", "Fever (finding)"),),
     "joint_swelling_observed": ((SNOMED, "271771009", "Joint swelling (finding)"),),
@@ -74,6 +73,78 @@ STANDARD_ANSWER_SYSTEMS = {"sex": ADMINISTRATIVE_GENDER}
 EXTRA_ITEMS = {"Patient": ("intake_date",)}
 NOTES_GROUP = "Notes"
 DERIVED_GROUP = "Derived"
+
+
+# --- The data dictionary's rules that tie answers together (section 8) ---------------------------
+
+
+def _answer_of(link_id: str) -> str:
+    return f"%resource.repeat(item).where(linkId='{link_id}').answer.value"
+
+
+def _constraint(key: str, human: str, expression: str) -> dict:
+    """The core questionnaire-constraint extension: a FHIRPath invariant, checked on the
+    response item in whose definition it sits."""
+    return {
+        "url": f"{EXT}/questionnaire-constraint",
+        "extension": [
+            {"url": "key", "valueId": key},
+            {"url": "severity", "valueCode": "error"},
+            {"url": "expression", "valueString": expression},
+            {"url": "human", "valueString": human},
+        ],
+    }
+
+
+_FPS_R = " | ".join(str(score) for score in facts.FPS_R_SCORES)
+# Per item: the rules as questionnaire-constraint extensions.
+CONSTRAINTS: dict[str, list[dict]] = {
+    name: [
+        _constraint(
+            f"{fhir_id(name)}-fps-r",
+            f"{facts.INPUT_FACTS[name].label} on the Faces Pain Scale-Revised is "
+            f"{', '.join(str(score) for score in facts.FPS_R_SCORES)}.",
+            f"{_answer_of('pain_scale')}.code = '{facts.PAIN_SCALE_FPS_R}' implies "
+            f"answer.value.all($this in ({_FPS_R}))",
+        )
+    ]
+    for name in facts.PAIN_SCORE_FIELDS
+}
+CONSTRAINTS["pain_worst"].append(
+    _constraint(
+        "pain-worst-not-below-now",
+        "Worst pain cannot be below pain now.",
+        f"({_answer_of('pain_now')}.exists() and answer.value.exists()) implies "
+        f"answer.value.single() >= {_answer_of('pain_now')}.single()",
+    )
+)
+CONSTRAINTS["triggers"] = [
+    _constraint(
+        "triggers-none-alone",
+        "'None' cannot be combined with another trigger.",
+        f"answer.value.where(code = '{facts.TRIGGER_NONE}').exists() implies answer.count() = 1",
+    )
+]
+# Options that exclude every other answer of their item (core questionnaire-optionExclusive).
+EXCLUSIVE_OPTIONS = {"triggers": facts.TRIGGER_NONE}
+
+
+def enable_when(base: Base, name: str) -> dict:
+    """The item's enableWhen, or {}: the pain scores are asked unless the scale is not
+    assessable."""
+    if name in facts.PAIN_SCORE_FIELDS:
+        return {
+            "enableWhen": [
+                {
+                    "question": "pain_scale",
+                    "operator": "!=",
+                    "answerCoding": coding(
+                        answer_system(base, "pain_scale"), facts.PAIN_SCALE_NOT_ASSESSABLE
+                    ),
+                }
+            ],
+        }
+    return {}
 
 
 def answer_system(base: Base, fact_name: str) -> str:
@@ -193,21 +264,34 @@ def fact_item(base: Base, fact: facts.Fact) -> dict:
                 "valueCoding": coding(UCUM, UCUM_UNITS[fact.unit], fact.unit),
             }
         )
+    extensions += CONSTRAINTS.get(fact.name, [])
     if extensions:
         item["extension"] = extensions
+    conditional = enable_when(base, fact.name)
+    item.update(conditional)
     if fact.derived:
         item["readOnly"] = True
     else:
-        item["required"] = not fact.nullable
+        # A score that may be null only when its item is disabled is required when enabled.
+        item["required"] = not fact.nullable or bool(conditional)
     if fact.type == facts.CODES:
         item["repeats"] = True
     if fact.type in (facts.CHOICE, facts.CODES):
         system = answer_system(base, fact.name)
         item["answerOption"] = [
-            {"valueCoding": coding(system, code, label)}
+            _option(coding(system, code, label), EXCLUSIVE_OPTIONS.get(fact.name) == code)
             for code, label in facts.CODE_LABELS[fact.name].items()
         ]
     return item
+
+
+def _option(value: dict, exclusive: bool) -> dict:
+    option: dict = {"valueCoding": value}
+    if exclusive:
+        option["extension"] = [
+            {"url": f"{EXT}/questionnaire-optionExclusive", "valueBoolean": True}
+        ]
+    return option
 
 
 def _field_item(base: Base, name: str, item_type: str, *, required: bool) -> dict:
