@@ -21,3 +21,20 @@ def sqlite_in_production(app_configs, **kwargs) -> list[checks.CheckMessage]:
             id="amps_screen.W001",
         )
     ]
+
+
+@checks.register()
+def base_url_in_production(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    if settings.DEBUG or settings.AMPS_BASE_URL:
+        return []
+    return [
+        checks.Warning(
+            "Production settings (DJANGO_DEBUG off) without AMPS_BASE_URL.",
+            hint=(
+                "FHIR canonical URLs, CDS Hooks card links and the CDS service's JWT audience "
+                "then follow each request's Host header. Set AMPS_BASE_URL to the public "
+                "https address (README: Integrating with an EHR)."
+            ),
+            id="amps_screen.W002",
+        )
+    ]

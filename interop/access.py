@@ -3,6 +3,7 @@ system presenting an API client's bearer token. Answers in FHIR: an OperationOut
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,21 +12,37 @@ from functools import wraps
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from interop.fhir.common import FHIR_JSON, operation_outcome
+from interop.fhir.common import FHIR_JSON, operation_outcome, with_narrative
 from interop.models import TOKEN_PREFIX, ApiClient, ApiScope
 
 LAST_USED_PRECISION = timedelta(minutes=5)
 
 
 def fhir_response(resource: dict, status: int = 200) -> HttpResponse:
-    return HttpResponse(
-        json.dumps(resource, ensure_ascii=False),
-        status=status,
-        content_type=f"{FHIR_JSON}; charset=utf-8",
-    )
+    """The resource as FHIR JSON, with a generated narrative on it (and on a Bundle's
+    resources); a single resource also gets its ETag (W/"versionId", else of its content)
+    and Last-Modified from meta.lastUpdated."""
+    if resource.get("resourceType") == "Bundle":
+        for entry in resource.get("entry", []):
+            if "resource" in entry:
+                entry["resource"] = with_narrative(entry["resource"])
+    else:
+        resource = with_narrative(resource)
+    body = json.dumps(resource, ensure_ascii=False)
+    response = HttpResponse(body, status=status, content_type=f"{FHIR_JSON}; charset=utf-8")
+    if status == 200 and resource.get("resourceType") not in ("Bundle", "OperationOutcome"):
+        meta = resource.get("meta") or {}
+        tag = meta.get("versionId") or hashlib.sha256(body.encode()).hexdigest()[:16]
+        response["ETag"] = f'W/"{tag}"'
+        updated = parse_datetime(meta.get("lastUpdated") or "")
+        if updated is not None:
+            response["Last-Modified"] = http_date(updated.timestamp())
+    return response
 
 
 def fhir_error(status: int, code: str, diagnostics: str) -> HttpResponse:

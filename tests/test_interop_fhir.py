@@ -256,9 +256,11 @@ def test_clinical_impression_is_the_signed_review(staff_client, bob):
         {"reference": f"QuestionnaireResponse/{screening.intake.uuid}"},
     ]
     findings = [f["itemCodeableConcept"]["coding"][0]["code"] for f in body["finding"]]
-    assert findings == ["override", "inflammatory_workup"]
+    # The override reason is a finding: statusReason is for a status other than completed.
+    assert findings == ["override", "inflammatory_workup", "clinical_judgement"]
+    assert "statusReason" not in body
     assert body["finding"][0]["basis"] == "Clinical judgement: Seen in clinic."
-    assert body["statusReason"]["coding"][0]["code"] == "clinical_judgement"
+    assert body["finding"][2]["itemCodeableConcept"]["coding"][0]["code"] == "clinical_judgement"
     assert {"text": "Bloods today."} in body["note"]
 
 

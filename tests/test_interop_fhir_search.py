@@ -260,3 +260,43 @@ def test_everything_search_questionnaire_and_resources_hold_to_hl7s_schema(
         "/fhir/Patient/nope",
     ):
         assert_fhir_valid(client.get(url, **reader).json())
+
+
+# -- The smaller points: _summary/_elements, narrative, lastUpdated, ETag -------------------------
+
+
+def test_elements_are_honoured_and_marked_subsetted(client, reader):
+    patient = PatientFactory()
+    body = client.get(f"/fhir/Patient/{patient.uuid}", {"_elements": "gender"}, **reader).json()
+    assert set(body) == {"resourceType", "id", "meta", "gender"}
+    assert body["meta"]["tag"][0]["code"] == "SUBSETTED"
+    assert_fhir_valid(body)
+    found = get(client, "/fhir/Patient", reader, identifier=patient.mrn, _elements="birthDate")
+    (entry,) = found.json()["entry"]
+    assert set(entry["resource"]) == {"resourceType", "id", "meta", "birthDate"}
+
+
+@pytest.mark.parametrize("summary", ["true", "text", "data"])
+def test_other_summaries_are_refused_not_ignored(client, reader, summary):
+    patient = PatientFactory()
+    response = client.get(f"/fhir/Patient/{patient.uuid}", {"_summary": summary}, **reader)
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["code"] == "not-supported"
+
+
+def test_resources_carry_a_narrative_last_updated_and_an_etag(client, reader):
+    screening = screened("V17")
+    intake = screening.intake
+    response = client.get(f"/fhir/QuestionnaireResponse/{intake.uuid}", **reader)
+    body = response.json()
+    assert body["text"]["status"] == "generated"
+    assert body["text"]["div"].startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
+    assert body["meta"]["lastUpdated"]
+    assert response["ETag"].startswith('W/"') and response["Last-Modified"]
+    plan = client.get("/fhir/PlanDefinition/amps-criteria", **reader)
+    assert plan["ETag"] == f'W/"{CriteriaSet.objects.published().version}"'
+    guidance = client.get(f"/fhir/GuidanceResponse/{screening.uuid}", **reader).json()
+    assert guidance["meta"]["lastUpdated"] and guidance["text"]["div"]
+    patient = client.get(f"/fhir/Patient/{intake.patient.uuid}", **reader).json()
+    assert intake.patient.mrn in patient["text"]["div"]
+    assert_fhir_valid(patient)

@@ -28,8 +28,9 @@ def production_check(**env) -> subprocess.CompletedProcess:
         DJANGO_SECRET_KEY="a-production-like-secret-key-" + "x" * 40,
         DJANGO_ALLOWED_HOSTS="amps.clinic.example",
         DJANGO_ENV_FILE="",
-        **env,
+        AMPS_BASE_URL="https://amps.clinic.example",
     )
+    environment.update(env)
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -52,6 +53,17 @@ def test_production_settings_on_sqlite_warn_and_nothing_else_does():
     assert result.returncode != 0
     assert "amps_screen.W001" in output
     assert "SQLite" in output
+    assert "System check identified 1 issue" in output, output
+
+
+def test_production_settings_without_a_base_url_warn():
+    """Canonical URLs would follow the Host header: the deployment check says so."""
+    result = production_check(
+        DATABASE_URL="postgres://amps@db.clinic.example:5432/amps", AMPS_BASE_URL=""
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "amps_screen.W002" in output and "AMPS_BASE_URL" in output
     assert "System check identified 1 issue" in output, output
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from html import escape
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -104,6 +105,46 @@ def reference(resource_type: str, resource_id, display: str = "") -> dict:
     if display:
         result["display"] = display
     return result
+
+
+# --- Narrative -----------------------------------------------------------------------------------
+
+XHTML = "http://www.w3.org/1999/xhtml"
+# Resources that are not DomainResources, or whose text adds nothing, get no narrative.
+NO_NARRATIVE = ("Bundle", "OperationOutcome", "Parameters", "Binary")
+
+
+def _summary_of(resource: dict) -> str:
+    kind = resource.get("resourceType", "")
+    if kind == "Patient":
+        name = (resource.get("name") or [{}])[0]
+        mrn = (resource.get("identifier") or [{}])[0].get("value", "")
+        given = " ".join(name.get("given", []))
+        return f"{name.get('family', '')}, {given}; MRN {mrn}; born {resource.get('birthDate')}"
+    if kind == "QuestionnaireResponse":
+        return (
+            f"AMPS intake ({resource.get('status')}), authored {resource.get('authored')}, "
+            f"{len(resource.get('item', []))} sections answered"
+        )
+    if kind == "GuidanceResponse":
+        notes = resource.get("note") or [{"text": "AMPS screen suggestion"}]
+        return f"{notes[0]['text']} (criteria {resource.get('moduleCanonical')})"
+    if kind == "ClinicalImpression":
+        return f"{resource.get('description')}: {resource.get('summary')}"
+    title = resource.get("title") or resource.get("name") or kind
+    version = resource.get("version")
+    return f"{title} (version {version})" if version else title
+
+
+def with_narrative(resource: dict) -> dict:
+    """The resource with a generated narrative `text` (a one-line summary of its data)."""
+    if resource.get("resourceType") in NO_NARRATIVE or "text" in resource:
+        return resource
+    tags = (resource.get("meta") or {}).get("tag") or []
+    if any(tag.get("code") == "SUBSETTED" for tag in tags):
+        return resource  # an _elements subset: a summary of the whole would mislead
+    div = f'<div xmlns="{XHTML}"><p>{escape(_summary_of(resource))}</p></div>'
+    return {**resource, "text": {"status": "generated", "div": div}}
 
 
 def operation_outcome(code: str, diagnostics: str, *, expression: str = "") -> dict:

@@ -120,6 +120,7 @@ def questionnaire_response(base: Base, intake: Intake) -> dict:
     return {
         "resourceType": "QuestionnaireResponse",
         "id": str(intake.uuid),
+        "meta": {"lastUpdated": instant(intake.updated_at)},
         "questionnaire": base.questionnaire_canonical,
         "status": "in-progress" if intake.status == IntakeStatus.DRAFT else "completed",
         "subject": reference("Patient", intake.patient.uuid),
@@ -197,6 +198,7 @@ def guidance_response(base: Base, suggestion, *, request_identifier: str = "") -
     resource: dict = {"resourceType": "GuidanceResponse"}
     if suggestion.screening_uuid:
         resource["id"] = str(suggestion.screening_uuid)
+        resource["meta"] = {"lastUpdated": instant(suggestion.created_at)}
     resource["contained"] = [guidance_output(base, suggestion)]
     if request_identifier:
         resource["requestIdentifier"] = {
@@ -260,7 +262,10 @@ def plan_definition(base: Base, criteria_set: CriteriaSet) -> dict:
         # One resource, one version per criteria set: the version is meta.versionId (read it
         # as PlanDefinition/amps-criteria/_history/N), never part of the id.
         "id": PLAN_DEFINITION_ID,
-        "meta": {"versionId": str(criteria_set.version)},
+        "meta": {
+            "versionId": str(criteria_set.version),
+            "lastUpdated": instant(criteria_set.published_at or criteria_set.created_at),
+        },
         "extension": [
             {
                 "url": base.structure("criteria-content-hash"),
@@ -301,6 +306,7 @@ def clinical_impression(base: Base, review: Review) -> dict:
     resource: dict = {
         "resourceType": "ClinicalImpression",
         "id": str(review.uuid),
+        "meta": {"lastUpdated": instant(review.signed_at)},
         "status": "completed",
         "description": "Rheumatologist's review of the AMPS screen suggestion",
         "subject": reference("Patient", review.intake.patient.uuid),
@@ -326,10 +332,16 @@ def clinical_impression(base: Base, review: Review) -> dict:
         ],
     }
     if review.override_reason:
-        resource["statusReason"] = concept(
-            base.code_system(OVERRIDE_REASON_SYSTEM),
-            review.override_reason,
-            review.get_override_reason_display(),
+        # A finding of its own (statusReason is for a status that is not `completed`).
+        resource["finding"].append(
+            {
+                "itemCodeableConcept": concept(
+                    base.code_system(OVERRIDE_REASON_SYSTEM),
+                    review.override_reason,
+                    review.get_override_reason_display(),
+                ),
+                "basis": "Why the suggestion was overridden",
+            }
         )
     notes = [text for text in (review.note, review.comment) if text]
     if notes:
