@@ -168,9 +168,10 @@ def test_without_a_usable_prefetch_the_service_reads_the_ehrs_fhir_server(
     assert response.status_code == 200
     (card,) = response.json()["cards"]
     assert card["summary"].startswith("AMPS screen: refer — urgent (fever")
-    patient_read, search = stub.requests
-    assert patient_read["path"] == "/fhir/Patient/1288992"
-    assert search["path"] == "/fhir/QuestionnaireResponse"
+    # The two reads go out together (their order is the server's).
+    by_path = {r["path"]: r for r in stub.requests}
+    assert set(by_path) == {"/fhir/Patient/1288992", "/fhir/QuestionnaireResponse"}
+    search = by_path["/fhir/QuestionnaireResponse"]
     assert search["query"]["questionnaire"] == ["http://testserver/fhir/Questionnaire/amps-intake"]
     assert search["query"]["subject"] == ["Patient/1288992"]
     assert search["query"]["status"] == ["completed"]

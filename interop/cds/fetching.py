@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -25,8 +26,10 @@ LOOPBACK_NAMES = ("localhost",)
 # The responses read for one call (latest first): the latest completed one is screened.
 RESPONSES_COUNT = 10
 
-# One client per process: its connection pool is reused across calls (thread-safe).
+# One client per process: its connection pool is reused across calls (thread-safe), and a few
+# threads so that a call's reads (the Patient, the responses) wait for the server together.
 _client: httpx.Client | None = None
+_readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fhir-read")
 
 
 class UnsafeServer(ValueError):
@@ -118,6 +121,18 @@ def read(base: str, path: str, params: dict | None, token: str, *, expect: str) 
     if not isinstance(resource, dict) or resource.get("resourceType") != expect:
         raise FetchFailed(f"{path.split('/')[0]}: the answer is not a {expect}")
     return resource
+
+
+def read_all(reads: dict) -> dict:
+    """Run the reads {key: (function, *arguments)} at once; their results by key, or the
+    first FetchFailed."""
+    if len(reads) == 1:
+        ((key, (function, *arguments)),) = reads.items()
+        return {key: function(*arguments)}
+    futures = {
+        key: _readers.submit(function, *arguments) for key, (function, *arguments) in reads.items()
+    }
+    return {key: future.result() for key, future in futures.items()}
 
 
 def fetch_patient(base: str, patient_id: str, token: str) -> dict:

@@ -210,14 +210,14 @@ def fill_prefetch(base: Base, call: Call, client: CdsClient) -> None:
         return
     try:
         server = fetching.allowed_server(call.fhir_server, client.fhir_server)
+        reads = {}
         if PATIENT_KEY in wanted:
-            call.prefetch[PATIENT_KEY] = fetching.fetch_patient(
-                server, call.patient_id, call.access_token
-            )
+            reads[PATIENT_KEY] = (fetching.fetch_patient, server, call.patient_id,
+                                  call.access_token)  # fmt: skip
         if RESPONSES_KEY in wanted:
-            call.prefetch[RESPONSES_KEY] = fetching.fetch_responses(
-                server, call.patient_id, base.questionnaire, call.access_token
-            )
+            reads[RESPONSES_KEY] = (fetching.fetch_responses, server, call.patient_id,
+                                    base.questionnaire, call.access_token)  # fmt: skip
+        call.prefetch.update(fetching.read_all(reads))
     except fetching.UnsafeServer as error:
         call.unavailable = set(wanted) - set(call.prefetch)
         call.unavailable_reason = f"fhirServer {error}"
