@@ -131,6 +131,8 @@ def test_pages_load_our_scripts_from_static_files_only(staff_client):
 SSO_PAGES = {"sso:start", "sso:callback", "sso:refused", "sso:sign_out"}
 PUBLIC = {"login", "healthz", "admin_login_redirect", "interop:cds_discovery", *SSO_PAGES}
 PUBLIC |= {"smart:launch", "smart:callback"}
+# The CapabilityStatement, like CDS discovery, holds no patient data: an EHR reads it first.
+PUBLIC |= {"interop:metadata"}
 # The interop app's endpoints check their callers themselves (API token, session, or JWT).
 MACHINE_PREFIX = "interop:"
 # Which permission each of our views needs; every intake:* URL must be listed here.
