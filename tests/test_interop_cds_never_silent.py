@@ -3,7 +3,11 @@ cannot screen whole still gives the referral card for its red flags and an info 
 each problem by its question; a missing or failed prefetch is read from the EHR's FHIR server
 (only an allow-listed one, over https); a signed review changes the card."""
 
+import json
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from audit.models import AccessEvent
@@ -13,6 +17,7 @@ from interop.cds.service import _md
 from interop.models import CdsCard, CdsClient
 from tests.factories import IntakeFactory, PatientFactory
 from tests.fhir_stub import FhirStub
+from tests.fhir_validation import assert_cds_response_valid
 from tests.interop_helpers import items, screened
 from tests.test_interop_cds import EXAMPLES, ISSUER, TENANT, call, hook_call
 
@@ -310,8 +315,6 @@ def test_the_response_schema_catches_what_the_spec_forbids():
     """The checker every call's cards go through (tests.test_interop_cds.call) is not
     vacuous: a null, a raw `|` in a URL, a long summary, a suggestion without
     selectionBehavior and an unknown indicator are each refused."""
-    from tests.fhir_validation import assert_cds_response_valid
-
     good = {
         "summary": "AMPS screen: refer",
         "indicator": "warning",
@@ -329,3 +332,14 @@ def test_the_response_schema_catches_what_the_spec_forbids():
     ):  # fmt: skip
         with pytest.raises(AssertionError):
             assert_cds_response_valid({"cards": [bad]})
+
+
+def test_add_cds_client_takes_an_https_fhir_server_only(tmp_path, db, settings):
+    settings.AMPS_CDS_FHIR_ALLOW_HTTP = False
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(EXAMPLES["jwks_public"]))
+    arguments = ["add_cds_client", "--iss", ISSUER, "--jwks-file", str(jwks)]
+    with pytest.raises(CommandError, match="--fhir-server: must use https"):
+        call_command(*arguments, "--fhir-server", "http://ehr.example.org/fhir")
+    call_command(*arguments, "--fhir-server", "https://ehr.example.org/fhir/", stdout=StringIO())
+    assert CdsClient.objects.get(issuer=ISSUER).fhir_server == "https://ehr.example.org/fhir"
