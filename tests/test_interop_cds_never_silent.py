@@ -343,3 +343,13 @@ def test_add_cds_client_takes_an_https_fhir_server_only(tmp_path, db, settings):
         call_command(*arguments, "--fhir-server", "http://ehr.example.org/fhir")
     call_command(*arguments, "--fhir-server", "https://ehr.example.org/fhir/", stdout=StringIO())
     assert CdsClient.objects.get(issuer=ISSUER).fhir_server == "https://ehr.example.org/fhir"
+
+
+def test_a_redirect_from_the_fhir_server_is_not_followed(client, ehr, loopback_http):
+    with FhirStub(status=302) as stub:
+        ehr.fhir_server = stub.url
+        ehr.save()
+        response = call(client, _reads(stub, outcome=True))
+    assert response.status_code == 412
+    assert "answered 302" in response.json()["error"]
+    assert len(stub.requests) == 2  # the Patient and the search, nothing after

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode, urlsplit
 
@@ -29,6 +30,7 @@ RESPONSES_COUNT = 10
 # One client per process: its connection pool is reused across calls (thread-safe), and a few
 # threads so that a call's reads (the Patient, the responses) wait for the server together.
 _client: httpx.Client | None = None
+_client_lock = threading.Lock()
 _readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fhir-read")
 
 
@@ -84,15 +86,20 @@ def allowed_server(requested: str, configured: str) -> str:
 
 def http_client() -> httpx.Client:
     global _client
-    if _client is None:
-        timeout = settings.AMPS_CDS_FHIR_TIMEOUT
-        _client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=timeout),
-            follow_redirects=False,
-            trust_env=False,  # never a proxy from the environment
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-        )
+    with _client_lock:
+        if _client is None:
+            _client = _new_client()
     return _client
+
+
+def _new_client() -> httpx.Client:
+    timeout = settings.AMPS_CDS_FHIR_TIMEOUT
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=timeout),
+        follow_redirects=False,
+        trust_env=False,  # never a proxy from the environment
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+    )
 
 
 def read(base: str, path: str, params: dict | None, token: str, *, expect: str) -> dict:
