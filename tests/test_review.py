@@ -1,5 +1,6 @@
 """The rheumatologist's review: the queue, the signature, the lock, addenda, the dashboard."""
 
+import re
 import threading
 from datetime import timedelta
 
@@ -148,7 +149,8 @@ def test_queue_queries_do_not_grow_with_the_rows(rheum_client):
     for example_id in ("V17", "V01", "V33", "V16", "V02", "V06") * 5:
         screened(example_id)
     assert count_queries() == few
-    assert few <= 10, few
+    # 10, and one for the waiting visits of the page's patients (the grouping).
+    assert few <= 11, few
 
 
 @pytest.mark.django_db
@@ -475,3 +477,55 @@ def test_next_case_opens_the_top_of_the_queue_or_the_queue_when_none_waits(rheum
 
 def test_next_case_is_for_reviewers_only(staff_client):
     assert staff_client.get(reverse("intake:review_next")).status_code == 403
+
+
+# -- a clinic day: name search, a patient's visits together, chips that filter ---------------
+
+
+def test_the_queue_finds_patients_by_name_as_well_as_mrn(rheum_client):
+    maya = PatientFactory(given_name="Maya", family_name="Ashworth", mrn="UX-1001")
+    screened("V01", patient=maya)
+    screened("V17")
+    response = rheum_client.post(QUEUE, {"q": "ashworth maya"})
+    assert response.status_code == 302 and response["Location"] == QUEUE
+    rows = list(rheum_client.get(QUEUE).context["page_obj"])
+    assert [row.intake.patient for row in rows] == [maya]
+    rheum_client.post(QUEUE, {"q": "1001"})
+    assert len(rheum_client.get(QUEUE).context["page_obj"]) == 1
+    links = re.findall(r'href="([^"]*)"', rheum_client.get(QUEUE).content.decode())
+    assert not [link for link in links if "1001" in link or "ashworth" in link.lower()]
+    rheum_client.post(QUEUE, {"q": ""})
+    assert len(rheum_client.get(QUEUE).context["page_obj"]) == 2
+
+
+def test_a_patients_waiting_visits_are_grouped_newest_first_where_the_first_comes(rheum_client):
+    today = timezone.localdate()
+    maya = PatientFactory()
+    older = screened("V17", patient=maya, intake_date=today - timedelta(days=10), days_ago=10)
+    other = screened("V16", days_ago=5)  # a referral between Maya's two visits in the queue
+    newer = screened("V01", patient=maya, intake_date=today - timedelta(days=1), days_ago=1)
+    rows = list(rheum_client.get(QUEUE).context["page_obj"])
+    # Maya's referral came first in queue order: her group stands there, the newest visit
+    # first (consider AMPS), the older referral under it; the other referral after them.
+    assert [row.pk for row in rows] == [newer.pk, older.pk, other.pk]
+    assert rows[0].older_waiting == 1 and not rows[0].newer_waiting
+    assert rows[1].newer_waiting and rows[1].in_group
+    html = rheum_client.get(QUEUE).content.decode()
+    assert "1 older visit waiting" in html and "Newer visit waiting" in html
+
+
+def test_the_count_chips_are_filter_links(rheum_client):
+    screened("V17")
+    screened("V01")
+    screened("V33")
+    html = rheum_client.get(QUEUE).content.decode()
+    assert 'href="?outcome=consider_amps"' in html
+    assert 'href="?urgency=emergency"' in html
+    page = rheum_client.get(QUEUE, {"outcome": "consider_amps"})
+    assert [row.outcome for row in page.context["page_obj"]] == ["consider_amps"]
+    assert 'href="?outcome=consider_amps" aria-current="true"' in page.content.decode()
+    urgency = list(rheum_client.get(QUEUE, {"urgency": "urgent"}).context["page_obj"])
+    assert urgency and all(r.outcome == "refer" and r.urgency == "urgent" for r in urgency)
+    # A chip keeps the date filters: no patient data in these links.
+    dated = rheum_client.get(QUEUE, {"date_from": "2020-01-01"}).content.decode()
+    assert 'href="?outcome=refer&amp;date_from=2020-01-01"' in dated

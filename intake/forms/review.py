@@ -7,8 +7,11 @@ from intake.models import (
     Disposition,
     Outcome,
     OverrideReason,
+    Patient,
+    Urgency,
 )
 from intake.rules import review as review_rules
+from intake.search import matching_patients
 
 #: The review form's two actions: sign (password required), or check what would be signed
 #: (never signs; also what a missing or unknown action does).
@@ -138,6 +141,11 @@ class ReviewQueueFilterForm(forms.Form):
     """Filters of the review queue. They carry no patient data, so they may sit in the URL."""
 
     outcome = forms.ChoiceField(choices=[("", "All suggestions"), *Outcome.choices], required=False)
+    urgency = forms.ChoiceField(
+        label="Referral urgency",
+        choices=[("", "Any urgency"), *Urgency.choices],
+        required=False,
+    )
     date_from = forms.DateField(
         label="Intake from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -154,9 +162,10 @@ class ReviewQueueFilterForm(forms.Form):
             )
         return cleaned
 
-    def narrow(self, waiting, *, mrn: str = ""):
-        """The waiting intakes within the intake-date range (when valid) and of the MRN.
-        The outcome filter is applied by the view, after it has counted every outcome."""
+    def narrow(self, waiting, *, term: str = ""):
+        """The waiting intakes within the intake-date range (when valid) and of the patients
+        whose name or MRN holds every word of `term` (the staff's patient search). The
+        outcome and urgency filters are applied by the view, after it has counted each."""
         if self.is_valid():
             if self.cleaned_data["date_from"]:
                 waiting = waiting.filter(intake_date__gte=self.cleaned_data["date_from"])
@@ -164,8 +173,8 @@ class ReviewQueueFilterForm(forms.Form):
                 waiting = waiting.filter(intake_date__lte=self.cleaned_data["date_to"])
             if self.cleaned_data["date_from"] or self.cleaned_data["date_to"]:
                 waiting = waiting.in_queue_order_within_dates()
-        if mrn:
-            waiting = waiting.filter(patient__mrn__iexact=mrn)
+        if term:
+            waiting = waiting.filter(patient__in=matching_patients(Patient.objects.all(), term))
         return waiting
 
 

@@ -300,15 +300,21 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
     }
 
 
+#: The longest search term kept for the queue (a name, or part of an MRN).
+QUEUE_SEARCH_MAX_LENGTH = 100
+
+
 @permission_required("intake.sign_review", raise_exception=True)
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Submitted, unsigned cases: referrals first, oldest first. MRN search travels by POST."""
+    """Submitted, unsigned cases: referrals first, oldest first. The name/MRN search travels by
+    POST and is kept in the session; the count chips are links to the filtered queue."""
     if request.method == "POST":
-        request.session[QUEUE_SEARCH_SESSION_KEY] = request.POST.get("mrn", "").strip()[:20]
+        term = request.POST.get("q", request.POST.get("mrn", ""))
+        request.session[QUEUE_SEARCH_SESSION_KEY] = term.strip()[:QUEUE_SEARCH_MAX_LENGTH]
         return redirect(request.get_full_path())
-    mrn = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
+    term = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
     filters = ReviewQueueFilterForm(request.GET or None)
-    waiting = filters.narrow(Intake.objects.awaiting_review(), mrn=mrn)
+    waiting = filters.narrow(Intake.objects.awaiting_review(), term=term)
     # Counted per outcome (and per urgency of the referrals) up to a bound, each along the
     # queue's index: the cost stays the same however many cases wait ("1,000+" past it).
     referrals = waiting.filter(review_priority=OUTCOME_PRIORITY[Outcome.REFER])
@@ -324,18 +330,27 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
     counts = {outcome: found[outcome] for outcome in OUTCOME_PRIORITY}
     urgency_counts = [(value, label, found[f"urgency:{value}"]) for value, label in Urgency.choices]
-    outcome = filters.cleaned_data["outcome"] if filters.is_valid() else ""
-    if outcome:
+    valid = filters.is_valid()
+    outcome = filters.cleaned_data["outcome"] if valid else ""
+    urgency = filters.cleaned_data["urgency"] if valid else ""
+    if urgency:  # an urgency is a referral's: the filter implies the outcome
+        outcome = Outcome.REFER
+        waiting = referrals.filter(review_urgency=URGENCY_PRIORITY[urgency])
+        known_count = found[f"urgency:{urgency}"]
+    elif outcome:
         waiting = waiting.filter(review_priority=OUTCOME_PRIORITY[outcome])
-    # The counts per outcome give the total already: no second COUNT query.
+        known_count = counts[outcome]
+    else:
+        # The counts per outcome give the total already: no second COUNT query.
+        known_count = sum(counts.values())
     paginator = BoundedPaginator(
         waiting.values_list("pk", flat=True),
         QUEUE_PER_PAGE,
         limit=ROW_LIMIT,
-        known_count=counts[outcome] if outcome else sum(counts.values()),
+        known_count=known_count,
     )
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = _queue_rows(list(page.object_list))
+    page.object_list = _grouped_by_patient(_queue_rows(list(page.object_list)))
     _attach_matched_names(page.object_list)
     return render(
         request,
@@ -343,14 +358,54 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         {
             "page_obj": page,
             "filters": filters,
-            "mrn": mrn,
+            "term": term,
+            "search_max_length": QUEUE_SEARCH_MAX_LENGTH,
             "counts": [(value, label, counts[value]) for value, label in Outcome.choices],
             "count_limit": ROW_LIMIT,
             "urgency_counts": urgency_counts,
+            "active_outcome": outcome if not urgency else "",
+            "active_urgency": urgency,
+            "chip_query": _query_without(request, "page", "outcome", "urgency"),
             "page_query": _query_without_page(request),
             **agreement_figures(),
         },
     )
+
+
+def _grouped_by_patient(rows: list[Screening]) -> list[Screening]:
+    """The page's rows with each patient's waiting visits together: a patient with several
+    submitted, unsigned visits is shown where the first of them comes in queue order (so an
+    emergency never moves down), the newest visit first and the older ones under it, marked.
+
+    Each row gets `older_waiting` (how many older visits of the patient wait, on any page)
+    and `newer_waiting` (the newest visit's intake when a newer one waits). One query for the
+    page: the waiting visits of the page's patients."""
+    patient_ids = {row.intake.patient_id for row in rows}
+    visits: dict[int, list[tuple]] = {}
+    for patient_id, pk, day, submitted in (
+        Intake.objects.awaiting_review()
+        .filter(patient_id__in=patient_ids)
+        .values_list("patient_id", "pk", "intake_date", "submitted_at")
+    ):
+        visits.setdefault(patient_id, []).append((day, submitted, pk))
+    newest = {patient_id: max(found)[2] for patient_id, found in visits.items()}
+    for row in rows:
+        count = len(visits.get(row.intake.patient_id, ()))
+        is_newest = newest.get(row.intake.patient_id) == row.intake.pk
+        row.older_waiting = count - 1 if is_newest else 0
+        row.newer_waiting = not is_newest and count > 1
+    grouped, placed = [], set()
+    for row in rows:
+        patient_id = row.intake.patient_id
+        if patient_id in placed:
+            continue
+        placed.add(patient_id)
+        group = [r for r in rows if r.intake.patient_id == patient_id]
+        group.sort(key=lambda r: (r.intake.intake_date, r.intake.submitted_at), reverse=True)
+        for position, member in enumerate(group):
+            member.in_group = len(group) > 1 and position > 0
+        grouped += group
+    return grouped
 
 
 def _rows_by_id(queryset, ids: list[int]) -> list:
@@ -403,8 +458,14 @@ def review_next(request: HttpRequest) -> HttpResponse:
 
 
 def _query_without_page(request: HttpRequest) -> str:
+    return _query_without(request, "page")
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string less `names`, as "&a=1&b=2" ("" when nothing is left)."""
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in names:
+        query.pop(name, None)
     return f"&{query.urlencode()}" if query else ""
 
 

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from intake import services
 from intake.models import Intake, Screening
+from tests.e2e.helpers import expect_accessible
 from tests.factories import EXAMPLES_BY_ID, IntakeFactory, PatientFactory, birth_date_for
 
 # (example, given name, family name, days waiting): two referrals, the older one second.
@@ -61,6 +62,24 @@ def test_rheumatologist_overrides_and_signs_the_oldest_referral(
     expect(rows.nth(2)).to_contain_text("Consider AMPS")
     expect(rows.nth(3)).to_contain_text("Indeterminate")
     screenshot("journey-rheumatologist-1-queue")
+    expect_accessible(page, "review queue")
+
+    # The count chips filter; the name search finds a patient (POSTed: no name in the URL).
+    page.get_by_role("link", name="Consider AMPS: 1").click()
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0)).to_contain_text("Okafor, Maya")
+    expect(page.get_by_role("link", name="Consider AMPS: 1")).to_have_attribute(
+        "aria-current", "true"
+    )
+    page.get_by_role("link", name="All waiting").click()
+    expect(rows).to_have_count(4)
+    page.get_by_label("Name or MRN").fill("sofia lindqvist")
+    page.get_by_role("button", name="Search").click()
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0)).to_contain_text("Lindqvist, Sofia")
+    assert "sofia" not in page.url.lower()
+    page.get_by_role("button", name="Clear search").click()
+    expect(rows).to_have_count(4)
 
     rows.nth(0).get_by_role("link").click()
     expect(page).to_have_url(f"{live_server.url}{reverse('intake:review_create', args=[top.uuid])}")
