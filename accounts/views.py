@@ -1,7 +1,11 @@
 """Sign-in pages of our own: two-factor enrolment, verification and recovery codes, and the
 'stay signed in' keep-alive. Sign-in and sign-out are Django's views (accounts/urls.py)."""
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -65,14 +69,28 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 def _enrolment_code_step(request: HttpRequest, next_url: str) -> HttpResponse:
+    """A wrong enrolment code counts as a failed sign-in (django-axes): five for the username,
+    or from the address, lock it as five wrong passwords do, and end this session."""
+    credentials = {"username": request.user.get_username()}
+    if AxesProxyHandler.is_locked(request, credentials):
+        return _locked_out(request, credentials)
     posted = "enrolment_code" in request.POST
     form = EnrolmentCodeForm(request.POST if posted else None)
     if form.is_valid():
         if start_enrolment(request, code=form.cleaned_data["enrolment_code"]):
             return redirect(url_with_next("two_factor_setup", next_url))
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        if AxesProxyHandler.is_locked(request, credentials):
+            return _locked_out(request, credentials)
         form.refuse()
     context = {"code_form": form, "next": next_url}
     return render(request, "registration/two_factor_enrolment_code.html", context)
+
+
+def _locked_out(request: HttpRequest, credentials: dict) -> HttpResponse:
+    response = get_lockout_response(request, credentials=credentials)
+    logout(request)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

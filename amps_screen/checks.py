@@ -38,3 +38,25 @@ def base_url_in_production(app_configs, **kwargs) -> list[checks.CheckMessage]:
             id="amps_screen.W002",
         )
     ]
+
+
+@checks.register(checks.Tags.admin)
+def history_admins_are_guarded(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Every django-simple-history admin reads the ids in its URLs through GuardedHistoryMixin
+    (an id that is not a number is a 404, not a 500)."""
+    from django.contrib import admin
+    from simple_history.admin import SimpleHistoryAdmin
+
+    from amps_screen.admin_guards import GuardedHistoryMixin
+
+    return [
+        checks.Error(
+            f"{type(model_admin).__name__} is a SimpleHistoryAdmin without GuardedHistoryMixin.",
+            hint="Put amps_screen.admin_guards.GuardedHistoryMixin first in its bases.",
+            obj=type(model_admin),
+            id="amps_screen.E002",
+        )
+        for model_admin in admin.site._registry.values()
+        if isinstance(model_admin, SimpleHistoryAdmin)
+        and not isinstance(model_admin, GuardedHistoryMixin)
+    ]

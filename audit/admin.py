@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from amps_screen.admin_guards import GuardedChangeListMixin
+from amps_screen.inputs import session_text
 from audit.access import record_access
 from audit.models import AccessAction, AccessEvent
 from intake.models import Addendum, Intake, Patient, Review
@@ -34,7 +35,7 @@ class PostedSearchChangeList(ChangeList):
     """The admin's list, searching for the term kept in the session instead of `?q=`."""
 
     def get_queryset(self, request, exclude_parameters=None):
-        self.query = request.session.get(self.model_admin.posted_search_key, "")
+        self.query = session_text(request, self.model_admin.posted_search_key)
         return super().get_queryset(request, exclude_parameters)
 
 
@@ -61,7 +62,7 @@ class PostedSearchAdmin(admin.ModelAdmin):
             params = request.GET.copy()
             del params[SEARCH_VAR]
             return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
-        term = request.session.get(self.posted_search_key, "")
+        term = session_text(request, self.posted_search_key)
         context = {
             **(extra_context or {}),
             "posted_search_term": term,

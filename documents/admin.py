@@ -1,11 +1,12 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from amps_screen.admin_guards import GuardedChangeListMixin, GuardedHistoryMixin
 from documents.models import ClinicDetails
 
 
 @admin.register(ClinicDetails)
-class ClinicDetailsAdmin(SimpleHistoryAdmin):
+class ClinicDetailsAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     """One row: added once, never deleted; every change kept in its history."""
 
     fields = ("clinic_name", "address", "phone", "email", "programme_text", "is_demo")

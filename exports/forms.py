@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from amps_screen import fields as strict
 from exports.columns import Profile
 from exports.pseudonyms import PseudonymKeyMissing, pseudonym_key
 from exports.rows import DEFAULT_STATUSES, ExportOptions
@@ -26,10 +27,10 @@ class ExportForm(forms.Form):
     bom = forms.BooleanField(
         label="Start the CSV with a byte-order mark (lets Excel read the accents)", required=False
     )
-    date_from = forms.DateField(
+    date_from = strict.DateField(
         label="Intake date from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = strict.DateField(
         label="Intake date to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     status = forms.MultipleChoiceField(
@@ -44,7 +45,7 @@ class ExportForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    criteria_version = forms.IntegerField(
+    criteria_version = strict.IntegerField(
         label="Criteria set version (empty: every version)",
         required=False,
         min_value=1,

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from interop.models import ApiClient, CdsCard, CdsClient, CdsFeedback
 
@@ -85,10 +86,39 @@ class CdsCardAdmin(admin.ModelAdmin):
         return False
 
 
+def _moment(value) -> str:
+    """A stored time in local time; one that cannot be moved into it (year 1 or 9999, kept
+    before such times were refused) is shown as stored, in UTC, instead of failing the page."""
+    if value is None:
+        return "-"
+    try:
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    except (OverflowError, ValueError):
+        return f"{value.isoformat()} (UTC)"
+
+
 @admin.register(CdsFeedback)
 class CdsFeedbackAdmin(admin.ModelAdmin):
-    list_display = ("card", "outcome", "override_reason", "outcome_timestamp")
+    list_display = ("card", "outcome", "override_reason", "outcome_time")
     list_filter = ("outcome", "override_reason")
+    fields = readonly_fields = (
+        "card",
+        "outcome",
+        "accepted_suggestions",
+        "override_reason",
+        "override_reason_system",
+        "user_comment",
+        "outcome_time",
+        "received_time",
+    )
+
+    @admin.display(description="outcome timestamp", ordering="outcome_timestamp")
+    def outcome_time(self, obj) -> str:
+        return _moment(obj.outcome_timestamp)
+
+    @admin.display(description="received at", ordering="received_at")
+    def received_time(self, obj) -> str:
+        return _moment(obj.received_at)
 
     def has_add_permission(self, request):
         return False

@@ -413,11 +413,13 @@ def cds_service(request: HttpRequest) -> HttpResponse:
     if _too_big(request):
         return _cds_error(413, "The request is too large.", field="body")
     try:
-        # One transaction (one commit) for the jti, the card and the access-log entry.
+        # The jti is spent (committed) as soon as the token is verified, whatever follows: a
+        # token answered 400 or 412 never works again.
+        client, _ = security.verify_call(
+            request, audiences=[_service_url(request, service.SERVICE_ID)]
+        )
+        # One transaction (one commit) for the card and the access-log entry.
         with transaction.atomic():
-            client, _ = security.verify_call(
-                request, audiences=[_service_url(request, service.SERVICE_ID)]
-            )
             call = service.parse_call(request.body)
             answer = service.call_service(base=Base.of(request), call=call, client=client)
             if answer.patient is not None or answer.cards:

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from amps_screen.inputs import session_text
 from audit.access import AccessAction, record_access
 from intake.models import Patient
 from intake.search import matching_patients
@@ -33,7 +34,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, "That search cannot be used: " + " ".join(form.errors["q"]))
         return redirect("privacy:patient_search")
-    term = request.session.get(SEARCH_SESSION_KEY, "")
+    term = session_text(request, SEARCH_SESSION_KEY)
     patients = None
     if term:
         patients = list(

@@ -443,7 +443,10 @@ def test_an_unreadable_search_term_in_the_admin_is_not_a_500(editor_client, audi
     assert cases.status_code in (200, 400)
     # The access log is searched by POST only: a term in its URL is dropped, never read.
     log = auditor_client.get(f"{access_log_url()}?q={term}")
-    assert (log.status_code, log["Location"]) == (302, access_log_url())
+    if term == "%00":  # a NUL in any query string is refused before any view (issue 26)
+        assert log.status_code == 400
+    else:
+        assert (log.status_code, log["Location"]) == (302, access_log_url())
     posted = auditor_client.post(
         access_log_url(), {"q": unquote(term), "posted_search": "search"}, follow=True
     )

@@ -5,6 +5,7 @@ import json
 from django import forms
 from django.forms.fields import InvalidJSONInput, JSONString
 
+from amps_screen import fields as strict
 from intake.forms.intake import TRI_STATE_LABS, YES_NO_FIELDS, field_for_fact
 from intake.models import (
     INTAKE_FACT_FIELDS,
@@ -136,7 +137,7 @@ class CriterionAdminForm(forms.ModelForm):
             "active",
             "order",
         )
-        field_classes = {"expression": ExpressionField}
+        field_classes = {"expression": ExpressionField, "order": strict.IntegerField}
         widgets = {
             "code": forms.TextInput(attrs={"class": "criteria-code", "spellcheck": "false"}),
             "name": forms.TextInput(attrs={"class": "criteria-name"}),
@@ -264,7 +265,7 @@ class TryItForm(forms.Form):
 class TryItCaseForm(forms.Form):
     """A past intake, by its case number (the number the impact preview lists)."""
 
-    case_number = forms.IntegerField(
+    case_number = strict.IntegerField(
         label="Case number",
         min_value=1,
         max_value=2**31 - 1,
@@ -279,7 +280,7 @@ class TryItFactsForm(forms.Form):
     instead of a date of birth and no identity at all."""
 
     prefix = "facts"
-    age_years = forms.IntegerField(
+    age_years = strict.IntegerField(
         label="Age (years)",
         min_value=0,
         max_value=21,

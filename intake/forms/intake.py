@@ -19,6 +19,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from amps_screen import fields as strict
 from intake.models import (
     IDENTITY_FIELDS,
     INTAKE_FACT_FIELDS,
@@ -138,14 +139,14 @@ def field_for_fact(fact: facts.Fact) -> forms.Field:
             widget=forms.CheckboxInput(attrs={"class": "form-check-input"}), **options
         )
     if fact.type == facts.INT:
-        return forms.IntegerField(
+        return strict.IntegerField(
             min_value=fact.minimum,
             max_value=fact.maximum,
             widget=_number_widget(fact, "1"),
             **options,
         )
     if fact.type == facts.DECIMAL:
-        return forms.DecimalField(
+        return strict.DecimalField(
             min_value=fact.minimum,
             max_value=fact.maximum,
             decimal_places=2,
@@ -168,11 +169,11 @@ class IntakeForm(forms.Form):
     mrn = forms.CharField(label="MRN", max_length=20)
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
-    date_of_birth = forms.DateField(
+    date_of_birth = strict.DateField(
         label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     sex = forms.ChoiceField(label="Sex", choices=[("", "Choose…"), *code_choices("sex")])
-    intake_date = forms.DateField(
+    intake_date = strict.DateField(
         label="Intake date",
         initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

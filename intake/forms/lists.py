@@ -3,6 +3,7 @@
 from django import forms
 from django.db.models import Exists, OuterRef
 
+from amps_screen import fields as strict
 from intake.models import IntakeStatus, Outcome, Review, code_choices
 
 YES_NO_ANY = [("", "Either"), ("yes", "Reviewed"), ("no", "Not reviewed")]
@@ -17,10 +18,10 @@ class IntakeListFilterForm(forms.Form):
     visit_type = forms.ChoiceField(
         label="Visit", choices=[("", "Any visit"), *code_choices("visit_type")], required=False
     )
-    date_from = forms.DateField(
+    date_from = strict.DateField(
         label="Intake from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = strict.DateField(
         label="Intake to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     mine = forms.BooleanField(label="My drafts only", required=False)

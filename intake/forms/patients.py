@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from amps_screen import fields as strict
 from intake.forms.intake import MAX_AGE_YEARS, MRN_PATTERN
 from intake.models import Patient, code_choices, completed_years
 
@@ -16,7 +17,7 @@ class PatientCorrectionForm(forms.Form):
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
     sex = forms.ChoiceField(label="Sex", choices=code_choices("sex"))
-    date_of_birth = forms.DateField(
+    date_of_birth = strict.DateField(
         label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     mrn = forms.CharField(label="MRN", max_length=20)

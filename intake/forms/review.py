@@ -2,6 +2,7 @@
 
 from django import forms
 
+from amps_screen import fields as strict
 from intake.models import (
     Decision,
     Disposition,
@@ -146,10 +147,10 @@ class ReviewQueueFilterForm(forms.Form):
         choices=[("", "Any urgency"), *Urgency.choices],
         required=False,
     )
-    date_from = forms.DateField(
+    date_from = strict.DateField(
         label="Intake from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = strict.DateField(
         label="Intake to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

@@ -13,6 +13,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 
 from accounts.middleware import RESCUED_FORM
+from amps_screen.inputs import keep_in_session, session_text
 from audit.access import AccessAction, record_access
 from audit.models import AccessEvent
 from intake import services
@@ -106,7 +107,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
         search = IntakeSearchForm(request.POST)
         request.session[SEARCH_SESSION_KEY] = search.cleaned_data["q"] if search.is_valid() else ""
         return redirect(request.get_full_path())
-    term = request.session.get(SEARCH_SESSION_KEY, "")
+    term = session_text(request, SEARCH_SESSION_KEY)
     filters = IntakeListFilterForm(request.GET or None)
     intakes = filters.narrow(Intake.objects.all(), user=request.user)
     if term:
@@ -310,9 +311,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     POST and is kept in the session; the count chips are links to the filtered queue."""
     if request.method == "POST":
         term = request.POST.get("q", request.POST.get("mrn", ""))
-        request.session[QUEUE_SEARCH_SESSION_KEY] = term.strip()[:QUEUE_SEARCH_MAX_LENGTH]
+        term = term.strip()[:QUEUE_SEARCH_MAX_LENGTH]
+        if not keep_in_session(request, QUEUE_SEARCH_SESSION_KEY, term):
+            messages.error(request, "That search holds a character a name or MRN never has.")
         return redirect(request.get_full_path())
-    term = request.session.get(QUEUE_SEARCH_SESSION_KEY, "")
+    term = session_text(request, QUEUE_SEARCH_SESSION_KEY)
     filters = ReviewQueueFilterForm(request.GET or None)
     waiting = filters.narrow(Intake.objects.awaiting_review(), term=term)
     # Counted per outcome (and per urgency of the referrals) up to a bound, each along the

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from amps_screen.inputs import session_text
 from audit.access import AccessAction, record_access
 from intake import services
 from intake.forms import PatientCorrectionForm, PatientSearchForm, error_summary
@@ -112,7 +113,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
             )
         request.session[PATIENT_SEARCH_SESSION_KEY] = search.cleaned_data["q"]
         return redirect("intake:patient_search")
-    term = request.session.get(PATIENT_SEARCH_SESSION_KEY, "")
+    term = session_text(request, PATIENT_SEARCH_SESSION_KEY)
     page = None
     if term:
         latest = Intake.objects.filter(patient=OuterRef("pk")).order_by(

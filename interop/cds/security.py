@@ -14,6 +14,7 @@ import jwt
 from django.db import connection
 from django.utils import timezone
 
+from amps_screen.inputs import BadInput, check_strings
 from interop.models import CdsClient, UsedJwtId
 
 ALGORITHMS = ("ES256", "ES384", "RS384")
@@ -65,6 +66,10 @@ def verify_call(request, *, audiences: list[str]) -> tuple[CdsClient, dict]:
     except jwt.PyJWTError:
         raise NotAuthenticated("The bearer token is not a JWT.") from None
     header, unverified = unverified_token["header"], unverified_token["payload"]
+    try:
+        check_strings([header, unverified])
+    except BadInput:
+        raise NotAuthenticated("The JWT holds a NUL character or a lone surrogate.") from None
     alg = header.get("alg")
     if alg not in ALGORITHMS:
         raise NotAuthenticated(f"JWT algorithm {alg!r} is not accepted; use one of {ALGORITHMS}.")
@@ -101,7 +106,15 @@ def verify_call(request, *, audiences: list[str]) -> tuple[CdsClient, dict]:
 def _check_times(claims: dict) -> None:
     now = timezone.now().timestamp()
     iat, exp = claims["iat"], claims["exp"]
-    if not isinstance(iat, int | float) or iat > now + LEEWAY_SECONDS:
+    for name, value in (("iat", iat), ("exp", exp)):
+        # PyJWT takes a number as a string for some claims; the spec says NumericDate.
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not -1e12 < value < 1e12
+        ):
+            raise NotAuthenticated(f"The JWT `{name}` must be a NumericDate (seconds, a number).")
+    if iat > now + LEEWAY_SECONDS:
         raise NotAuthenticated("The JWT `iat` is in the future.")
     if exp - iat > MAX_LIFETIME.total_seconds():
         raise NotAuthenticated("The JWT lives too long (at most an hour).")

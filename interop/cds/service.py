@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from amps_screen.inputs import BadInput, load_json, parse_instant
 from intake.models import CriteriaSet, Decision, OverrideReason, Patient, Review, Screening
 from intake.rules import engine
 from intake.rules import review as review_rules
@@ -51,6 +51,8 @@ PATIENT_KEY = "patient"
 RESPONSES_KEY = "questionnaireResponses"
 SUMMARY_LIMIT = 139  # the spec: under 140 characters
 MAX_FEEDBACK_ITEMS = 100
+# Feedback rows one card may collect over all calls (one item per card in a call).
+MAX_FEEDBACK_PER_CARD = 10
 OUTCOME_WORDS = {
     engine.Outcome.REFER: "refer",
     engine.Outcome.CONSIDER_AMPS: "consider AMPS",
@@ -109,6 +111,14 @@ def discovery(base: Base) -> dict:
 # --- The call ------------------------------------------------------------------------------------
 
 
+def _load(body: bytes):
+    """The JSON body; BadCall naming the field for what is not JSON or cannot be stored."""
+    try:
+        return load_json(body)
+    except BadInput as error:
+        raise BadCall(error.field, error.message) from None
+
+
 @dataclass
 class Call:
     hook_instance: str
@@ -122,10 +132,7 @@ class Call:
 
 
 def parse_call(body: bytes) -> Call:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise BadCall("body", "is not JSON") from None
+    data = _load(body)
     if not isinstance(data, dict):
         raise BadCall("body", "must be a JSON object")
     if data.get("hook") != HOOK:
@@ -281,6 +288,7 @@ def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
     call's transaction): the suggestion's card, and a "screening incomplete" card when the
     prefetched response could not be screened whole."""
     fill_prefetch(base, call, client)
+    check_one_patient(base, call)
     response = _prefetched_response(base, call)
     patient_resource = call.prefetch.get(PATIENT_KEY)
     suggestion, problems = None, []
@@ -355,6 +363,33 @@ def _with_review(suggestion: Suggestion, screening: Screening) -> Suggestion:
     except Review.DoesNotExist:
         return suggestion
     return replace(suggestion, review=review)
+
+
+def check_one_patient(base: Base, call: Call) -> None:
+    """The call's identities (the MRNs of the prefetched Patient, and a patientId that is one
+    of our Patient ids) must not name two of our patients: BadCall saying which disagree.
+    One query, made only when there are two identities to compare."""
+    mrns = _prefetched_mrns(base, call)
+    try:
+        ours = uuid.UUID(call.patient_id)
+    except ValueError:
+        ours = None
+    if len(set(mrns)) < 2 and not (mrns and ours):
+        return
+    named = Q(mrn__in=mrns) | Q(uuid=ours) if ours else Q(mrn__in=mrns)
+    found = list(Patient.objects.filter(named).values_list("uuid", "mrn")[:3])
+    by_mrn = {patient_uuid for patient_uuid, mrn in found if mrn in mrns}
+    if len(by_mrn) > 1:
+        raise BadCall(
+            f"prefetch.{PATIENT_KEY}.identifier",
+            "holds MRNs of two different patients: the call must be about one patient",
+        )
+    if ours and by_mrn and ours not in by_mrn and any(u == ours for u, _ in found):
+        raise BadCall(
+            "context.patientId",
+            f"names a different patient than the MRN of prefetch.{PATIENT_KEY}: "
+            "the call must be about one patient",
+        )
 
 
 def _prefetched_mrns(base: Base, call: Call) -> list[str]:
@@ -682,10 +717,13 @@ def _feedback_row(index: int, item, cards: dict) -> CdsFeedback:
     coded = reason.get("reason") or {}
     if not isinstance(coded, dict):
         raise BadCall(f"{where}.overrideReason.reason", "must be a Coding")
-    stamp = item.get("outcomeTimestamp")
-    moment = parse_datetime(stamp) if isinstance(stamp, str) else None
-    if moment is None or moment.tzinfo is None:
-        raise BadCall(f"{where}.outcomeTimestamp", "must be an ISO 8601 date-time in UTC")
+    try:
+        moment = parse_instant(item.get("outcomeTimestamp"))
+    except ValueError:
+        raise BadCall(
+            f"{where}.outcomeTimestamp",
+            "must be an ISO 8601 date-time with an offset, in the years 1900-2200",
+        ) from None
     return CdsFeedback(
         card=stored,
         outcome=outcome,
@@ -699,13 +737,24 @@ def _feedback_row(index: int, item, cards: dict) -> CdsFeedback:
     )
 
 
+def _check_rows_per_card(rows: list[CdsFeedback]) -> None:
+    """One item per card in a call, and at most MAX_FEEDBACK_PER_CARD rows per card."""
+    seen: set[int] = set()
+    for index, row in enumerate(rows):
+        where = f"feedback[{index}].card"
+        if row.card.pk in seen:
+            raise BadCall(where, "was given feedback by an earlier item of this call")
+        seen.add(row.card.pk)
+        if row.card.feedback_rows >= MAX_FEEDBACK_PER_CARD:
+            raise BadCall(
+                where, f"has had feedback {MAX_FEEDBACK_PER_CARD} times already: no more is kept"
+            )
+
+
 @transaction.atomic
 def record_feedback(*, body: bytes, client: CdsClient) -> int:
     """Store every feedback item of a request, or none when one is wrong (BadCall)."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise BadCall("body", "is not JSON") from None
+    data = _load(body)
     items = data.get("feedback") if isinstance(data, dict) else None
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_FEEDBACK_ITEMS:
         raise BadCall("feedback", f"must be a list of 1-{MAX_FEEDBACK_ITEMS} items")
@@ -718,7 +767,13 @@ def record_feedback(*, body: bytes, client: CdsClient) -> int:
             valid.append(uuid.UUID(value))
         except ValueError:
             continue
-    cards = {str(card.uuid): card for card in CdsCard.objects.filter(client=client, uuid__in=valid)}
+    cards = {
+        str(card.uuid): card
+        for card in CdsCard.objects.filter(client=client, uuid__in=valid).annotate(
+            feedback_rows=Count("feedback")
+        )
+    }
     rows = [_feedback_row(index, item, cards) for index, item in enumerate(items)]
+    _check_rows_per_card(rows)
     CdsFeedback.objects.bulk_create(rows)
     return len(rows)

@@ -29,17 +29,15 @@ def store_response(*, client: CdsClient, response: dict, patient: Patient) -> Sc
     """The screening of the intake stored from this response (stored now, or when the same
     response came before); None when it cannot be stored (its answers are not a valid intake,
     its date is impossible, or the intake cannot be saved)."""
-    content_hash = hashlib.sha256(
-        json.dumps(response, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
-    known = _stored(client, content_hash)
-    if known is not None:
-        return known
     try:
         data = intake_json(response)
     except ResponseNotUsable:
         return None
     day = response_date(response) or timezone.localdate()
+    content_hash = answers_hash(data, day, patient)
+    known = _stored(client, content_hash)
+    if known is not None:
+        return known
     if not FIRST_INTAKE_DATE <= day <= timezone.localdate():
         logger.info("CDS response not stored: its date is out of range")
         return None
@@ -60,6 +58,16 @@ def store_response(*, client: CdsClient, response: dict, patient: Patient) -> Sc
         logger.info("CDS response not stored: %s", type(refused).__name__)
         return None
     return screening
+
+
+def answers_hash(data: dict, day, patient: Patient) -> str:
+    """What makes a response the same one again: its answers (as the intake they make), its
+    date and the patient; never its `id`, `meta` or the order of its items, which an EHR may
+    change each time it sends the same questionnaire."""
+    key = {"patient": str(patient.uuid), "date": day.isoformat(), "answers": data}
+    return hashlib.sha256(
+        json.dumps(key, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
 
 
 def _stored(client: CdsClient, content_hash: str) -> Screening | None:
