@@ -349,6 +349,9 @@ STATICFILES_DIRS = [
 # Files the app writes (background exports): never served directly, only through views that
 # check who asks. Several app servers need it shared (a volume, or another storage backend).
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", "") or BASE_DIR / "var" / "files")
+# Files written there (exports: patient data) are the app's own: owner only, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -28,7 +28,11 @@ class ExportForm(forms.Form):
         label="Start the CSV with a byte-order mark (lets Excel read the accents)", required=False
     )
     date_from = strict.DateField(
-        label="Intake date from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Intake date from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A de-identified export selects whole months: the dates are widened to the "
+        "first and last day of their months.",
     )
     date_to = strict.DateField(
         label="Intake date to", required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -1,10 +1,12 @@
 """Patient pseudonyms and per-patient date shifts, both keyed by AMPS_EXPORT_PSEUDONYM_KEY.
 
-A pseudonym is HMAC-SHA256(key, patient UUID) in hexadecimal: the same patient gets the same
-pseudonym in every export made with the same key, and nobody without the key can compute it
-from an MRN or a UUID (a plain hash of an MRN can be brute-forced). The date shift is a whole
-number of days from 1 to 364 derived from the same key and UUID (a second, separate HMAC), by
-which every date and time of that patient's rows is moved back, so intervals stay true.
+A pseudonym is HMAC-SHA256(key, profile and patient UUID) in hexadecimal: the same patient gets
+the same pseudonym in every export of one profile made with the same key, a different one in
+the other profile (limited and de-identified exports cannot be joined), and nobody without the
+key can compute it from an MRN or a UUID (a plain hash of an MRN can be brute-forced). The
+date shift is a whole number of days from 1 to 364 derived from the same key and UUID (a
+separate HMAC), by which every date and time of that patient's rows is moved back, so
+intervals stay true.
 """
 
 import hashlib
@@ -51,8 +53,13 @@ class Pseudonymiser:
 
     key: bytes
 
-    def pseudonym(self, patient_uuid: UUID) -> str:
-        return hmac.new(self.key, str(patient_uuid).encode(), hashlib.sha256).hexdigest()
+    def pseudonym(self, patient_uuid: UUID, profile: str) -> str:
+        """The patient's pseudonym in exports of this profile: a separate derivation per
+        profile (the profile's name in the HMAC input), so a limited export (true dates) and a
+        de-identified one (shifted dates) share no pseudonym and cannot be joined to undo the
+        shift."""
+        message = f"pseudonym:{profile}:{patient_uuid}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
 
     def shift_days(self, patient_uuid: UUID) -> int:
         digest = hmac.new(

@@ -3,6 +3,7 @@ typed cells of each row."""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +43,14 @@ class ExportOptions:
 
     def __post_init__(self):
         object.__setattr__(self, "fields", fields_for(Profile(self.profile)))
+        if self.profile == Profile.DEIDENTIFIED:
+            # Whole months at the finest: a de-identified export selected on one true day
+            # would put every (shifted) row on that day and give each patient's shift away.
+            if self.date_from:
+                object.__setattr__(self, "date_from", self.date_from.replace(day=1))
+            if self.date_to:
+                last = calendar.monthrange(self.date_to.year, self.date_to.month)[1]
+                object.__setattr__(self, "date_to", self.date_to.replace(day=last))
 
     def filters(self) -> dict:
         """The filters as JSON for the access log."""
@@ -53,6 +62,16 @@ class ExportOptions:
             "criteria_version": self.criteria_version,
             "labels": self.labels,
         }
+
+    def file_filters(self) -> dict:
+        """The filters as written into the export file's own metadata: a de-identified file
+        holds no true date, so its date window (whole months) is left out (the access log
+        keeps it)."""
+        filters = self.filters()
+        if self.profile == Profile.DEIDENTIFIED:
+            filters["date_from"] = filters["date_to"] = None
+            filters["dates"] = "whole months of true intake dates; not recorded in the file"
+        return filters
 
     def as_json(self) -> dict:
         """The options as JSON (a background job's arguments); `from_json` reads them back."""
@@ -187,7 +206,9 @@ def visits(
                 row=row,
                 facts=facts,
                 addenda=addenda.get(row["pk"], []),
-                record_id=row["patient__mrn"] if identified else pseudonymiser.pseudonym(patient),
+                record_id=row["patient__mrn"]
+                if identified
+                else pseudonymiser.pseudonym(patient, options.profile),
                 shift_days=pseudonymiser.shift_days(patient) if shift else 0,
             )
 

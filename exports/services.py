@@ -4,6 +4,7 @@ in the access log."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -132,7 +133,7 @@ def write_export(
             metadata={
                 "data_dictionary": dictionary_rows(options.profile),
                 "profile": options.profile,
-                "filters": options.filters(),
+                "filters": options.file_filters(),
             },
         )
         return writers.write_parquet(output, schema, rows, labels=options.labels)
@@ -198,10 +199,18 @@ def export_to_file(
     returns the rows written. Raises ExportNotAllowed, PseudonymKeyMissing (nothing written)
     or OSError."""
     check_allowed(user=user, options=options, purpose=purpose)
-    with open(path, "wb") as output:
+    with private_file(path) as output:
         rows = write_export(options=options, fmt=fmt, output=output, bom=bom)
     log_export(user=user, options=options, fmt=fmt, rows=rows, purpose=purpose, client=client)
     return rows
+
+
+def private_file(path: str) -> BinaryIO:
+    """`path` opened for writing, readable and writable by its owner only (0600), whatever the
+    umask: an export is patient data."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file that was there already keeps its mode otherwise
+    return os.fdopen(descriptor, "wb")
 
 
 def log_export(

@@ -116,16 +116,35 @@ def _dates_by_record(profile, fmt="csv", **options):
     return found
 
 
-def test_same_patient_same_pseudonym_and_date_shift_in_two_exports(cohort):
+def test_each_profile_has_its_own_pseudonyms_the_same_in_every_export(cohort):
     first = _dates_by_record(Profile.DEIDENTIFIED)
     assert _dates_by_record(Profile.DEIDENTIFIED, "parquet") == first
-    real = _dates_by_record(Profile.LIMITED)  # same pseudonyms, real dates
-    assert real.keys() == first.keys()
+    real = _dates_by_record(Profile.LIMITED)  # real dates: its pseudonyms are others
+    assert _dates_by_record(Profile.LIMITED, "parquet") == real
+    assert len(real) == len(first) == 4
+    # Nothing to join a limited export on: its true dates never reveal the shifts.
+    assert not {record for record, _ in first} & {record for record, _ in real}
+
+
+def test_one_date_shift_per_patient(cohort):
+    """Joined by what only the key holder can compute (the patient's pseudonym per profile)."""
+    from exports.pseudonyms import Pseudonymiser, pseudonym_key
+    from intake.models import Patient
+
+    pseudonymiser = Pseudonymiser(pseudonym_key())
+    same = {
+        pseudonymiser.pseudonym(uuid, Profile.DEIDENTIFIED): pseudonymiser.pseudonym(
+            uuid, Profile.LIMITED
+        )
+        for uuid in Patient.objects.values_list("uuid", flat=True)
+    }
+    shifted = _dates_by_record(Profile.DEIDENTIFIED)
+    real = _dates_by_record(Profile.LIMITED)
     shifts = {}
-    for key, shifted in first.items():
-        shift = days_between(real[key], shifted)
+    for (record, visit), day in shifted.items():
+        shift = days_between(real[(same[record], visit)], day)
         assert 1 <= shift <= 364
-        shifts.setdefault(key[0], set()).add(shift)
+        shifts.setdefault(record, set()).add(shift)
     assert all(len(days) == 1 for days in shifts.values())  # one offset per patient
     assert len(shifts) == 3
 
@@ -284,3 +303,85 @@ def test_the_visit_columns_come_first_in_every_profile():
         assert names[0] == "record_id"
         start = names.index("visit_number")
         assert names[start : start + 3] == ["visit_number", "visit_type", "intake_date"]
+
+
+# -- Issue 26: de-identification that holds ---------------------------------------------------
+
+
+def test_a_deidentified_export_selects_whole_months_never_one_true_day(cohort):
+    one_day = {"date_from": date(2026, 6, 11), "date_to": date(2026, 6, 11)}
+    options = ExportOptions(profile=Profile.DEIDENTIFIED, **one_day)
+    assert (options.date_from, options.date_to) == (date(2026, 6, 1), date(2026, 6, 30))
+    limited = ExportOptions(profile=Profile.LIMITED, **one_day)
+    assert (limited.date_from, limited.date_to) == (date(2026, 6, 11), date(2026, 6, 11))
+    # Through the background job's arguments too.
+    assert ExportOptions.from_json(options.as_json()) == options
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_true_date_anywhere_in_a_deidentified_file(cohort, fmt):
+    window = {"date_from": date(2026, 5, 2), "date_to": date(2026, 8, 20)}
+    data = export(Profile.DEIDENTIFIED, fmt, **window)
+    if fmt == "xlsx":
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            text = "".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+            )
+    else:
+        text = data.decode("latin-1")
+    from intake.models import Intake
+
+    true_days = set(Intake.objects.values_list("intake_date", flat=True)) | {
+        date(2026, 5, 1),
+        date(2026, 8, 31),
+        *window.values(),
+    }
+    for day in true_days:
+        assert day.isoformat() not in text, day
+        if fmt == "xlsx":  # Excel keeps dates as serial numbers
+            assert f">{(day - date(1899, 12, 30)).days}<" not in text, day
+
+
+def test_the_parquet_metadata_of_a_deidentified_export_holds_no_date_window(cohort):
+    import json
+
+    data = export(Profile.DEIDENTIFIED, "parquet", date_from=date(2026, 5, 2))
+    _, _, table = read_parquet(data)
+    metadata = {k.decode(): v.decode() for k, v in table.schema.metadata.items()}
+    filters = json.loads(metadata["amps_screen.filters"])
+    assert filters["date_from"] is None and filters["date_to"] is None
+    limited = export(Profile.LIMITED, "parquet", date_from=date(2026, 5, 2))
+    _, _, table = read_parquet(limited)
+    metadata = {k.decode(): v.decode() for k, v in table.schema.metadata.items()}
+    assert json.loads(metadata["amps_screen.filters"])["date_from"] == "2026-05-02"
+
+
+def test_export_files_are_readable_by_their_owner_only(cohort, tmp_path, settings):
+    import os
+    import stat
+
+    from django.core.management import call_command
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "out.csv"
+        path.write_text("old")
+        path.chmod(0o644)
+        call_command(
+            "export_intakes", profile="deidentified", format="csv", output=str(path),
+            purpose="test",
+        )  # fmt: skip
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        # Background exports go to the default storage.
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        settings.MEDIA_ROOT = str(tmp_path / "media")
+        name = default_storage.save("exports/x.csv", ContentFile(b"x"))
+        saved = tmp_path / "media" / name
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+        assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
+    finally:
+        os.umask(old)
