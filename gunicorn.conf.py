@@ -25,9 +25,20 @@ def _cores() -> int:
 # smaller than the cores it sees) would otherwise exhaust PostgreSQL's 100 connections.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min(2 * _cores() + 1, 12))))
 accesslog = "-"
-# A request may take at most this long before the worker is replaced (the database's own
-# timeouts, AMPS_DB_CONNECT_TIMEOUT and AMPS_DB_STATEMENT_TIMEOUT_MS, end it well before).
-timeout = 60
+# A request may take at most this long before the worker is replaced. The database's own
+# timeouts (AMPS_DB_CONNECT_TIMEOUT, AMPS_DB_STATEMENT_TIMEOUT_MS) end a slow query well
+# before; a database that is frozen (SIGSTOP, a hung host) enforces nothing, and then this is
+# what ends the request (tests/test_faults.py). /healthz keeps its own deadline.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+
+# gunicorn's control socket (for `gunicornc`) defaults to one path per user
+# ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl): two instances on one host would
+# share it, and the second would take it from the first. Off unless GUNICORN_CONTROL_SOCKET
+# names a path for this instance.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+if not control_socket:
+    del control_socket
 
 # gunicorn has no setting for its `Server: gunicorn` header; every response object reads the
 # name from this module attribute, so a neutral name replaces it.

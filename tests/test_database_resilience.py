@@ -105,9 +105,9 @@ def test_healthz_answers_503_when_select_1_waits_longer_than_its_timeout(client,
     cancels the statement after the health check's own short timeout)."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only (set DATABASE_URL)")
-    from intake import views
+    from amps_screen import health
 
-    monkeypatch.setattr(views, "HEALTH_QUERY", "SELECT pg_sleep(5)")
+    monkeypatch.setattr(health, "HEALTH_QUERY", "SELECT pg_sleep(5)")
     monkeypatch.setattr("django.conf.settings.HEALTHZ_STATEMENT_TIMEOUT_MS", 200)
     response = client.get("/healthz")
     assert response.status_code == 503

@@ -4,7 +4,6 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import OperationalError
 from django.urls import reverse
 
 from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST, ROLE_PERMISSIONS
@@ -95,9 +94,7 @@ def test_healthz_answers_200_without_login(client):
 
 @pytest.mark.django_db
 def test_healthz_answers_503_when_the_database_is_unreachable(client):
-    with mock.patch(
-        "intake.views.connection.cursor", side_effect=OperationalError("connection refused")
-    ):
+    with mock.patch("amps_screen.health.HEALTH_QUERY", "SELECT * FROM no_such_table"):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
