@@ -153,7 +153,7 @@ def _url(route: str, intake: Intake, tail: str) -> str:
     return "/" + url
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=SUPPRESS, derandomize=True)
+@settings(max_examples=40, deadline=None, suppress_health_check=SUPPRESS, derandomize=True)
 @given(
     route=st.sampled_from(ROUTES),
     tail=values,
