@@ -32,6 +32,43 @@ class Profile(models.TextChoices):
     DEIDENTIFIED = "deidentified", "De-identified (pseudonym, shifted dates, no free text)"
 
 
+class Layout(models.TextChoices):
+    """How a patient's visits are laid out in rows (REDCap's two ways of repeating, or flat)."""
+
+    REPEATING = "repeating", "REDCap repeating instrument (one patient row, then a row per visit)"
+    EVENTS = "events", "REDCap events (an enrolment event row, then a visit_N_arm_1 event row)"
+    FLAT = "flat", "Flat (one row per visit, the patient's fields on every row; no REDCap columns)"
+
+
+#: REDCap's instruments (Form Name): the patient's own fields, once per record, and the visit,
+#: which repeats (as a repeating instrument, or one event per visit).
+PATIENT_FORM, VISIT_FORM = "patient", "visit"
+#: The fields of the non-repeating patient instrument, in order (those of the profile).
+PATIENT_FIELDS = ("record_id", "given_name", "family_name", "date_of_birth", "sex")
+#: REDCap's own columns that place a row: the repeating instrument and its instance, or the
+#: event (unique event name).
+REPEAT_INSTRUMENT, REPEAT_INSTANCE, EVENT_NAME = (
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "redcap_event_name",
+)
+ENROLMENT_EVENT = "enrolment_arm_1"
+
+
+def visit_event(number: int) -> str:
+    """The unique event name of visit `number` (REDCap's `<event label>_arm_<n>`)."""
+    return f"visit_{number}_arm_1"
+
+
+def layout_columns(layout: str) -> list[str]:
+    """REDCap's placing columns a layout adds after record_id."""
+    if layout == Layout.REPEATING:
+        return [REPEAT_INSTRUMENT, REPEAT_INSTANCE]
+    if layout == Layout.EVENTS:
+        return [EVENT_NAME]
+    return []
+
+
 class Kind:
     """How a field's values are typed and written (and its REDCap field type)."""
 
@@ -75,7 +112,9 @@ class Visit:
 @dataclass(frozen=True, slots=True)
 class Field:
     """One data-dictionary row. `read(visit)` gives the raw value (a code, a list of codes for
-    a checkbox, a bool, a number, a date, text or None)."""
+    a checkbox, a bool, a number, a date, text or None). `form` is its section ("pain",
+    "red_flags", …); `instrument` REDCap's Form Name (PATIENT_FORM or VISIT_FORM), set by
+    all_fields()."""
 
     name: str
     form: str
@@ -89,6 +128,7 @@ class Field:
     minimum: float | int | None = None
     maximum: float | int | None = None
     annotation: str = ""
+    instrument: str = VISIT_FORM
 
     def column_names(self) -> list[str]:
         if self.kind == Kind.CHECKBOX:
@@ -131,6 +171,7 @@ _KIND_OF_FACT = {
     registry.CODES: Kind.CHECKBOX,
 }
 _FORM_OF_SECTION = {section: section.lower().replace(" ", "_") for section in registry.SECTIONS}
+_FORM_OF_SECTION["Patient"] = "patient_facts"  # age (per visit); "patient" is the instrument
 
 
 def _fact_field(fact: registry.Fact) -> Field:
@@ -406,8 +447,10 @@ VISIT_FACTS = ("visit_type",)
 
 
 def all_fields() -> list[Field]:
-    """Every field of every profile, in export order: visit, the data-dictionary sections
-    (from the registry), free text, derived facts (from the registry), screening, review."""
+    """Every field of every profile, in export order: the patient instrument (record_id, names,
+    date of birth, sex), then the visit instrument: the visit, the data-dictionary sections
+    (from the registry), free text, derived facts (from the registry), screening, review.
+    REDCap wants each instrument's fields together, the record id first."""
     visit = _visit_fields()
     about_visit = [
         replace(_fact_field(registry.INPUT_FACTS[name]), form="visit")
@@ -420,7 +463,7 @@ def all_fields() -> list[Field]:
         _fact_field(fact) for fact in registry.INPUT_FACTS.values() if fact.name not in VISIT_FACTS
     ]
     derived = [_fact_field(fact) for fact in registry.DERIVED_FACTS.values()]
-    return [
+    every = [
         *visit,
         *inputs,
         *_free_text_fields(),
@@ -428,6 +471,13 @@ def all_fields() -> list[Field]:
         *_screening_fields(),
         *_review_fields(),
     ]
+    patient = [
+        replace(f, form=PATIENT_FORM, instrument=PATIENT_FORM)
+        for name in PATIENT_FIELDS
+        for f in every
+        if f.name == name
+    ]
+    return [*patient, *(f for f in every if f.name not in PATIENT_FIELDS)]
 
 
 def fields_for(profile: str) -> list[Field]:

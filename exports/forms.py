@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from amps_screen import fields as strict
-from exports.columns import Profile
+from exports.columns import Layout, Profile
 from exports.pseudonyms import PseudonymKeyMissing, pseudonym_key
 from exports.rows import DEFAULT_STATUSES, ExportOptions
 from exports.services import allowed_profiles
@@ -18,6 +18,15 @@ VALUES_CODES, VALUES_LABELS = "codes", "labels"
 class ExportForm(forms.Form):
     profile = forms.ChoiceField(label="Profile", widget=forms.RadioSelect)
     format = forms.ChoiceField(label="Format", choices=Format.CHOICES, widget=forms.RadioSelect)
+    layout = forms.ChoiceField(
+        label="Layout of a patient's visits",
+        choices=Layout.choices,
+        required=False,  # a script that posts no layout gets the default
+        initial=Layout.REPEATING,
+        widget=forms.RadioSelect,
+        help_text="REDCap imports the repeating-instrument and events layouts as they are; "
+        "the README's REDCap section shows both.",
+    )
     values = forms.ChoiceField(
         label="Values",
         choices=((VALUES_CODES, "Raw codes (re-importable)"), (VALUES_LABELS, "Labels")),
@@ -103,6 +112,7 @@ class ExportForm(forms.Form):
         data = self.cleaned_data
         return ExportOptions(
             profile=data["profile"],
+            layout=data["layout"] or Layout.REPEATING,
             labels=data["values"] == VALUES_LABELS,
             date_from=data["date_from"],
             date_to=data["date_to"],

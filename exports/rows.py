@@ -12,7 +12,21 @@ from itertools import batched
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from exports.columns import CHECKED, YES_NO, Field, Kind, Profile, Visit, fields_for
+from exports.columns import (
+    CHECKED,
+    ENROLMENT_EVENT,
+    PATIENT_FORM,
+    VISIT_FORM,
+    YES_NO,
+    Field,
+    Kind,
+    Layout,
+    Profile,
+    Visit,
+    fields_for,
+    layout_columns,
+    visit_event,
+)
 from exports.pseudonyms import Pseudonymiser, pseudonym_key
 from intake.models import (
     INTAKE_FACT_FIELDS,
@@ -30,9 +44,11 @@ DEFAULT_STATUSES = (IntakeStatus.SUBMITTED, IntakeStatus.SIGNED)
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """What to export: the profile, raw codes or labels, and the filters."""
+    """What to export: the profile, the layout of a patient's visits, raw codes or labels,
+    and the filters."""
 
     profile: str
+    layout: str = Layout.REPEATING
     labels: bool = False
     date_from: date | None = None
     date_to: date | None = None
@@ -61,6 +77,7 @@ class ExportOptions:
             "suggestion": list(self.outcomes),
             "criteria_version": self.criteria_version,
             "labels": self.labels,
+            "layout": self.layout,
         }
 
     def file_filters(self) -> dict:
@@ -82,6 +99,7 @@ class ExportOptions:
         day = date.fromisoformat
         return cls(
             profile=data["profile"],
+            layout=data.get("layout", Layout.FLAT),  # jobs queued before layouts: flat
             labels=data["labels"],
             date_from=day(data["date_from"]) if data["date_from"] else None,
             date_to=day(data["date_to"]) if data["date_to"] else None,
@@ -91,15 +109,20 @@ class ExportOptions:
         )
 
     def column_names(self) -> list[str]:
-        return [name for f in self.fields for name in f.column_names()]
+        names = [name for f in self.fields for name in f.column_names()]
+        names[1:1] = layout_columns(self.layout)  # after record_id, as REDCap writes them
+        return names
 
     def column_kinds(self) -> list[str]:
         """One kind per column (a checkbox field's columns are BOOL-like 0/1 flags)."""
-        return [
+        kinds = [
             Kind.CHECKBOX if f.kind == Kind.CHECKBOX else f.kind
             for f in self.fields
             for _ in f.column_names()
         ]
+        placing = {Layout.REPEATING: [Kind.TEXT, Kind.INT], Layout.EVENTS: [Kind.TEXT]}
+        kinds[1:1] = placing.get(self.layout, [])
+        return kinds
 
 
 def _visit_number():
@@ -219,6 +242,34 @@ def _addenda_of(ids: list[int]) -> dict[int, list[str]]:
     for intake_id, text in addenda.values_list("intake_id", "text"):
         found.setdefault(intake_id, []).append(text)
     return found
+
+
+def layout_rows(options: ExportOptions, visits_: Iterator[Visit]) -> Iterator[list]:
+    """The export's rows in the options' layout: flat, one row per visit; or REDCap's, a
+    patient row (the patient instrument: record_id, names, date of birth, sex) before each
+    patient's first visit row, then one row per visit (the visit instrument) placed by
+    redcap_repeat_instrument/redcap_repeat_instance or redcap_event_name, the other
+    instrument's columns empty (visits come ordered by patient)."""
+    fields, labels, layout = options.fields, options.labels, options.layout
+    if layout == Layout.FLAT:
+        for visit in visits_:
+            yield cells(fields, visit, labels=labels)
+        return
+    patient_fields = [f for f in fields if f.instrument == PATIENT_FORM]
+    visit_fields = [f for f in fields if f.instrument == VISIT_FORM]
+    patient_blank = [None] * (sum(len(f.column_names()) for f in patient_fields) - 1)
+    visit_blank = [None] * sum(len(f.column_names()) for f in visit_fields)
+    repeating = layout == Layout.REPEATING
+    current = None
+    for visit in visits_:
+        patient_cells = cells(patient_fields, visit, labels=labels)
+        record_id, number = patient_cells[0], visit.row["visit_number"]
+        if visit.row["patient__uuid"] != current:
+            current = visit.row["patient__uuid"]
+            placing = [None, None] if repeating else [ENROLMENT_EVENT]
+            yield [record_id, *placing, *patient_cells[1:], *visit_blank]
+        placing = [VISIT_FORM, number] if repeating else [visit_event(number)]
+        yield [record_id, *placing, *patient_blank, *cells(visit_fields, visit, labels=labels)]
 
 
 def cells(fields: list[Field], visit: Visit, *, labels: bool) -> list:

@@ -18,7 +18,7 @@ from exports import writers
 from exports.columns import Profile
 from exports.dictionary import dictionary_rows
 from exports.pseudonyms import pseudonym_key
-from exports.rows import ExportOptions, cells, select_intakes, visits
+from exports.rows import ExportOptions, layout_rows, select_intakes, visits
 from exports.writers import Format
 
 __all__ = [
@@ -70,19 +70,32 @@ def check_allowed(*, user, options: ExportOptions, purpose: str) -> None:
 PROGRESS_EVERY = 1000
 
 
+class _Counted:
+    """The visits of an export, counted as they are read (a REDCap layout adds a patient row
+    to each patient: the count, the progress and the log are of intakes)."""
+
+    def __init__(self, options, limit_pk, progress):
+        self.options, self.limit_pk, self.progress, self.done = options, limit_pk, progress, 0
+
+    def __iter__(self):
+        progress = self.progress
+        for visit in visits(self.options, upto_pk=self.limit_pk):
+            yield visit
+            self.done += 1
+            if progress is not None and self.done % PROGRESS_EVERY == 0:
+                progress(PROGRESS_EVERY)
+        if progress is not None and self.done % PROGRESS_EVERY:
+            progress(self.done % PROGRESS_EVERY)
+
+
 def _rows(
-    options: ExportOptions, limit_pk: int | None, progress: Callable[[int], None] | None = None
+    options: ExportOptions,
+    limit_pk: int | None,
+    progress: Callable[[int], None] | None = None,
+    counted: _Counted | None = None,
 ) -> Iterator[list]:
-    fields = options.fields
-    labels = options.labels
-    done = 0
-    for visit in visits(options, upto_pk=limit_pk):
-        yield cells(fields, visit, labels=labels)
-        done += 1
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            progress(PROGRESS_EVERY)
-    if progress is not None and done % PROGRESS_EVERY:
-        progress(done % PROGRESS_EVERY)
+    counted = counted or _Counted(options, limit_pk, progress)
+    return layout_rows(options, iter(counted))
 
 
 def count_rows(options: ExportOptions) -> tuple[int, int]:
@@ -120,23 +133,26 @@ def write_export(
             output.write(chunk)
         return count
     columns, kinds = options.column_names(), options.column_kinds()
-    rows = _rows(options, None, progress)
+    counted = _Counted(options, None, progress)
+    rows = _rows(options, None, counted=counted)
+    dictionary = dictionary_rows(options.profile, options.layout)
     if fmt == Format.XLSX:
-        return writers.write_xlsx(
-            output, columns, kinds, rows, dictionary=dictionary_rows(options.profile)
-        )
+        writers.write_xlsx(output, columns, kinds, rows, dictionary=dictionary)
+        return counted.done
     if fmt == Format.PARQUET:
         schema = writers.parquet_schema(
             columns,
             kinds,
             labels=options.labels,
             metadata={
-                "data_dictionary": dictionary_rows(options.profile),
+                "data_dictionary": dictionary,
                 "profile": options.profile,
+                "layout": options.layout,
                 "filters": options.file_filters(),
             },
         )
-        return writers.write_parquet(output, schema, rows, labels=options.labels)
+        writers.write_parquet(output, schema, rows, labels=options.labels)
+        return counted.done
     raise ValueError(f"Unknown export format {fmt!r}")
 
 

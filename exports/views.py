@@ -5,12 +5,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from audit.access import AccessAction, record_access
 from audit.models import AccessEvent
 from exports import services, tasks
+from exports.columns import Layout, Profile
+from exports.dictionary import write_dictionary_csv
 from exports.forms import ExportForm
 from exports.pseudonyms import PseudonymKeyMissing
 from exports.rows import ExportOptions
@@ -34,8 +44,34 @@ def export_page(request: HttpRequest) -> HttpResponse:
             "error_summary": error_summary(form),
             "past_exports": _past_exports(request.user),
             "sees_everyone": request.user.has_perm("exports.export_data"),
+            "dictionary_profiles": [
+                (p, Profile(p).label) for p in services.allowed_profiles(request.user)
+            ],
+            "dictionary_layouts": Layout.choices,
         },
     )
+
+
+@permission_required("exports.export_deidentified", raise_exception=True)
+def data_dictionary(request: HttpRequest) -> HttpResponse:
+    """The data dictionary of a profile the user may export, as CSV (REDCap's layout); logged
+    like an export (it holds no patient data, but says what an export would)."""
+    profile, layout = request.GET.get("profile", ""), request.GET.get("layout", Layout.REPEATING)
+    if layout not in Layout.values or profile not in Profile.values:
+        return HttpResponseBadRequest("Choose a profile and a layout from the exports page.")
+    if profile not in services.allowed_profiles(request.user):
+        raise PermissionDenied(f"You may not make {profile} exports.")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    fields = write_dictionary_csv(profile=profile, output=response, layout=layout)
+    filename = f"amps-data-dictionary-{profile}-{layout}-{timezone.localdate():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    record_access(
+        request,
+        action=AccessAction.EXPORTED,
+        detail={"data_dictionary": True, "profile": profile, "layout": layout,
+                "format": "csv", "fields": fields},
+    )  # fmt: skip
+    return response
 
 
 def _download(request: HttpRequest, form: ExportForm) -> HttpResponse:
@@ -78,6 +114,7 @@ def _past_exports(user):
     events = (
         AccessEvent.objects.filter(action=AccessAction.EXPORTED, patient__isnull=True)
         .exclude(detail__has_key="download")
+        .exclude(detail__has_key="data_dictionary")
         .select_related("user")
     )
     if not user.has_perm("exports.export_data"):

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from exports import services, writers
-from exports.columns import Profile, column_names
+from exports.columns import Layout, Profile, column_names
 from exports.dictionary import dictionary_rows, export_column_names
 from exports.rows import ExportOptions
 from intake.rules import facts
@@ -28,9 +28,12 @@ FORMATS = ("csv", "xlsx", "parquet")
 pytestmark = pytest.mark.django_db
 
 
-def export(profile: str, fmt: str, **options) -> bytes:
+def export(profile: str, fmt: str, layout: str = Layout.FLAT, **options) -> bytes:
+    """These tests are about formats and profiles, one row per visit; the REDCap layouts have
+    their own tests (test_export_layouts.py)."""
     output = io.BytesIO()
-    services.write_export(options=ExportOptions(profile=profile, **options), fmt=fmt, output=output)
+    options = ExportOptions(profile=profile, layout=layout, **options)
+    services.write_export(options=options, fmt=fmt, output=output)
     return output.getvalue()
 
 
@@ -38,8 +41,8 @@ def export(profile: str, fmt: str, **options) -> bytes:
 @pytest.mark.parametrize("profile", list(Profile))
 def test_columns_are_exactly_the_data_dictionary_rows(cohort, profile, fmt):
     header, rows = read_back(fmt, export(profile, fmt))
-    dictionary = dictionary_rows(profile)
-    assert header == export_column_names(dictionary)
+    dictionary = dictionary_rows(profile, Layout.FLAT)
+    assert header == export_column_names(dictionary, Layout.FLAT)
     assert len(header) == len(set(header))
     assert len(rows) == 4  # the submitted intakes; the draft is not exported by default
 
@@ -68,7 +71,9 @@ def test_dictionary_marks_identifiers_and_deidentified_has_none():
     assert pain["Field Type"] == "checkbox"
     assert pain["Choices, Calculations, OR Slider Labels"].startswith("jaw_left, Jaw, left | ")
     assert identified["fever"]["Choices, Calculations, OR Slider Labels"] == "1, Yes | 0, No"
-    assert identified["wpi"]["Form Name"] == "derived_facts"
+    assert identified["wpi"]["Form Name"] == "visit"
+    assert identified["wpi"]["Section Header"] == "Derived facts"
+    assert identified["given_name"]["Form Name"] == "patient"
     assert identified["esr_mm_hr"]["Text Validation Max"] == "200"
 
 
@@ -192,6 +197,7 @@ def test_csv_byte_order_mark_is_optional(cohort):
     output = io.BytesIO()
     options = ExportOptions(profile=Profile.DEIDENTIFIED)
     services.write_export(options=options, fmt="csv", output=output, bom=True)
+    # record_id first in every layout
     assert output.getvalue().startswith("\ufeffrecord_id,".encode())
     assert not export(Profile.DEIDENTIFIED, "csv").startswith(b"\xef\xbb\xbf")
 
@@ -221,7 +227,7 @@ def test_parquet_columns_are_typed_and_carry_the_dictionary(cohort):
     assert schema.field("screened_at").type == pa.timestamp("us", tz="UTC")
     metadata = {key.decode(): value.decode() for key, value in schema.metadata.items()}
     dictionary = json.loads(metadata["amps_screen.data_dictionary"])
-    assert dictionary == dictionary_rows(Profile.DEIDENTIFIED)
+    assert dictionary == dictionary_rows(Profile.DEIDENTIFIED, Layout.FLAT)
     assert json.loads(metadata["amps_screen.profile"]) == "deidentified"
 
 
@@ -282,7 +288,7 @@ def test_a_referral_carries_its_urgency_and_others_none(alice):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_an_export_that_selects_nothing_has_the_columns_and_no_rows(cohort, fmt):
     header, rows = read_back(fmt, export(Profile.DEIDENTIFIED, fmt, date_from=date(2030, 1, 1)))
-    assert header == export_column_names(dictionary_rows(Profile.DEIDENTIFIED))
+    assert header == export_column_names(dictionary_rows(Profile.DEIDENTIFIED), Layout.FLAT)
     assert rows == []
 
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exports.columns import Profile
+from exports.columns import Layout, Profile
 from exports.dictionary import write_dictionary_csv
 
 
@@ -18,13 +18,20 @@ class Command(BaseCommand):
             help="the profile whose fields to list (default: identified, every field)",
         )
 
-    def handle(self, *args, output, profile, **options):
+        parser.add_argument(
+            "--layout",
+            choices=list(Layout.values),
+            default=Layout.REPEATING,
+            help="the export layout the dictionary describes (default: repeating)",
+        )
+
+    def handle(self, *args, output, profile, layout, **options):
         if output == "-":
-            count = write_dictionary_csv(profile=profile, output=self.stdout)
+            count = write_dictionary_csv(profile=profile, output=self.stdout, layout=layout)
             return
         try:
             with open(output, "w", encoding="utf-8", newline="") as file:
-                count = write_dictionary_csv(profile=profile, output=file)
+                count = write_dictionary_csv(profile=profile, output=file, layout=layout)
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error.strerror}") from error
         self.stdout.write(f"Wrote {count} fields ({profile}) to {output}.")

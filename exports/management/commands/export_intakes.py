@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from exports import services
-from exports.columns import Profile
+from exports.columns import Layout, Profile
 from exports.pseudonyms import PseudonymKeyMissing
 from exports.rows import DEFAULT_STATUSES, ExportOptions
 from exports.writers import Format
@@ -32,6 +32,13 @@ class Command(BaseCommand):
         parser.add_argument("--profile", required=True, choices=list(Profile.values))
         parser.add_argument("--format", required=True, choices=[code for code, _ in Format.CHOICES])
         parser.add_argument("--output", required=True, metavar="FILE")
+        parser.add_argument(
+            "--layout",
+            choices=list(Layout.values),
+            default=Layout.REPEATING,
+            help="repeating: REDCap repeating instrument (default); events: REDCap events; "
+            "flat: one row per visit",
+        )
         parser.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
         parser.add_argument(
@@ -57,6 +64,7 @@ class Command(BaseCommand):
         user = self._user(opts["user"])
         options = ExportOptions(
             profile=opts["profile"],
+            layout=opts["layout"],
             labels=opts["labels"],
             date_from=opts["date_from"],
             date_to=opts["date_to"],
