@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "sso",
     "smart",
     "privacy",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -513,6 +514,10 @@ AMPS_EXPORT_BACKGROUND_ROWS = env_int("AMPS_EXPORT_BACKGROUND_ROWS", 5000, minim
 # written, then it is deleted (by the next export, the task worker's start, or
 # `manage.py delete_expired_exports` from cron).
 AMPS_EXPORT_FILE_HOURS = env_int("AMPS_EXPORT_FILE_HOURS", 24, minimum=1)
+# Imports (a REDCap export loaded as historic intakes): each uploaded or named CSV file (the
+# data dictionary, the data) may be at most this many bytes; a larger one is refused unread.
+# 10,000 visits with every column take about 6 MB.
+AMPS_IMPORT_MAX_BYTES = env_int("AMPS_IMPORT_MAX_BYTES", 20_000_000, minimum=1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("interop.urls")),
     path("", include("exports.urls")),
     path("", include("privacy.urls")),
+    path("", include("imports.urls")),
 ]

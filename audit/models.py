@@ -20,6 +20,7 @@ class AccessAction(models.TextChoices):
     LAUNCH = "launch", "Opened from the EHR (SMART launch)"
     LAUNCH_REFUSED = "launch_no", "EHR launch refused"
     SIGNED = "signed", "Signed the review"
+    IMPORTED = "imported", "Imported"
 
 
 class AccessEvent(models.Model):

@@ -39,7 +39,7 @@ from intake.models import (
 from intake.rules.facts import derive
 
 CHUNK_SIZE = 1000
-DEFAULT_STATUSES = (IntakeStatus.SUBMITTED, IntakeStatus.SIGNED)
+DEFAULT_STATUSES = (IntakeStatus.SUBMITTED, IntakeStatus.SIGNED, IntakeStatus.HISTORIC)
 
 
 @dataclass(frozen=True)

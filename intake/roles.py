@@ -69,7 +69,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     # Exports intake data for audit and research in every profile (/exports/); sees no
     # patient page, queue or admin.
-    DATA_MANAGER: ("exports.export_data", "exports.export_deidentified"),
+    # Imports past intakes from a REDCap export (/imports/redcap/), as historic intakes.
+    DATA_MANAGER: ("exports.export_data", "exports.export_deidentified", "imports.import_data"),
 }
 
 

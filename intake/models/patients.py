@@ -88,6 +88,10 @@ class IntakeStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
     SIGNED = "signed", "Signed"
+    # Loaded from another system's records (a REDCap import): screened with the criteria
+    # published when it was loaded, for the patient's record, trends and the impact preview;
+    # never in the review queue (nobody is waiting for it).
+    HISTORIC = "historic", "Historic (imported)"
 
 
 def _answer() -> models.BooleanField:

@@ -22,6 +22,13 @@ from intake.services.criteria import (
     publish_criteria_set,
     red_flag_warnings,
 )
+from intake.services.historic import (
+    HistoricConflict,
+    HistoricImport,
+    HistoricPatient,
+    HistoricVisit,
+    import_historic_intakes,
+)
 from intake.services.intakes import (
     AlreadySubmitted,
     FormTokenRefused,
@@ -52,6 +59,11 @@ from intake.services.try_it import (
 )
 
 __all__ = [
+    "HistoricConflict",
+    "HistoricImport",
+    "HistoricPatient",
+    "HistoricVisit",
+    "import_historic_intakes",
     "TRY_IT_TRACE_LIMIT",
     "NoSuchCase",
     "PastCase",

@@ -22,7 +22,11 @@ def _granted(role: str) -> set[str]:
 
 def test_data_manager_group_has_exactly_its_permissions():
     assert _granted(DATA_MANAGER) == set(ROLE_PERMISSIONS[DATA_MANAGER])
-    assert _granted(DATA_MANAGER) == {"exports.export_data", "exports.export_deidentified"}
+    assert _granted(DATA_MANAGER) == {
+        "exports.export_data",
+        "exports.export_deidentified",
+        "imports.import_data",
+    }
 
 
 def test_only_data_managers_export_every_profile_and_rheumatologists_deidentified():
