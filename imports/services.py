@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
 from audit.access import AccessAction, record_access
 from imports.redcap import ImportPlan, ImportRefused, RowError, read_plan
 from intake.services import HistoricConflict, import_historic_intakes
@@ -77,21 +75,16 @@ def run_import(
         not_read=plan.not_read,
     )
     if plan.valid and not dry_run:
-        try:
-            with transaction.atomic():
-                stored = import_historic_intakes(
-                    patients=plan.patients,
-                    user=user,
-                    progress=progress,
-                )
-                outcome.imported = True
-                outcome.criteria_version = stored.criteria_version
-                _log(outcome, request=request, user=user, client=client, job=job)
+        try:  # all or nothing: the service stores everything in one transaction
+            stored = import_historic_intakes(patients=plan.patients, user=user, progress=progress)
         except HistoricConflict as conflict:
-            outcome.errors = [RowError(conflict.mrn, "patient row", 0, conflict.fields[0],
-                                       str(conflict))]  # fmt: skip
-    if not outcome.imported:
-        _log(outcome, request=request, user=user, client=client, job=job)
+            outcome.errors = [
+                RowError(conflict.mrn, "patient row", 0, conflict.fields[0], str(conflict))
+            ]
+        else:
+            outcome.imported = True
+            outcome.criteria_version = stored.criteria_version
+    _log(outcome, request=request, user=user, client=client, job=job)
     return outcome
 
 

@@ -16,7 +16,8 @@ FORBIDDEN = {
     # The newer areas use the clinical core's models and services, never its pages.
     "documents": ("intake.views", "intake.admin"),
     "jobs": ("intake.views", "intake.admin"),
-    "exports": ("intake.views", "intake.admin"),
+    "exports": ("intake.views", "intake.admin", "imports"),
+    "imports": ("intake.views", "intake.admin"),
     "interop": ("intake.views", "intake.admin"),
     "sso": ("intake.views", "intake.admin", "intake.forms", "intake.services"),
     "smart": ("intake.views", "intake.admin"),

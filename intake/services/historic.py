@@ -7,12 +7,16 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from intake.models import CriteriaSet, Intake, IntakeStatus, Patient
+from intake.models import CriteriaSet, Intake, IntakeStatus, Patient, Screening
+from intake.search import patient_search_text
 from intake.services.intakes import _screening_of
 
 #: The reason kept in the change history of every patient and intake an import creates.
 IMPORT_REASON = "Imported from a REDCap export"
+#: Rows a bulk insert writes at a time.
+BATCH = 500
 PATIENT_KEYS = ("mrn", "given_name", "family_name", "date_of_birth", "sex")
 
 
@@ -55,7 +59,6 @@ class HistoricImport:
     criteria_version: int
 
 
-@transaction.atomic
 def import_historic_intakes(
     *,
     patients: list[HistoricPatient],
@@ -63,28 +66,19 @@ def import_historic_intakes(
     progress: Callable[[int], None] | None = None,
 ) -> HistoricImport:
     """Store every patient (a known MRN reuses its patient, whose identity must be the same)
-    and their visits as historic intakes made by `user`, each screened now with the published
-    criteria set at its own intake date (the facts read the age on that day). All or
-    nothing: one transaction; HistoricConflict when an MRN's identity differs. `progress(n)`
-    is told as each patient's visits are stored."""
+    and their visits as historic intakes made by `user`, each screened with the published
+    criteria set at its own intake date (the facts read the age on that day).
+
+    The screening (the costly part) is done first, reading only, with `progress(n)` told as
+    each patient's visits are screened; then everything is stored in one transaction, in
+    bulk (with its change history): all or nothing. HistoricConflict when an MRN's identity
+    differs."""
     criteria_set = CriteriaSet.objects.published()
-    known = _known_patients([p.mrn for p in patients])
-    created = 0
-    intakes = 0
     now = timezone.now()
+    prepared = []
     for record in patients:
-        patient = known.get(record.mrn)
-        if patient is None:
-            patient = Patient(**{key: getattr(record, key) for key in PATIENT_KEYS})
-            patient._change_reason = IMPORT_REASON
-            patient.save()
-            created += 1
-        else:
-            differ = [
-                key for key in PATIENT_KEYS[1:] if getattr(patient, key) != getattr(record, key)
-            ]
-            if differ:
-                raise HistoricConflict(record.mrn, differ)
+        patient = Patient(**{key: getattr(record, key) for key in PATIENT_KEYS})
+        intakes = []
         for visit in record.visits:
             intake = Intake(
                 patient=patient,
@@ -97,18 +91,60 @@ def import_historic_intakes(
             screening = _screening_of(intake=intake, criteria_set=criteria_set, user=user)
             for name, value in intake.queue_keys(screening).items():
                 setattr(intake, name, value)
-            intake._change_reason = IMPORT_REASON
-            intake.save()
-            screening.save()
-            intakes += 1
+            intakes.append((intake, screening))
+        prepared.append((patient, intakes))
         if progress is not None:
             progress(1 + len(record.visits))
+    created = _store(prepared, user=user)
     return HistoricImport(
         patients_created=created,
         patients_known=len(patients) - created,
-        intakes=intakes,
+        intakes=sum(len(intakes) for _, intakes in prepared),
         criteria_version=criteria_set.version,
     )
+
+
+@transaction.atomic
+def _store(prepared: list, *, user) -> int:
+    """Insert the patients that are new, the intakes and their screenings, in bulk, with the
+    history rows of the patients and intakes; returns how many patients were created."""
+    known = _known_patients([patient.mrn for patient, _ in prepared])
+    new_patients = []
+    for patient, intakes in prepared:
+        existing = known.get(patient.mrn)
+        if existing is None:
+            patient.search_text = patient_search_text(
+                given_name=patient.given_name, family_name=patient.family_name, mrn=patient.mrn
+            )
+            new_patients.append(patient)
+            continue
+        differ = [
+            key for key in PATIENT_KEYS[1:] if getattr(existing, key) != getattr(patient, key)
+        ]
+        if differ:
+            raise HistoricConflict(patient.mrn, differ)
+        for intake, _ in intakes:
+            intake.patient = existing
+    bulk_create_with_history(
+        new_patients,
+        Patient,
+        batch_size=BATCH,
+        default_user=user,
+        default_change_reason=IMPORT_REASON,
+    )
+    intakes = [intake for _, pairs in prepared for intake, _ in pairs]
+    for intake in intakes:
+        intake.patient_id = intake.patient.pk
+    bulk_create_with_history(
+        intakes, Intake, batch_size=BATCH, default_user=user, default_change_reason=IMPORT_REASON
+    )
+    screenings = []
+    for _, pairs in prepared:
+        for intake, screening in pairs:
+            screening.intake = intake
+            screenings.append(screening)
+    Screening.objects.bulk_create(screenings, batch_size=BATCH)
+    return len(new_patients)
 
 
 def _known_patients(mrns: list[str]) -> dict[str, Patient]:
