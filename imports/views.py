@@ -29,13 +29,11 @@ def redcap_import(request: HttpRequest) -> HttpResponse:
         length = request.META.get("CONTENT_LENGTH") or "0"
         limit = 2 * settings.AMPS_IMPORT_MAX_BYTES + _BODY_SLACK
         if not length.isdigit() or int(length) > limit:
-            form = RedcapUploadForm()
-            form.add_error(
-                None,
+            refusal = (
                 f"The upload is larger than two files of {settings.AMPS_IMPORT_MAX_BYTES:,} bytes "
-                "(the limit of each); it was not read.",
+                "(the limit of each); it was not read."
             )
-            return _page(request, form, status=413)
+            return _page(request, RedcapUploadForm(), status=413, refusal=refusal)
         form = RedcapUploadForm(request.POST, request.FILES)
         if form.is_valid():
             folder = tasks.save_upload(
@@ -48,7 +46,7 @@ def redcap_import(request: HttpRequest) -> HttpResponse:
     return _page(request, RedcapUploadForm())
 
 
-def _page(request, form, status=200):
+def _page(request, form, status=200, refusal=""):
     return render(
         request,
         "imports/redcap_import.html",
@@ -56,6 +54,7 @@ def _page(request, form, status=200):
             "form": form,
             "error_summary": error_summary(form),
             "max_bytes": settings.AMPS_IMPORT_MAX_BYTES,
+            "refusal": refusal,
         },
         status=status,
     )

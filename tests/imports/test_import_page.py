@@ -146,3 +146,20 @@ def test_another_users_import_job_is_403(source, data_client, dana, client):
     assert client.get(response["Location"]).status_code == 403
     job = Job.objects.get(kind="redcap_import")
     assert client.post(reverse("imports:import_start", args=[job.pk])).status_code == 403
+
+
+def test_an_upload_larger_than_the_limits_is_refused_unread(data_client, settings):
+    settings.AMPS_IMPORT_MAX_BYTES = 1024
+    response = data_client.post(
+        URL, {"dictionary": SimpleUploadedFile("d.csv", b"x")}, CONTENT_LENGTH="99999999"
+    )
+    assert response.status_code == 413
+    assert "it was not read" in page_text(response)
+    assert not Job.objects.exists()
+
+
+def test_a_dry_run_is_refused_for_a_missing_file(data_client):
+    response = data_client.post(URL, {"data": SimpleUploadedFile("data.csv", b"record_id\n")})
+    assert response.status_code == 400
+    assert "Data dictionary (CSV): This field is required." in page_text(response)
+    assert not Job.objects.exists()
