@@ -75,6 +75,10 @@ class AccessEvent(models.Model):
         parts = []
         if detail.get("page") == "audit_timeline":
             parts.append("the patient's audit timeline")
+        if detail.get("redcap_import"):
+            parts.append("REDCap import, dry run" if detail.get("dry_run") else "REDCap import")
+        if detail.get("data_dictionary"):
+            parts.append("data dictionary")
         if "document" in detail:
             document = str(detail["document"])
             parts.append(document.replace("sheet_", "family sheet: ").replace("_", " "))
@@ -90,6 +94,10 @@ class AccessEvent(models.Model):
             parts.append(f"FHIR {detail['resource']}")
         if "disposition" in detail:
             parts.append(f"disposition: {str(detail['disposition']).replace('_', ' ')}")
+        if detail.get("redcap_import"):
+            intakes, errors = detail.get("intakes", 0), detail.get("errors", 0)
+            parts.append(f"{intakes:,} intake{'s' if intakes != 1 else ''}")
+            parts.append(f"{errors:,} error{'s' if errors != 1 else ''}")
         return ", ".join(parts)
 
     @property

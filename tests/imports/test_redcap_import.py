@@ -67,6 +67,7 @@ def test_imported_intakes_are_historic_screened_with_the_published_set_and_not_q
     assert event.user == dana
     assert event.detail["intakes"] == 6 and event.detail["imported"] is True
     assert event.detail["dry_run"] is False
+    assert event.detail_in_words() == "REDCap import, 9 rows, 6 intakes, 0 errors"
 
 
 def test_a_dry_run_saves_nothing_and_is_logged(source, dana):
