@@ -72,7 +72,7 @@ def test_dry_run_then_import_with_a_progress_record(source, data_client, dana):
     started = data_client.post(reverse("imports:import_start", args=[job.pk]))
     imported = Job.objects.exclude(pk=job.pk).get(kind="redcap_import")
     assert started["Location"] == reverse("imports:import_job", args=[imported.pk])
-    assert imported.status == JobStatus.SUCCEEDED and imported.total == 18
+    assert imported.status == JobStatus.SUCCEEDED and imported.total == 27  # read, screen, store
     page = page_text(data_client.get(started["Location"]))
     assert "6 historic intakes of 3 patients" in page
     assert Intake.objects.filter(status="historic", created_by=dana).count() == 6
