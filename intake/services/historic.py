@@ -45,9 +45,11 @@ class HistoricConflict(Exception):
     """A patient's MRN was registered (meanwhile) with another identity: nothing is saved."""
 
     def __init__(self, mrn: str, fields: list[str]):
-        super().__init__(
-            f"MRN {mrn} is registered with another {', '.join(fields)}; nothing was imported."
-        )
+        if fields == ["intake_date"]:
+            message = f"MRN {mrn} already has an intake on one of these dates"
+        else:
+            message = f"MRN {mrn} is registered with another {', '.join(fields)}"
+        super().__init__(f"{message}; nothing was imported.")
         self.mrn, self.fields = mrn, fields
 
 
@@ -108,7 +110,14 @@ def import_historic_intakes(
 def _store(prepared: list, *, user) -> int:
     """Insert the patients that are new, the intakes and their screenings, in bulk, with the
     history rows of the patients and intakes; returns how many patients were created."""
-    known = _known_patients([patient.mrn for patient, _ in prepared])
+    # Locked and read again inside the transaction: a second run of the same import (a worker
+    # taken back while it was still storing) waits here, then finds these visits stored.
+    known = _known_patients([patient.mrn for patient, _ in prepared], lock=True)
+    stored_dates = set(
+        Intake.objects.filter(patient__in=list(known.values())).values_list(
+            "patient__mrn", "intake_date"
+        )
+    )
     new_patients = []
     for patient, intakes in prepared:
         existing = known.get(patient.mrn)
@@ -124,6 +133,8 @@ def _store(prepared: list, *, user) -> int:
         if differ:
             raise HistoricConflict(patient.mrn, differ)
         for intake, _ in intakes:
+            if (patient.mrn, intake.intake_date) in stored_dates:
+                raise HistoricConflict(patient.mrn, ["intake_date"])
             intake.patient = existing
     bulk_create_with_history(
         new_patients,
@@ -147,9 +158,10 @@ def _store(prepared: list, *, user) -> int:
     return len(new_patients)
 
 
-def _known_patients(mrns: list[str]) -> dict[str, Patient]:
+def _known_patients(mrns: list[str], *, lock: bool = False) -> dict[str, Patient]:
     found: dict[str, Patient] = {}
+    patients = Patient.objects.select_for_update() if lock else Patient.objects.all()
     for start in range(0, len(mrns), 500):
-        for patient in Patient.objects.filter(mrn__in=mrns[start : start + 500]):
+        for patient in patients.filter(mrn__in=mrns[start : start + 500]).order_by("pk"):
             found[patient.mrn] = patient
     return found

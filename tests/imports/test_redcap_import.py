@@ -207,3 +207,19 @@ def test_a_red_flag_left_unanswered_is_named(source, dana):
     )
     assert [(e.record, e.place, e.field) for e in outcome.errors] == [("-42", "visit 1", "fever")]
     assert "red flag that was not asked" in outcome.errors[0].message
+
+
+def test_the_store_checks_again_in_its_transaction(source, dana):
+    """What the dry run saw may change before the import stores (another import of the same
+    file, a worker taken back while storing): the visits already stored are refused then."""
+    from imports.redcap import read_plan
+    from intake.services import import_historic_intakes
+    from intake.services.historic import HistoricConflict
+
+    data, dictionary = export_csv(), dictionary_csv()
+    empty_the_database()
+    plan = read_plan(dictionary, data)
+    import_historic_intakes(patients=plan.patients, user=dana)
+    with pytest.raises(HistoricConflict, match="already has an intake"):
+        import_historic_intakes(patients=plan.patients, user=dana)
+    assert Intake.objects.count() == 6
