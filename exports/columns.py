@@ -6,6 +6,11 @@ REDCap style `pain_sites___neck`. The data-dictionary fields come from `intake.r
 (input facts, then derived facts, in registry order) and are never listed here by hand; around
 them come the visit fields, the screening and the review.
 
+The fields belong to two REDCap instruments: `patient` (record_id, names, date of birth, sex:
+once per patient) and `visit` (everything else: once per visit). The layout (`Layout`) decides
+how a patient's visits become rows: REDCap repeating-instrument rows (a patient row with empty
+repeat columns, then a `visit` row per visit), REDCap events, or flat (one row per visit).
+
 Which fields an export has depends on its profile:
 - `identified`: the MRN as record_id, names, date of birth, real dates, free text;
 - `limited`: a pseudonym as record_id, real dates; no names, MRN, date of birth or free text;
