@@ -25,7 +25,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from amps_screen.inputs import BadInput, load_json, parse_instant
-from intake.models import CriteriaSet, Decision, OverrideReason, Patient, Review, Screening
+from intake.models import (
+    CriteriaSet,
+    Decision,
+    IntakeStatus,
+    OverrideReason,
+    Patient,
+    Review,
+    Screening,
+)
 from intake.rules import engine
 from intake.rules import review as review_rules
 from interop.cds import fetching
@@ -421,6 +429,9 @@ def latest_screenings(base: Base, call: Call):
         pass
     return (
         Screening.objects.filter(named)
+        # A historic intake (a REDCap import) is screened when it is loaded, years after its
+        # visit: its screening is never "the latest" a card speaks of.
+        .exclude(intake__status=IntakeStatus.HISTORIC)
         .select_related("intake__patient", "criteria_set", "review__reviewer")
         # Only what the card and the access log read: the intake's ~100 answer columns are
         # neither fetched nor planned for (a third of a call's cost when they were).

@@ -223,3 +223,20 @@ def test_the_store_checks_again_in_its_transaction(source, dana):
     with pytest.raises(HistoricConflict, match="already has an intake"):
         import_historic_intakes(patients=plan.patients, user=dana)
     assert Intake.objects.count() == 6
+
+
+def test_a_historic_screening_is_never_the_latest_a_cds_card_speaks_of(source, dana, monkeypatch):
+    """Historic intakes are screened when loaded: their screening is the newest row, but a CDS
+    card never speaks of it as the patient's latest suggestion."""
+    from types import SimpleNamespace
+
+    from interop.cds import service
+
+    data, dictionary = export_csv(), dictionary_csv()
+    empty_the_database()
+    run_import(dictionary=dictionary, data=data, user=dana, dry_run=False)
+    monkeypatch.setattr(service, "_prefetched_mrns", lambda base, call: ["ZQ-40417"])
+    call = SimpleNamespace(patient_id="not-a-uuid")
+    assert not service.latest_screenings(None, call).exists()
+    Intake.objects.filter(patient__mrn="ZQ-40417").update(status=IntakeStatus.SUBMITTED)
+    assert service.latest_screenings(None, call).count() == 2
