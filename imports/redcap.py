@@ -408,7 +408,7 @@ def _placed(values: dict[str, str], line: int, layout: str, errors: list[RowErro
             )
         )
         return None
-    if not instance.isdigit() or not 1 <= int(instance) <= 999_999:
+    if not (instance.isascii() and instance.isdigit()) or not 1 <= int(instance) <= 999_999:
         errors.append(
             RowError(
                 record,

@@ -332,8 +332,8 @@ def _our_form_classes():
     from django import forms
     from django.apps import apps
 
-    ours = ("intake", "accounts", "audit", "exports", "documents", "jobs", "interop", "privacy",
-            "smart", "sso")  # fmt: skip
+    ours = ("intake", "accounts", "audit", "exports", "imports", "documents", "jobs", "interop",
+            "privacy", "smart", "sso")  # fmt: skip
     for app in ours:
         package = apps.get_app_config(app).module
         names = [f"{package.__name__}.forms"]
