@@ -111,7 +111,7 @@ def test_a_signed_call_gets_a_card_from_the_latest_screening(client, ehr):
     response = call(client, hook_call(patient))
     assert response.status_code == 200
     (card,) = response.json()["cards"]
-    assert card["summary"].startswith("AMPS screen: refer — urgent (fever")
+    assert card["summary"].startswith("AMPS screen: refer — Urgent — within 48 hours (fever")
     assert len(card["summary"]) < 140
     assert card["indicator"] == "warning"  # an urgent referral, not an emergency
     assert card["source"]["label"] == f"AMPS screen (criteria v{latest.criteria_set.version})"
@@ -166,10 +166,10 @@ def test_optional_card_fields_are_omitted_not_null(client, ehr):
     [
         ("V01", {}, "", "info", "AMPS screen: consider AMPS ("),
         ("V01", {"morning_stiffness_minutes": 45}, "routine", "warning",
-         "AMPS screen: refer — routine ("),
-        ("V17", {}, "urgent", "warning", "AMPS screen: refer — urgent (fever"),
+         "AMPS screen: refer — Routine — next routine clinic ("),
+        ("V17", {}, "urgent", "warning", "AMPS screen: refer — Urgent — within 48 hours (fever"),
         ("V17", {"non_weight_bearing": True}, "emergency", "critical",
-         "AMPS screen: refer — emergency ("),
+         "AMPS screen: refer — Emergency — now / same day ("),
     ],
 )  # fmt: skip
 def test_a_card_signed_for_by_a_configured_key_has_the_indicator_of_its_urgency(

@@ -498,3 +498,33 @@ def test_pain_now_claims_no_one_scale_and_esr_no_method(staff_client):
     by_link = items(the_questionnaire(staff_client))
     assert [c["code"] for c in by_link["pain_now"]["code"]] == ["pain_now"]
     assert "4537-7" not in [c["code"] for c in by_link["esr_mm_hr"]["code"]]
+
+
+@pytest.mark.parametrize(
+    ("changes", "urgency", "text", "priority"),
+    [
+        ({"non_weight_bearing": True}, "emergency", "Emergency — now / same day", "stat"),
+        ({}, "urgent", "Urgent — within 48 hours", "asap"),
+    ],
+)
+def test_a_guidance_response_carries_the_tier_its_timeframe_and_priority(
+    staff_client, changes, urgency, text, priority
+):
+    screening = screened("V17", **changes)
+    assert screening.urgency == urgency
+    body = fhir_get(
+        staff_client, reverse("interop:guidance_response", args=[screening.uuid])
+    ).json()
+    validate(body)
+    values = {p["name"]: p for p in body["contained"][0]["parameter"]}
+    assert values["urgency"]["valueCoding"]["code"] == urgency
+    assert values["urgencyText"]["valueString"] == text
+    assert values["priority"]["valueCode"] == priority
+
+
+def test_the_plan_definition_gives_each_red_flag_its_request_priority(staff_client):
+    body = fhir_get(staff_client, reverse("interop:plan_definition", args=["amps-criteria"])).json()
+    priorities = {action["id"]: action.get("priority") for action in body["action"]}
+    assert priorities["rf_fever"] == "asap"  # urgent: within 48 hours
+    assert "stat" in priorities.values()
+    assert "urgent" not in priorities.values()

@@ -313,11 +313,12 @@ def test_the_queue_shows_the_urgency_in_words_and_counts_each(rheum_client):
     response = rheum_client.get(QUEUE)
     html = response.content.decode()
     assert '<span class="badge badge-urgency badge-urgency-emergency"' in html
-    assert ">Emergency: same day</span>" in html
-    assert ">Urgent</span>" in html
+    assert ">Emergency — now / same day</span>" in html
+    assert ">Urgent — within 48 hours</span>" in html
     counts = {value: n for value, _, n in response.context["urgency_counts"]}
     assert counts == {"emergency": 1, "urgent": 2, "routine": 0}
-    assert "Refer, emergency: 1" in html
+    assert "Refer, Emergency — now / same day: 1" in html
+    assert "Refer, Routine — next routine clinic: 0" in html
 
 
 @pytest.mark.django_db
@@ -341,9 +342,9 @@ def test_the_submit_message_and_the_intake_page_state_the_urgency(staff_client):
         reverse("intake:intake_create"), form_data(example("V01", **EMERGENCY)), follow=True
     )
     html = response.content.decode()
-    assert "Intake submitted. Suggestion: Refer — emergency: same-day assessment." in html
-    assert html.count("Refer — emergency: same-day assessment") == 2  # message and the page
-    assert ">Emergency: same day</span>" in html
+    assert "Suggestion: Refer — Emergency — now / same day." in html
+    assert html.count("Refer — Emergency — now / same day") == 2  # message and the page
+    assert ">Emergency — now / same day</span>" in html
 
 
 @in_db

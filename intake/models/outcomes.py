@@ -26,8 +26,18 @@ class Urgency(models.TextChoices):
 
     @property
     def action(self) -> str:
-        """What it asks of the clinic: "same-day assessment"."""
+        """What it asks of the clinic: "phone the on-call team now; …"."""
         return engine.URGENCY_ACTIONS[self.value]
+
+    @property
+    def timeframe(self) -> str:
+        """How soon: "now / same day", "within 48 hours", "next routine clinic"."""
+        return engine.URGENCY_TIMEFRAMES[self.value]
+
+    @property
+    def text(self) -> str:
+        """The tier with its timeframe: "Emergency — now / same day"."""
+        return engine.urgency_text(self.value)
 
 
 # Queue order of the outcomes: referrals first.

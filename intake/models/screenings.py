@@ -65,14 +65,20 @@ class Screening(models.Model):
 
     @property
     def urgency_action(self) -> str:
-        """What the urgency asks of the clinic ("same-day assessment"), "" without one."""
+        """What the urgency asks of the clinic ("phone the on-call team now; …"), "" without
+        one."""
         return Urgency(self.urgency).action if self.urgency else ""
 
     @property
+    def urgency_text(self) -> str:
+        """The tier with its timeframe ("Emergency — now / same day"), "" without one."""
+        return Urgency(self.urgency).text if self.urgency else ""
+
+    @property
     def suggestion_text(self) -> str:
-        """The suggestion in one phrase: "Refer — emergency: same-day assessment"."""
+        """The suggestion in one phrase: "Refer — Emergency — now / same day"."""
         if self.urgency:
-            return f"Refer — {self.urgency}: {self.urgency_action}"
+            return f"Refer — {self.urgency_text}"
         return self.get_outcome_display()
 
     @classmethod

@@ -36,12 +36,28 @@ OUTCOME_LABELS = {
 EMERGENCY, URGENT, ROUTINE = "emergency", "urgent", "routine"
 URGENCIES = (EMERGENCY, URGENT, ROUTINE)
 URGENCY_LABELS = {EMERGENCY: "Emergency", URGENT: "Urgent", ROUTINE: "Routine"}
-#: What each urgency asks of the clinic, in words ("Refer — emergency: same-day assessment").
-URGENCY_ACTIONS = {
-    EMERGENCY: "same-day assessment",
-    URGENT: "prompt specialist assessment",
-    ROUTINE: "routine clinic appointment",
+#: How soon, in the words every page, document, card and resource uses (clinical-reference.md
+#: §4.7): the one definition of the timeframes. Shown as urgency_text(): "Emergency — now /
+#: same day".
+URGENCY_TIMEFRAMES = {
+    EMERGENCY: "now / same day",
+    URGENT: "within 48 hours",
+    ROUTINE: "next routine clinic",
 }
+#: What each tier asks of the clinic (§4.7, "what staff do").
+URGENCY_ACTIONS = {
+    EMERGENCY: "phone the on-call team now; the child does not go home first",
+    URGENT: "specialist assessment (or the test named) within two days",
+    ROUTINE: "referral letter; seen in weeks",
+}
+
+
+def urgency_text(urgency: str) -> str:
+    """A tier with its timeframe: "Emergency — now / same day" ("" for none)."""
+    if not urgency:
+        return ""
+    return f"{URGENCY_LABELS[urgency]} — {URGENCY_TIMEFRAMES[urgency]}"
+
 
 RED_FLAG, AMPS_PATHWAY, CAVEAT = "red_flag", "amps_pathway", "caveat"
 KINDS = (RED_FLAG, AMPS_PATHWAY, CAVEAT)

@@ -317,7 +317,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         ROW_LIMIT,
     )
     counts = {outcome: found[outcome] for outcome in OUTCOME_PRIORITY}
-    urgency_counts = [(value, label, found[f"urgency:{value}"]) for value, label in Urgency.choices]
+    urgency_counts = [(u.value, u.text, found[f"urgency:{u.value}"]) for u in Urgency]
     valid = filters.is_valid()
     outcome = filters.cleaned_data["outcome"] if valid else ""
     urgency = filters.cleaned_data["urgency"] if valid else ""

@@ -47,7 +47,7 @@ from interop.cds.suggestions import (
     screen_response,
 )
 from interop.fhir.common import Base, canonical_url, coding
-from interop.fhir.resources import URGENCY_LABELS, matched_criteria
+from interop.fhir.resources import matched_criteria
 from interop.fhir.terms import OUTCOME_SYSTEM, OVERRIDE_REASON_SYSTEM
 from interop.models import CdsCard, CdsClient, CdsFeedback, FeedbackOutcome, Indicator
 
@@ -519,7 +519,8 @@ def _lower_first(name: str) -> str:
 
 
 def summary(suggestion: Suggestion) -> str:
-    """'AMPS screen: refer — emergency (fever, non-weight-bearing)', under 140 characters;
+    """'AMPS screen: refer — Emergency — now / same day (fever, non-weight-bearing)', under 140
+    characters;
     after a signed review, what was signed ('AMPS screen: reviewed by … on …: disposition')."""
     if suggestion.review is not None:
         text = f"AMPS screen: {_lower_first(review_line(suggestion.review))}"
@@ -529,7 +530,7 @@ def summary(suggestion: Suggestion) -> str:
     text = f"AMPS screen: {OUTCOME_WORDS[suggestion.outcome]}"
     kinds = (engine.RED_FLAG,) if suggestion.outcome == engine.Outcome.REFER else ()
     if suggestion.outcome == engine.Outcome.REFER:
-        text += f" — {suggestion.urgency}"
+        text += f" — {engine.urgency_text(suggestion.urgency)}"
     elif suggestion.outcome == engine.Outcome.CONSIDER_AMPS:
         kinds = (engine.AMPS_PATHWAY,)
     names = [_lower_first(name) for _, _, name in matched_criteria(suggestion.trace, kinds)]
@@ -567,7 +568,7 @@ def detail(suggestion: Suggestion) -> str:
         lines += ["", "The suggestion that was reviewed:", ""]
     heading = f"**{_md(engine.OUTCOME_LABELS[suggestion.outcome])}**"
     if suggestion.outcome == engine.Outcome.REFER:
-        heading += f" — urgency: {_md(URGENCY_LABELS[suggestion.urgency])}"
+        heading += f" — urgency: {_md(engine.urgency_text(suggestion.urgency))}"
     lines.append(heading)
     for kind, heading in (
         (engine.RED_FLAG, "Red flags matched"),

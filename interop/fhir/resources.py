@@ -37,8 +37,9 @@ from interop.fhir.terms import (
 
 PLAN_DEFINITION_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 EXPRESSION_LANGUAGE = "text/x-amps-expression"
-# Urgency as a FHIR request priority (an emergency is same-day).
-URGENCY_PRIORITY = {engine.EMERGENCY: "stat", engine.URGENT: "urgent", engine.ROUTINE: "routine"}
+# A tier as a FHIR request priority (http://hl7.org/fhir/request-priority): an emergency is
+# now / same day (stat), an urgent referral within 48 hours (asap), a routine one routine.
+URGENCY_PRIORITY = {engine.EMERGENCY: "stat", engine.URGENT: "asap", engine.ROUTINE: "routine"}
 URGENCY_LABELS = dict(URGENCY_CHOICES)
 ROUTINE = engine.ROUTINE
 
@@ -163,6 +164,11 @@ def guidance_output(base: Base, suggestion) -> dict:
                 URGENCY_LABELS[suggestion.urgency],
             )
         )  # fmt: skip
+        # The tier's timeframe in the clinic's words, and as a request priority.
+        parameters.append(
+            {"name": "urgencyText", "valueString": engine.urgency_text(suggestion.urgency)}
+        )
+        parameters.append({"name": "priority", "valueCode": URGENCY_PRIORITY[suggestion.urgency]})
     for code, kind, name in matched_criteria(suggestion.trace):
         parameters.append(
             {

@@ -60,7 +60,7 @@ def test_the_signed_letter_pdf_has_the_suggestion_decision_and_signature_time(rh
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="clinic-letter.pdf"'
     _, text = _pdf_text(response)
-    assert "Refer — urgent: prompt specialist assessment" in text
+    assert "Refer — Urgent — within 48 hours" in text
     assert "Agree with the suggestion" in text
     assert "Inflammatory work-up" in text
     signed_at = review.signed_at.astimezone().strftime("%-d %b %Y, %H:%M")

@@ -37,11 +37,9 @@ def test_rheumatologist_signs_prints_the_letter_and_downloads_the_pdf(
     rows = page.locator("table.review-queue tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("Mbeki, Iris")  # the emergency, though newer
-    expect(rows.nth(0).locator(".badge-urgency")).to_have_text("Emergency: same day")
+    expect(rows.nth(0).locator(".badge-urgency")).to_have_text("Emergency — now / same day")
     rows.nth(0).get_by_role("link").click()
-    expect(page.locator(".urgency-statement")).to_contain_text(
-        "Refer — emergency: same-day assessment"
-    )
+    expect(page.locator(".urgency-statement")).to_contain_text("Refer — Emergency — now / same day")
 
     review = page.locator("section", has=page.locator("#review-form-heading"))
     summary = review.locator("#signature-summary-text")
@@ -90,7 +88,7 @@ def test_rheumatologist_signs_prints_the_letter_and_downloads_the_pdf(
     assert download.suggested_filename == "clinic-letter.pdf"
     reader = PdfReader(io.BytesIO(Path(download.path()).read_bytes()))
     text = "\n".join(p.extract_text() for p in reader.pages)
-    assert "Refer — emergency: same-day assessment" in text
+    assert "Refer — Emergency — now / same day" in text
     assert "Agree with the suggestion" in text and "Inflammatory work-up" in text
     assert timezone.localtime(signed.signed_at).strftime("%-d %b %Y, %H:%M") in text
 
