@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "smart",
     "privacy",
     "imports",
+    "oncall",
 ]
 
 MIDDLEWARE = [
@@ -529,6 +530,27 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # The public base URL of this site (https://amps.clinic.example): canonical URLs and the JWT
 # audience of the CDS service are built on it. Empty: the URL each request came in on.
 AMPS_BASE_URL = os.environ.get("AMPS_BASE_URL", "").strip().rstrip("/")
+
+# Email (the on-call team's emergency notification, oncall/), through Django's mailers: with
+# DJANGO_DEBUG the console backend prints each message; otherwise SMTP from the EMAIL_*
+# variables. The timeout fails an attempt on a server that never answers (then retried).
+if DEBUG:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("EMAIL_HOST", "localhost").strip(),
+                "port": env_int("EMAIL_PORT", 25, minimum=1),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+                "timeout": env_int("EMAIL_TIMEOUT", 20, minimum=1),
+            },
+        }
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "amps-screen@localhost").strip()
 # The clinic's MRN identifier system (Patient.identifier.system); empty: <base>/fhir/sid/mrn.
 AMPS_MRN_SYSTEM = os.environ.get("AMPS_MRN_SYSTEM", "").strip()
 # A SMART app launch URL to offer on CDS Hooks cards (type "smart"); empty: none.

@@ -21,6 +21,7 @@ class AccessAction(models.TextChoices):
     LAUNCH_REFUSED = "launch_no", "EHR launch refused"
     SIGNED = "signed", "Signed the review"
     IMPORTED = "imported", "Imported"
+    NOTIFIED = "notified", "Sent to the on-call team"
 
 
 class AccessEvent(models.Model):

@@ -9,8 +9,17 @@ from documents.models import ClinicDetails
 class ClinicDetailsAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     """One row: added once, never deleted; every change kept in its history."""
 
-    fields = ("clinic_name", "address", "phone", "email", "programme_text", "is_demo")
-    list_display = ("clinic_name", "phone", "email", "updated_at")
+    fieldsets = (
+        (
+            None,
+            {"fields": ("clinic_name", "address", "phone", "email", "programme_text", "is_demo")},
+        ),
+        (
+            "On-call team (emergency referrals; never printed)",
+            {"fields": ("on_call_phone", "on_call_email")},
+        ),
+    )
+    list_display = ("clinic_name", "phone", "email", "on_call_phone", "updated_at")
 
     def has_add_permission(self, request):
         return not ClinicDetails.objects.exists() and super().has_add_permission(request)

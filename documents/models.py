@@ -22,6 +22,22 @@ class ClinicDetails(models.Model):
     address = models.TextField(max_length=500, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    # The on-call team, for emergency referrals: the phone number is shown in the alarm on
+    # the case's page; the email address gets one email per emergency screening (oncall/).
+    # Never printed on the letter or the family sheets.
+    on_call_phone = models.CharField(
+        "on-call phone",
+        max_length=40,
+        blank=True,
+        help_text="Shown to staff on an emergency result: “phone the on-call team now”.",
+    )
+    on_call_email = models.EmailField(
+        "on-call email",
+        blank=True,
+        help_text="Each emergency screening sends one email here (no name, MRN or date of "
+        "birth: the case number, the red flags, the time and a link). Empty: nobody is "
+        "emailed, and the case's page says so.",
+    )
     programme_text = models.TextField(
         max_length=3000,
         blank=True,

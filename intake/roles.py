@@ -57,6 +57,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "documents.add_clinicdetails",
         "documents.change_clinicdetails",
         "documents.view_clinicdetails",
+        # Whether each emergency reached the on-call team; "Send again" for a failed one.
+        "oncall.view_emergencynotification",
+        "oncall.change_emergencynotification",
     ),
     # Reads the access log and the change history of patient records in the admin
     # (needs staff status); sees no review queue and changes nothing.

@@ -217,6 +217,9 @@ def _saved(request: HttpRequest, intake: Intake, screening, *, action_chosen: bo
         )
     elif screening is None:
         messages.success(request, "Draft saved. It is not screened until you submit it.")
+    elif screening.urgency in (Urgency.EMERGENCY, Urgency.URGENT):
+        # Not the green "done" banner: the alarm on the page says what to do now.
+        messages.warning(request, f"Intake submitted. Suggestion: {screening.suggestion_text}.")
     else:
         messages.success(request, f"Intake submitted. Suggestion: {screening.suggestion_text}.")
     return redirect("intake:intake_detail", uuid=intake.uuid)
