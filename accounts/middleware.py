@@ -23,7 +23,7 @@ ACTIVITY_RESOLUTION = 30
 RESCUABLE_VIEWS = {"intake:intake_create", "intake:intake_edit"}
 # Requests a page's script makes by itself (a progress bar polling): not a person's activity,
 # so they never keep an unattended session alive.
-NOT_ACTIVITY_VIEWS = {"jobs:progress"}
+NOT_ACTIVITY_VIEWS = {"jobs:progress", "intake:review_queue_live"}
 
 
 def keep_rescued_form_for(request, user) -> None:

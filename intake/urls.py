@@ -17,5 +17,6 @@ urlpatterns = [
     path("patients/<uuid:uuid>/visits/new/", patients.visit_create, name="visit_create"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/next/", views.review_next, name="review_next"),
+    path("review/live/", views.review_queue_live, name="review_queue_live"),
     path("review/<uuid:uuid>/", views.review_create, name="review_create"),
 ]

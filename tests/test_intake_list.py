@@ -83,3 +83,20 @@ def test_pages_keep_the_filters(staff_client, alice):
         IntakeFactory(status=IntakeStatus.DRAFT, created_by=alice)
     html = staff_client.get(LIST, {"status": "draft"}).content.decode()
     assert "?page=2&amp;status=draft" in html
+
+
+def test_an_urgency_column_and_filter(staff_client, intakes):
+    emergency = IntakeFactory(example_id="V17", non_weight_bearing=True)
+    services.screen_intake(intake=emergency)
+    assert emergency.current_screening.urgency == "emergency"
+    pk = {name: intake.pk for name, intake in intakes.items()}
+    assert listed(staff_client, urgency="emergency") == {emergency.pk}
+    assert listed(staff_client, urgency="urgent") == {pk["refer"]}
+    assert listed(staff_client, urgency="routine") == set()
+    html = staff_client.get(LIST).content.decode()
+    assert '<th scope="col">Urgency</th>' in html
+    assert ">Emergency — now / same day</span>" in html
+    assert ">Urgent — within 48 hours</span>" in html
+    assert '<option value="emergency">Emergency — now / same day</option>' in html
+    response = staff_client.get(LIST, {"urgency": "soon"})
+    assert response.context["filters"].errors.keys() == {"urgency"}

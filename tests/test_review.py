@@ -529,3 +529,58 @@ def test_the_count_chips_are_filter_links(rheum_client):
     # A chip keeps the date filters: no patient data in these links.
     dated = rheum_client.get(QUEUE, {"date_from": "2020-01-01"}).content.decode()
     assert 'href="?outcome=refer&amp;date_from=2020-01-01"' in dated
+
+
+# -- the queue's refresh ------------------------------------------------------------------------
+
+LIVE = reverse("intake:review_queue_live")
+
+
+def test_the_queue_page_loads_its_refresh_script_and_marks_when_it_was_opened(rheum_client):
+    html = rheum_client.get(QUEUE).content.decode()
+    assert '<script src="/static/intake/queue_refresh.js" defer></script>' in html
+    assert f'data-live-url="{LIVE}"' in html and 'data-refresh-seconds="60"' in html
+    assert 'id="queue-arrivals" role="status" aria-live="polite"' in html
+
+
+def test_the_live_list_keeps_the_filters_and_counts_the_cases_arrived_since(rheum_client):
+    opened = timezone.now() - timedelta(hours=1)
+    earlier = screened("V17", days_ago=1)
+    new_referral = screened("V17")
+    screened("V01")  # new too, but not a referral
+    response = rheum_client.get(LIVE, {"outcome": "refer", "since": opened.isoformat()})
+    assert response.status_code == 200
+    assert [s.pk for s in response.context["page_obj"]] == [earlier.pk, new_referral.pk]
+    html = response.content.decode()
+    assert 'data-arrived="1"' in html
+    assert "<html" not in html  # the list alone
+    assert "since=" not in html  # pagination links keep the filters, never the clock
+    assert (
+        'data-arrived="2"' in rheum_client.get(LIVE, {"since": opened.isoformat()}).content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "since", ["", "yesterday", "2026-13-45T00:00:00+00:00", "2026-01-01T00:00"]
+)
+def test_a_bad_since_counts_nothing_and_is_no_error(rheum_client, since):
+    response = rheum_client.get(LIVE, {"since": since})
+    assert response.status_code == 200
+    assert "data-arrived" not in response.content.decode()
+
+
+def test_the_live_list_needs_the_reviewer_permission_and_is_get_only(staff_client, rheum_client):
+    assert staff_client.get(LIVE).status_code == 403
+    assert rheum_client.post(LIVE).status_code == 405
+
+
+def test_the_live_list_does_not_keep_an_idle_session_alive(rheum_client):
+    from accounts.middleware import LAST_ACTIVITY
+
+    rheum_client.get(QUEUE)
+    session = rheum_client.session
+    session[LAST_ACTIVITY] -= 600
+    session.save()
+    before = rheum_client.session[LAST_ACTIVITY]
+    rheum_client.get(LIVE)
+    assert rheum_client.session[LAST_ACTIVITY] == before

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 
 from amps_screen import fields as strict
-from intake.models import IntakeStatus, Outcome, Review, code_choices
+from intake.models import IntakeStatus, Outcome, Review, Urgency, code_choices
 
 YES_NO_ANY = [("", "Either"), ("yes", "Reviewed"), ("no", "Not reviewed")]
 
@@ -13,6 +13,11 @@ class IntakeListFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *IntakeStatus.choices], required=False)
     suggestion = forms.ChoiceField(
         choices=[("", "Any suggestion"), *Outcome.choices], required=False
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency",
+        choices=[("", "Any urgency"), *[(u.value, u.text) for u in Urgency]],
+        required=False,
     )
     reviewed = forms.ChoiceField(label="Review", choices=YES_NO_ANY, required=False)
     visit_type = forms.ChoiceField(
@@ -45,6 +50,14 @@ class IntakeListFilterForm(forms.Form):
             intakes = intakes.filter(status=data["status"])
         if data["suggestion"]:
             intakes = intakes.filter(current_screening__outcome=data["suggestion"])
+        if data["urgency"] == Urgency.ROUTINE:
+            # A referral screened before urgencies existed reads as routine, as in the queue.
+            intakes = intakes.filter(
+                current_screening__outcome=Outcome.REFER,
+                current_screening__urgency__in=(Urgency.ROUTINE, ""),
+            )
+        elif data["urgency"]:
+            intakes = intakes.filter(current_screening__urgency=data["urgency"])
         if data["reviewed"]:
             reviewed = Exists(Review.objects.filter(intake=OuterRef("pk")))
             intakes = intakes.filter(reviewed if data["reviewed"] == "yes" else ~reviewed)

@@ -8,7 +8,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from accounts.middleware import RESCUED_FORM
 from amps_screen.health import database_answers
@@ -296,13 +298,41 @@ QUEUE_SEARCH_MAX_LENGTH = 100
 @permission_required("intake.sign_review", raise_exception=True)
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Submitted, unsigned cases: referrals first, oldest first. The name/MRN search travels by
-    POST and is kept in the session; the count chips are links to the filtered queue."""
+    POST and is kept in the session; the count chips are links to the filtered queue. The
+    list refreshes itself every minute (static/intake/queue_refresh.js, through
+    review_queue_live), keeping the filters."""
     if request.method == "POST":
         term = request.POST.get("q", request.POST.get("mrn", ""))
         term = term.strip()[:QUEUE_SEARCH_MAX_LENGTH]
         if not keep_in_session(request, QUEUE_SEARCH_SESSION_KEY, term):
             messages.error(request, "That search holds a character a name or MRN never has.")
         return redirect(request.get_full_path())
+    context = _queue_context(request)
+    context.update(opened_at=timezone.now().isoformat(), **agreement_figures())
+    return render(request, "intake/review_queue.html", context)
+
+
+@permission_required("intake.sign_review", raise_exception=True)
+@require_GET
+def review_queue_live(request: HttpRequest) -> HttpResponse:
+    """The queue's chips and list alone, with the same filters (and the search in the
+    session), for the page's refresh; `since` (the time the page was opened, ISO 8601) adds
+    how many cases arrived since. Not a person's activity: it never keeps an idle session
+    alive."""
+    context = _queue_context(request, since=_aware_time(request.GET.get("since", "")))
+    return render(request, "intake/_review_queue_list.html", context)
+
+
+def _aware_time(text: str):
+    """An ISO 8601 time with its offset, or None (missing, malformed, impossible or naive)."""
+    try:
+        moment = parse_datetime(text[:40])
+    except ValueError:  # well formed but impossible: 2026-13-45T…
+        return None
+    return moment if moment is not None and not timezone.is_naive(moment) else None
+
+
+def _queue_context(request: HttpRequest, *, since=None) -> dict:
     term = session_text(request, QUEUE_SEARCH_SESSION_KEY)
     filters = ReviewQueueFilterForm(request.GET or None)
     waiting = filters.narrow(Intake.objects.awaiting_review(), term=term)
@@ -343,24 +373,26 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = _grouped_by_patient(_queue_rows(list(page.object_list)))
     _attach_matched_names(page.object_list)
-    return render(
-        request,
-        "intake/review_queue.html",
-        {
-            "page_obj": page,
-            "filters": filters,
-            "term": term,
-            "search_max_length": QUEUE_SEARCH_MAX_LENGTH,
-            "counts": [(value, label, counts[value]) for value, label in Outcome.choices],
-            "count_limit": ROW_LIMIT,
-            "urgency_counts": urgency_counts,
-            "active_outcome": outcome if not urgency else "",
-            "active_urgency": urgency,
-            "chip_query": _query_without(request, "page", "outcome", "urgency"),
-            "page_query": _query_without_page(request),
-            **agreement_figures(),
-        },
-    )
+    arrived = None
+    if since is not None:  # the refresh: how many of these arrived since the page was opened
+        arrived = bounded_counts({"arrived": waiting.filter(screened_at__gt=since)}, ROW_LIMIT)[
+            "arrived"
+        ]
+    return {
+        "page_obj": page,
+        "filters": filters,
+        "term": term,
+        "search_max_length": QUEUE_SEARCH_MAX_LENGTH,
+        "counts": [(value, label, counts[value]) for value, label in Outcome.choices],
+        "count_limit": ROW_LIMIT,
+        "urgency_counts": urgency_counts,
+        "active_outcome": outcome if not urgency else "",
+        "active_urgency": urgency,
+        # Links in the list never carry the refresh's clock.
+        "chip_query": _query_without(request, "page", "outcome", "urgency", "since"),
+        "page_query": _query_without(request, "page", "since"),
+        "arrived": arrived,
+    }
 
 
 def _grouped_by_patient(rows: list[Screening]) -> list[Screening]:
