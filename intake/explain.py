@@ -97,3 +97,33 @@ def _red_flags_at_a_glance(rows):
     if answered_no:
         kept.append(("", "Answered no", ", ".join(answered_no)))
     return kept
+
+
+def _blank(value) -> bool:
+    return value is None or value == [] or value == ""
+
+
+def skipped_sections(intake) -> list[str]:
+    """The sections an intake submitted on the emergency pathway left blank (the names of
+    facts.EMERGENCY_OPTIONAL_SECTIONS); [] for a draft or an intake submitted complete.
+
+    It was submitted on that pathway when a value every complete intake has (a pain pattern,
+    a severity score, school days missed, …) is blank; then each section with such a value
+    blank, or with nothing recorded at all (no tick, no lab), is listed."""
+    if intake.status == "draft":
+        return []
+    values = intake.input_facts()
+
+    def required(name: str) -> bool:
+        fact = facts.INPUT_FACTS[name]
+        return not fact.nullable and fact.type != facts.BOOL
+
+    sections = facts.EMERGENCY_OPTIONAL_SECTIONS
+    if not any(_blank(values[n]) for names in sections.values() for n in names if required(n)):
+        return []
+    return [
+        label
+        for label, names in sections.items()
+        if any(_blank(values[n]) for n in names if required(n))
+        or all(_blank(values[n]) or values[n] is False for n in names)
+    ]

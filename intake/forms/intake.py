@@ -76,6 +76,11 @@ YES_NO_FIELDS = tuple(
     name for name in facts.RED_FLAG_FIELDS if facts.INPUT_FACTS[name].type == facts.BOOL
 )
 
+# What the emergency pathway lets staff leave blank (any red flag answered yes).
+EMERGENCY_OPTIONAL_FIELDS = frozenset(
+    name for names in facts.EMERGENCY_OPTIONAL_SECTIONS.values() for name in names
+)
+
 # Explanations shown beside fields where the wording decides the clinical meaning.
 HELP_TEXTS = {
     "oedema_observed": (
@@ -491,8 +496,16 @@ class IntakeForm(forms.Form):
             ),
         )
 
+    @property
+    def emergency_pathway(self) -> bool:
+        """Whether a red flag was answered yes: then the sections of
+        facts.EMERGENCY_OPTIONAL_SECTIONS may be left blank to submit (the child is seen now;
+        the rest can wait). Values that are given are still checked."""
+        return any(self.cleaned_data.get(name) is True for name in YES_NO_FIELDS)
+
     def _check_complete_intake(self, cleaned) -> None:
-        """Submit: every rule of the data dictionary, through the shared validator."""
+        """Submit: every rule of the data dictionary, through the shared validator (on the
+        emergency pathway, without requiring the sections it lets staff skip)."""
         # Every rule in one round, even when the identity has errors: the age is then
         # unknown, and the date of birth's own errors say what is wrong with it.
         born, day = cleaned.get("date_of_birth"), cleaned.get("intake_date")
@@ -507,9 +520,12 @@ class IntakeForm(forms.Form):
                 continue  # absent: the validator reports it when it is required
             candidate[name] = float(value) if fact.type == facts.DECIMAL else value
         _, errors = validation.validate_intake(candidate)
+        skippable = EMERGENCY_OPTIONAL_FIELDS if self.emergency_pathway else frozenset()
         for error in errors:
             if error.field == "age_years":
                 continue  # the date of birth's checks above say it beside the field
+            if error.code == "required" and error.field in skippable:
+                continue  # left blank on the emergency pathway
             field = error.field if error.field in self.fields else None
             if field and field in self.errors:
                 continue

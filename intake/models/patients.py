@@ -116,12 +116,13 @@ def _measure(max_digits: int = 6) -> models.DecimalField:
 PATIENT_FACTS = ("age_years", "sex")
 INTAKE_FACT_FIELDS = tuple(name for name in facts.INPUT_FACTS if name not in PATIENT_FACTS)
 _CHOICE_FACTS = tuple(n for n in INTAKE_FACT_FIELDS if facts.INPUT_FACTS[n].type == facts.CHOICE)
+_CODES_FACTS = tuple(n for n in INTAKE_FACT_FIELDS if facts.INPUT_FACTS[n].type == facts.CODES)
 _DECIMAL_FACTS = tuple(n for n in INTAKE_FACT_FIELDS if facts.INPUT_FACTS[n].type == facts.DECIMAL)
 
 
 def input_facts_of(stored: Mapping[str, object], *, age_years: int, sex: str) -> dict:
     """The engine's input facts from an intake's stored field values (a model's or a
-    `.values()` row's): decimals as floats, a blank choice as null."""
+    `.values()` row's): decimals as floats, a blank choice or an empty code list as null."""
     values: dict = {"age_years": age_years, "sex": sex}
     for name in INTAKE_FACT_FIELDS:
         values[name] = stored[name]
@@ -130,6 +131,12 @@ def input_facts_of(stored: Mapping[str, object], *, age_years: int, sex: str) ->
             values[name] = float(values[name])
     for name in _CHOICE_FACTS:
         if values[name] == "":
+            values[name] = None
+    for name in _CODES_FACTS:
+        if values[name] == []:
+            # Every codes fact needs a code when recorded: none is "not recorded" (a section
+            # left blank on the emergency pathway), never a condition such as
+            # `"none" not in triggers` holding by default.
             values[name] = None
     return values
 

@@ -37,6 +37,7 @@ __all__ = [
     "CODE_LABELS",
     "CORE_LAB_FIELDS",
     "DERIVED_FACTS",
+    "EMERGENCY_OPTIONAL_SECTIONS",
     "FACTS",
     "FACT_TYPES",
     "FPS_R_SCORES",
@@ -288,6 +289,19 @@ SSS_ITEMS: tuple[str, ...] = (
 RED_FLAG_FIELDS: tuple[str, ...] = SECTIONS[_R]
 LAB_FIELDS: tuple[str, ...] = SECTIONS[_L]
 FUNCTION_FIELDS: tuple[str, ...] = SECTIONS[_F]
+#: The emergency pathway (a form submitted with any red flag answered yes): the sections that
+#: may then be left blank, by the name the page gives them, each with its input facts. The
+#: identity, intake date, visit type, pain sites, pain duration and the red flags stay
+#: required. The JSON intake format never relaxes (it stays strict).
+EMERGENCY_OPTIONAL_SECTIONS: dict[str, tuple[str, ...]] = {
+    "Pain pattern, scores and triggers": tuple(
+        name for name in SECTIONS[_P] if name not in ("pain_sites", "pain_duration_weeks")
+    ),
+    "Sensory and autonomic findings (Budapest)": SECTIONS[_B],
+    "Symptom severity": SECTIONS[_S],
+    "Laboratory results": SECTIONS[_L],
+    "Function": SECTIONS[_F],
+}
 #: A full blood count, ESR and CRP: the labs `core_labs_done` needs.
 CORE_LAB_FIELDS: tuple[str, ...] = (
     "haemoglobin_g_dl",

@@ -19,7 +19,7 @@ from audit.access import AccessAction, record_access
 from audit.models import AccessEvent
 from intake import services
 from intake.charts import agreement_figures
-from intake.explain import explain_screening, intake_summary
+from intake.explain import explain_screening, intake_summary, skipped_sections
 from intake.forms import (
     ACTION_DRAFT,
     ACTION_SIGN,
@@ -47,6 +47,7 @@ from intake.models import (
 )
 from intake.paging import ROW_LIMIT, BoundedPaginator, bounded_counts
 from intake.patient_record import corrections_after
+from intake.rules import facts
 from intake.search import matching_patients
 
 INTAKES_PER_PAGE = 25
@@ -173,6 +174,7 @@ def _intake_form(
             "intake": intake,
             "error_summary": error_summary(form),
             "blank_form_key": blank_form_cache_key() if blank else "",
+            "emergency_optional_sections": list(facts.EMERGENCY_OPTIONAL_SECTIONS),
         },
     )
 
@@ -276,6 +278,7 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
         "explained": explain_screening(latest) if latest else None,
         "earlier_screenings": screenings[1:],
         "summary": intake_summary(intake),
+        "skipped_sections": skipped_sections(intake),
         "review": review,
         # A signed case keeps what it was screened with, even when the identity changed since.
         "corrected_after_signing": corrections_after(intake, review.signed_at if review else None),
