@@ -94,6 +94,7 @@ def test_the_login_page_carries_the_security_headers(client):
         ("staff_client", "intake:intake_list"),
         ("staff_client", "intake:intake_create"),
         ("rheum_client", "intake:review_queue"),
+        ("rheum_client", "intake:review_queue_live"),
         ("editor_client", "admin:index"),
     ],
 )
@@ -143,6 +144,7 @@ REQUIRED_PERMISSION = {
     "intake:intake_edit": "intake.change_intake",
     "intake:addendum_create": "intake.add_addendum",
     "intake:review_queue": "intake.sign_review",
+    "intake:review_queue_live": "intake.sign_review",
     "intake:review_create": "intake.sign_review",
     "intake:review_next": "intake.sign_review",
     "intake:patient_search": "intake.view_patient",
