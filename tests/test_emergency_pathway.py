@@ -11,8 +11,10 @@ from intake.forms.intake import YES_NO_FIELDS
 from intake.models import CriteriaSet, Intake
 from intake.rules import facts, validate_intake
 from tests.factories import birth_date_for
+from tests.red_flag_details import DETAIL_FIELDS, as_form_value, details_for
 
 pytestmark = pytest.mark.django_db
+RED_FLAGS = [name for name in YES_NO_FIELDS if name not in DETAIL_FIELDS]
 NEW = reverse("intake:intake_create")
 
 
@@ -32,8 +34,10 @@ def required_only(**red_flags_yes) -> dict:
         "inflammatory_disease": "none",
         "action": "submit",
     }
-    for name in YES_NO_FIELDS:
+    for name in RED_FLAGS:
         data[name] = "yes" if red_flags_yes.get(name) else "no"
+    yes = [name for name, answer in red_flags_yes.items() if answer]
+    data |= {name: as_form_value(value) for name, value in details_for(yes).items()}
     return data
 
 
@@ -102,7 +106,8 @@ def test_the_json_intake_format_stays_strict():
     intake = {"age_years": 7, "sex": "female", "pain_sites": ["hip_right"]}
     intake |= {"pain_duration_weeks": 0, "morning_stiffness_minutes": 0}
     intake |= {"inflammatory_disease": "none", "crp_mg_l": 86.0}
-    intake |= {name: name in ("fever", "non_weight_bearing") for name in YES_NO_FIELDS}
+    intake |= {name: name in ("fever", "non_weight_bearing") for name in RED_FLAGS}
+    intake |= details_for(["fever", "non_weight_bearing"])
     _, errors = validate_intake(intake)
     assert {"fatigue", "pain_pattern", "triggers"} <= {e.field for e in errors}
 

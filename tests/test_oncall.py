@@ -15,10 +15,12 @@ from intake.models import Intake
 from oncall import services as oncall
 from oncall.models import EmergencyNotification, NotificationStatus
 from tests.factories import example, form_data
+from tests.red_flag_details import details_for
 
 pytestmark = pytest.mark.django_db
 
 EMERGENCY = {"fever": True, "non_weight_bearing": True, "crp_mg_l": 86.0}
+EMERGENCY |= details_for(["fever", "non_weight_bearing"])  # once the form asks them
 ON_CALL = {"on_call_phone": "020 7946 0999", "on_call_email": "oncall@clinic.example"}
 
 

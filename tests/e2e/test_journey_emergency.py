@@ -13,39 +13,28 @@ from intake.forms.intake import YES_NO_FIELDS
 from intake.models import Intake
 from tests.e2e.helpers import expect_accessible, fill_intake, site_box
 from tests.factories import IntakeFactory, birth_date_for
+from tests.red_flag_details import DETAIL_FIELDS, DETAILS, as_form_value
 
 ON_CALL_PHONE = "020 7946 0999"
 ON_CALL_EMAIL = "oncall@clinic.example"
 RED_FLAGS_YES = ("fever", "non_weight_bearing")
-# Each red flag's detail questions (data dictionary §5a), filled when the page has them:
-# they are asked, and required, under their red flag once it is answered yes.
-RED_FLAG_DETAILS = {
-    "fever": {"fever_days": "2", "highest_temperature_c": "39.4", "kawasaki_features": ["none"]},
-    "non_weight_bearing": {"non_weight_bearing_days": "1"},
-    "joint_swelling_observed": {"joint_swelling_weeks": "0"},
-    "rash": {"petechiae_or_purpura": "no"},
-    "bruising_pallor_or_bleeding": {"petechiae_or_purpura": "no"},
-    "lymphadenopathy_or_organomegaly": {"hepatosplenomegaly": "no"},
-    "neurological_deficit": {"sphincter_or_saddle_signs": "no"},
-    "proximal_weakness": {"bulbar_or_respiratory_weakness": "no", "dark_urine": "no"},
-}
 
 
 def fill_details(page, red_flag: str) -> None:
-    """Answer the detail questions of a red flag answered yes, those the form has."""
-    for name, value in RED_FLAG_DETAILS.get(red_flag, {}).items():
+    """Answer the detail questions (§5a) of a red flag answered yes, those the form has."""
+    for name, value in DETAILS.get(red_flag, {}).items():
         controls = page.locator(f'#intake-form [name="{name}"]')
         if controls.count() == 0:
             continue
+        value = as_form_value(value)
         kind = controls.first.get_attribute("type") or ""
         if kind in ("radio", "checkbox"):
-            codes = value if isinstance(value, list) else [value]
-            for code in codes:
+            for code in value if isinstance(value, list) else [value]:
                 page.locator(f'#intake-form [name="{name}"][value="{code}"]').check()
         elif controls.first.evaluate("el => el.tagName") == "SELECT":
             controls.first.select_option(value)
         else:
-            controls.first.fill(str(value))
+            controls.first.fill(value)
 
 
 def test_staff_submit_an_emergency_and_the_on_call_team_is_alerted_once(
@@ -72,7 +61,11 @@ def test_staff_submit_an_emergency_and_the_on_call_team_is_alerted_once(
         "pain_duration_weeks": "0",
         "morning_stiffness_minutes": "0",
         "inflammatory_disease": "none",
-        **{name: "yes" if name in RED_FLAGS_YES else "no" for name in YES_NO_FIELDS},
+        **{
+            name: "yes" if name in RED_FLAGS_YES else "no"
+            for name in YES_NO_FIELDS
+            if name not in DETAIL_FIELDS
+        },
         "crp_mg_l": "86",
     }
     fill_intake(page, values)
