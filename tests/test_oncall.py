@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AccessEvent
 from documents.models import ClinicDetails
@@ -176,3 +177,50 @@ def test_the_letter_does_not_carry_the_on_call_details(staff_client, on_call):
     intake = Intake.objects.get()
     html = staff_client.get(reverse("documents:letter_print", args=[intake.uuid])).content
     assert b"020 7946 0999" not in html and b"oncall@clinic.example" not in html
+
+
+# -- with the database task backend and its worker (as `make run` and a deployment) ----------
+
+
+@pytest.fixture
+def database_tasks(settings):
+    settings.AMPS_TASKS_BACKEND = "database"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _run_worker():
+    from django.core.management import call_command
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+def test_the_worker_sends_the_email_the_request_only_queued(staff_client, on_call, database_tasks):
+    html = _submit(staff_client, example("V01", **EMERGENCY)).content.decode()
+    notification = EmergencyNotification.objects.get()
+    assert notification.status == NotificationStatus.QUEUED and mail.outbox == []
+    assert "An email to the on-call team is being sent" in html
+    _run_worker()
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert len(mail.outbox) == 1
+    _run_worker()  # nothing left to do: never a second email
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_send_waits_before_it_is_tried_again(
+    staff_client, on_call, database_tasks, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    _submit(staff_client, example("V01", **EMERGENCY))
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    _run_worker()
+    notification = EmergencyNotification.objects.get()
+    assert (notification.status, notification.attempts) == (NotificationStatus.RETRYING, 1)
+    waiting = DBTaskResult.objects.filter(status="READY").get()
+    assert (waiting.run_after - timezone.now()).total_seconds() > 50  # about a minute
+    html = staff_client.get(reverse("intake:intake_detail", args=[notification.intake.uuid]))
+    assert "it is tried again automatically" in html.content.decode()
