@@ -183,7 +183,9 @@ def test_the_letter_does_not_carry_the_on_call_details(staff_client, on_call):
 
 
 @pytest.fixture
-def database_tasks(settings):
+def database_tasks(settings, migration_data):
+    """The worker closes its database connections as it goes: committed data (a
+    transactional test), as for a real worker."""
     settings.AMPS_TASKS_BACKEND = "database"
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -194,7 +196,7 @@ def _run_worker():
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
-def test_the_worker_sends_the_email_the_request_only_queued(staff_client, on_call, database_tasks):
+def test_the_worker_sends_the_email_the_request_only_queued(database_tasks, staff_client, on_call):
     html = _submit(staff_client, example("V01", **EMERGENCY)).content.decode()
     notification = EmergencyNotification.objects.get()
     assert notification.status == NotificationStatus.QUEUED and mail.outbox == []
@@ -208,7 +210,7 @@ def test_the_worker_sends_the_email_the_request_only_queued(staff_client, on_cal
 
 
 def test_a_failed_send_waits_before_it_is_tried_again(
-    staff_client, on_call, database_tasks, monkeypatch
+    database_tasks, staff_client, on_call, monkeypatch
 ):
     from django_tasks_db.models import DBTaskResult
 
