@@ -179,3 +179,33 @@ def test_sqlite_is_configured_for_several_writers(monkeypatch, url):
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
+
+def test_email_is_printed_in_debug_and_sent_by_smtp_from_the_environment_otherwise(monkeypatch):
+    debug = load_settings(monkeypatch, DJANGO_DEBUG="1")
+    assert debug["MAILERS"] == {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    }
+    smtp = load_settings(
+        monkeypatch,
+        DJANGO_SECRET_KEY="x" * 50,
+        EMAIL_HOST="smtp.clinic.example",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="amps",
+        EMAIL_HOST_PASSWORD="secret",
+        EMAIL_USE_TLS="1",
+        DEFAULT_FROM_EMAIL="amps@clinic.example",
+    )
+    mailer = smtp["MAILERS"]["default"]
+    assert mailer["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert mailer["OPTIONS"] == {
+        "host": "smtp.clinic.example",
+        "port": 587,
+        "username": "amps",
+        "password": "secret",
+        "use_tls": True,
+        "timeout": 20,
+    }
+    assert smtp["DEFAULT_FROM_EMAIL"] == "amps@clinic.example"
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT"):
+        load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, EMAIL_PORT="smtp")
