@@ -77,7 +77,7 @@ def test_a_repeated_submit_or_a_new_screening_of_the_case_sends_no_second_email(
     assert "already submitted" in again.content.decode()
     intake = Intake.objects.get()
     services.screen_intake(intake=intake)  # screened again: a new screening of the case
-    edit = form_data(example("V01", **EMERGENCY))
+    edit = form_data(example("V01", **EMERGENCY)) | {"change_reason": "CRP repeated."}
     staff_client.post(reverse("intake:intake_edit", args=[intake.uuid]), edit)
     assert intake.screenings.count() == 3
     assert len(mail.outbox) == 1
