@@ -94,8 +94,8 @@ def test_rheumatologist_signs_prints_the_letter_and_downloads_the_pdf(
 
     logged = AccessEvent.objects.filter(intake=febrile.intake, user=bob)
     assert list(logged.filter(action="printed").values_list("detail", flat=True)) == [
-        {"document": "letter", "format": "html"}
+        {"document": "letter", "format": "html", "intake_status": "signed"}
     ]
     assert list(logged.filter(action="exported").values_list("detail", flat=True)) == [
-        {"document": "letter", "format": "pdf"}
+        {"document": "letter", "format": "pdf", "intake_status": "signed"}
     ]
