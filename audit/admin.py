@@ -118,6 +118,8 @@ class AccessEventAdmin(PostedSearchAdmin, ReadOnlyAdmin):
         # Refused sign-ins and launches: who it was is unknown; the client names the way in.
         if event.action in (AccessAction.SIGN_IN_REFUSED, AccessAction.LAUNCH_REFUSED):
             return f"unknown ({event.client})"
+        if event.action == AccessAction.NOTIFIED:  # the on-call email, sent by a worker
+            return f"the system ({event.client})"
         return f"API client: {event.client}"
 
     @admin.display(description="MRN", ordering="patient__mrn")

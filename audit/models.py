@@ -93,6 +93,8 @@ class AccessEvent(models.Model):
             parts.append(f"{detail['rows']:,} row{'s' if detail['rows'] != 1 else ''}")
         if "resource" in detail:
             parts.append(f"FHIR {detail['resource']}")
+        if "recipient" in detail:  # an emergency notification (oncall)
+            parts.append(f"emergency email to {detail['recipient']}")
         if "disposition" in detail:
             parts.append(f"disposition: {str(detail['disposition']).replace('_', ' ')}")
         if detail.get("redcap_import"):

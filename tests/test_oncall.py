@@ -58,6 +58,7 @@ def test_an_emergency_shows_the_alarm_and_emails_the_on_call_team_once(staff_cli
     event = AccessEvent.objects.get(action="notified")
     assert (event.intake, event.user, event.client) == (intake, None, "On-call email")
     assert event.detail["recipient"] == "oncall@clinic.example"
+    assert event.detail_in_words() == "emergency email to oncall@clinic.example"
 
 
 def test_the_link_uses_amps_base_url(staff_client, on_call, settings):
@@ -226,3 +227,11 @@ def test_a_failed_send_waits_before_it_is_tried_again(
     assert (waiting.run_after - timezone.now()).total_seconds() > 50  # about a minute
     html = staff_client.get(reverse("intake:intake_detail", args=[notification.intake.uuid]))
     assert "it is tried again automatically" in html.content.decode()
+
+
+def test_the_access_log_lists_who_was_notified_and_when(staff_client, on_call, admin_client):
+    _submit(staff_client, example("V01", **EMERGENCY))
+    html = admin_client.get(reverse("admin:audit_accessevent_changelist")).content.decode()
+    assert "Sent to the on-call team" in html
+    assert "emergency email to oncall@clinic.example" in html
+    assert "the system (On-call email)" in html
