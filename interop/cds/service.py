@@ -520,8 +520,8 @@ def _lower_first(name: str) -> str:
 
 def summary(suggestion: Suggestion) -> str:
     """'AMPS screen: refer — Emergency — now / same day (fever, non-weight-bearing)', under 140
-    characters;
-    after a signed review, what was signed ('AMPS screen: reviewed by … on …: disposition')."""
+    characters; after a signed review, what was signed ('AMPS screen: reviewed by … on …:
+    disposition')."""
     if suggestion.review is not None:
         text = f"AMPS screen: {_lower_first(review_line(suggestion.review))}"
         if suggestion.review.decision == Decision.OVERRIDE:
