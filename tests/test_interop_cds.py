@@ -552,7 +552,7 @@ def test_a_response_with_a_wrong_answer_still_gives_its_red_flags(client, staff_
     response = call(client, body)
     assert response.status_code == 200
     referral, incomplete = response.json()["cards"]
-    assert referral["summary"].startswith("AMPS screen: refer — urgent (fever")
+    assert referral["summary"].startswith("AMPS screen: refer — Urgent — within 48 hours (fever")
     assert "incomplete prefetched questionnaire" in referral["detail"]
     assert "**Age \\(completed years\\)**: an answer of the wrong type" in incomplete["detail"]
 

@@ -96,7 +96,7 @@ def test_the_issues_examples_still_give_the_emergency_referral(
     response = call(client, body)
     assert response.status_code == 200
     referral, incomplete = response.json()["cards"]
-    assert referral["summary"].startswith("AMPS screen: refer — emergency (")
+    assert referral["summary"].startswith("AMPS screen: refer — Emergency — now / same day (")
     assert referral["indicator"] == "critical"
     assert "rf_fever_non_weight_bearing" in referral["detail"]
     assert "AMPS pathways matched" not in referral["detail"]  # not judged on part of a form
@@ -118,7 +118,7 @@ def test_red_flags_need_no_other_section(client, staff_client, ehr):
     body = hook_call()
     body["prefetch"]["questionnaireResponses"] = qr
     referral, incomplete = call(client, body).json()["cards"]
-    assert referral["summary"].startswith("AMPS screen: refer — urgent (fever")
+    assert referral["summary"].startswith("AMPS screen: refer — Urgent — within 48 hours (fever")
     assert "Not answered: " in incomplete["detail"]
     assert "Pain sites" in incomplete["detail"] and "pain_sites" not in incomplete["detail"]
 
@@ -172,7 +172,7 @@ def test_without_a_usable_prefetch_the_service_reads_the_ehrs_fhir_server(
         response = call(client, _reads(stub, outcome=outcome))
     assert response.status_code == 200
     (card,) = response.json()["cards"]
-    assert card["summary"].startswith("AMPS screen: refer — urgent (fever")
+    assert card["summary"].startswith("AMPS screen: refer — Urgent — within 48 hours (fever")
     # The two reads go out together (their order is the server's).
     by_path = {r["path"]: r for r in stub.requests}
     assert set(by_path) == {"/fhir/Patient/1288992", "/fhir/QuestionnaireResponse"}
