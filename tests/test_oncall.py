@@ -235,3 +235,12 @@ def test_the_access_log_lists_who_was_notified_and_when(staff_client, on_call, a
     assert "Sent to the on-call team" in html
     assert "emergency email to oncall@clinic.example" in html
     assert "the system (On-call email)" in html
+
+
+def test_no_alarm_once_the_case_is_no_longer_waiting(staff_client, on_call):
+    _submit(staff_client, example("V01", **EMERGENCY))
+    intake = Intake.objects.get()
+    page = reverse("intake:intake_detail", args=[intake.uuid])
+    assert 'id="alarm"' in staff_client.get(page).content.decode()
+    Intake.objects.filter(pk=intake.pk).update(status="historic")
+    assert 'id="alarm"' not in staff_client.get(page).content.decode()

@@ -3,6 +3,7 @@
 from django import template
 
 from documents.models import ClinicDetails
+from intake.models import IntakeStatus
 from intake.rules import engine
 from oncall.models import EmergencyNotification
 
@@ -13,8 +14,9 @@ register = template.Library()
 def oncall_alarm(screening) -> dict:
     """An emergency: a danger banner (role="alert") with the tier and timeframe, "phone the
     on-call team now" with the number, and whether the team was emailed. An urgent result: a
-    warning banner with its timeframe. Nothing for other results or a signed case."""
-    if screening is None or screening.intake.is_locked:
+    warning banner with its timeframe. Only for a case waiting for review: nothing for a
+    signed case, nor for a historic (imported) visit."""
+    if screening is None or screening.intake.status != IntakeStatus.SUBMITTED:
         return {"tier": ""}
     context = {"tier": screening.urgency, "text": screening.urgency_text}
     if screening.urgency == engine.EMERGENCY:
