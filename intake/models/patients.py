@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from intake.models.history import change_history
 from intake.models.outcomes import OUTCOME_PRIORITY, URGENCY_PRIORITY, Outcome
+from intake.models.screenings import Screening
 from intake.rules import facts
 from intake.search import patient_search_text
 
@@ -166,8 +167,6 @@ class IntakeQuerySet(models.QuerySet):
     def point_at_latest_screenings(self) -> int:
         """Set these intakes' current screening and queue keys from their latest screening,
         in one UPDATE (for bulk loads; the intake services do it one intake at a time)."""
-        from intake.models.screenings import Screening  # screenings imports this module
-
         latest = Screening.objects.filter(intake=OuterRef("pk")).order_by("-created_at", "-pk")
         rank = models.Case(
             *(models.When(outcome=o, then=models.Value(r)) for o, r in OUTCOME_PRIORITY.items()),

@@ -9,14 +9,13 @@ from django.utils import timezone
 
 from intake.models.criteria import CriteriaSet
 from intake.models.outcomes import AppendOnlyError, Outcome, Urgency
-from intake.models.patients import Intake
 
 
 class Screening(models.Model):
     """What the engine suggested for one submission, frozen: never updated."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="screenings")
+    intake = models.ForeignKey("Intake", on_delete=models.PROTECT, related_name="screenings")
     outcome = models.CharField(max_length=14, choices=Outcome.choices)
     # The highest urgency of the matched red flags, frozen like the rest. Blank when no red
     # flag matched, and for referrals screened before red flags carried an urgency (those
