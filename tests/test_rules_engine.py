@@ -22,6 +22,7 @@ from intake.rules import (
     derive,
     validate_intake,
 )
+from intake.rules.explanation import explain
 from tests.rules_helpers import DEFAULT_SET, facts_for, screen, valid_intake, valid_intakes
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
@@ -442,12 +443,11 @@ def test_as_dict_is_json_ready_and_complete():
         "caveats",
         "caveat_messages",
         "trace",
-        "explanation",
     }
 
 
 def test_explanation_of_a_referral_shows_values_and_says_a_red_flag_wins():
-    text = screen(**diffuse(), fever=True, esr_mm_hr=None).explanation
+    text = explain(screen(**diffuse(), fever=True, esr_mm_hr=None))
     assert text.startswith("Suggestion: Refer for inflammatory work-up — a red flag matched")
     assert "a red flag always wins" in text
     assert "  • rf_fever (Fever): fever — fever is yes ✓" in text
@@ -457,13 +457,13 @@ def test_explanation_of_a_referral_shows_values_and_says_a_red_flag_wins():
 
 
 def test_explanation_of_consider_amps_lists_the_pathways():
-    text = screen(**diffuse()).explanation
+    text = explain(screen(**diffuse()))
     assert text.startswith("Suggestion: Consider AMPS")
     assert "amps_p2_acr2016 (ACR 2016 fibromyalgia criteria (diffuse AMPS)):" in text
 
 
 def test_explanation_of_indeterminate_lists_the_closest_pathway_first_with_what_failed():
-    text = screen(**diffuse(weeks=12)).explanation
+    text = explain(screen(**diffuse(weeks=12)))
     lines = text.splitlines()
     assert lines[0] == "Suggestion: Indeterminate — no red flag and no AMPS pathway matched."
     assert lines[1] == "Closest AMPS pathways (what did not match):"
@@ -474,12 +474,12 @@ def test_explanation_of_indeterminate_lists_the_closest_pathway_first_with_what_
 
 
 def test_explanation_says_not_recorded_for_null():
-    text = screen(**{**diffuse(), "fdi_score": None, "pain_duration_weeks": 2}).explanation
+    text = explain(screen(**{**diffuse(), "fdi_score": None, "pain_duration_weeks": 2}))
     assert "fdi_score is not recorded ✗" in text
 
 
 def test_explanation_is_deterministic():
-    assert screen(**diffuse()).explanation == screen(**diffuse()).explanation
+    assert explain(screen(**diffuse())) == explain(screen(**diffuse()))
 
 
 def test_without_trace_the_codes_match_and_there_is_no_trace_or_explanation():
@@ -492,7 +492,7 @@ def test_without_trace_the_codes_match_and_there_is_no_trace_or_explanation():
         full.caveats,
     )
     assert quick.caveat_messages == full.caveat_messages
-    assert quick.trace == [] and quick.explanation == ""
+    assert quick.trace == [] and explain(quick) == ""
 
 
 # --- Criteria sets: inactive, order, duck typing, errors, hash ------------------------------------
@@ -644,7 +644,7 @@ def test_evaluating_with_or_without_trace_gives_the_same_suggestion(intake):
     assert (full.outcome == Outcome.CONSIDER_AMPS) == (not full.red_flags and bool(full.pathways))
     if any(intake[name] is True for _, name in BARE_RED_FLAGS):
         assert full.outcome == Outcome.REFER
-    assert full.explanation.startswith("Suggestion: ")
+    assert explain(full).startswith("Suggestion: ")
     json.dumps(full.as_dict())
 
 

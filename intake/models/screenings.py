@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from intake.models.criteria import CriteriaSet
 from intake.models.outcomes import AppendOnlyError, Outcome, Urgency
+from intake.rules.explanation import explain
 
 
 class Screening(models.Model):
@@ -92,7 +93,7 @@ class Screening(models.Model):
             caveats=result.caveats,
             caveat_messages=result.caveat_messages,
             trace=result.trace,
-            explanation=result.explanation,
+            explanation=explain(result),
             facts=facts,
             criteria_set=criteria_set,
             criteria_hash=criteria_hash,

@@ -7,7 +7,7 @@ Typical use:
 
     inputs, errors = validate_intake(data)       # or the facts of a stored intake
     criteria = CompiledCriteria(DEFAULT_CRITERIA)  # compile once per criteria set
-    result = criteria.evaluate(derive(inputs))    # Result: outcome, codes, trace, explanation
+    result = criteria.evaluate(derive(inputs))    # Result: outcome, codes, trace
 """
 
 from .defaults import DEFAULT_CRITERIA

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .explanation import explain
 from .facts import FACTS, Fact
 from .language import CompiledExpression, ExpressionError, compile_expression
 
@@ -87,8 +86,8 @@ class Result:
     `red_flags`, `pathways` and `caveats` are the matched criterion codes of each kind, in
     criterion order; `caveat_messages` the messages of the matched caveats. `trace` has one
     entry per active criterion ({"code", "kind", "name", "matched", "comparisons"}), or is []
-    when evaluated without a trace. `explanation` is the plain-text explanation, rendered from
-    the trace when first read ("" without a trace). `urgency` is the highest urgency of the
+    when evaluated without a trace; `criteria` the compiled criteria of the trace's entries
+    (`intake.rules.explanation.explain` puts both in words). `urgency` is the highest urgency of the
     matched red flags (one of URGENCIES; a red flag without one counts as routine), None when
     no red flag matched.
     """
@@ -101,16 +100,9 @@ class Result:
     trace: list[dict] = field(default_factory=list)
     urgency: str | None = None
     criteria: tuple[CompiledCriterion, ...] = field(default=(), repr=False, compare=False)
-    _explanation: str | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def explanation(self) -> str:
-        if self._explanation is None:
-            self._explanation = explain(self, self.criteria) if self.trace else ""
-        return self._explanation
 
     def as_dict(self) -> dict:
-        """The result as JSON-ready data (with the explanation)."""
+        """The result as JSON-ready data."""
         return {
             "outcome": self.outcome,
             "urgency": self.urgency,
@@ -119,7 +111,6 @@ class Result:
             "caveats": list(self.caveats),
             "caveat_messages": list(self.caveat_messages),
             "trace": self.trace,
-            "explanation": self.explanation,
         }
 
 
@@ -190,7 +181,7 @@ class CompiledCriteria:
 
     def evaluate(self, facts: Mapping[str, object], *, trace: bool = True) -> Result:
         """The suggestion for one intake: outcome, matched codes by kind and caveat messages;
-        with `trace`, also every comparison read, and the explanation rendered from them.
+        with `trace`, also every comparison read (what `explanation.explain` puts in words).
 
         `facts` is the derived facts dict (`intake.rules.facts.derive(inputs)`). Every active
         criterion is evaluated either way; both ways give the same outcome and codes.

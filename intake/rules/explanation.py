@@ -8,20 +8,18 @@ comparisons that failed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover - imports for type hints only
-    from .engine import CompiledCriterion, Result
+from .engine import CompiledCriterion, Result
 
 NOT_RECORDED = "not recorded"
 
 
-def explain(result: Result, criteria: Sequence[CompiledCriterion]) -> str:
-    """The explanation of a traced result; `criteria` are the compiled criteria that made it,
-    in the order of `result.trace`."""
+def explain(result: Result) -> str:
+    """The explanation of a result evaluated with a trace ("" without one), from its trace and
+    the compiled criteria that made it (`result.criteria`, in the order of the trace)."""
+    if not result.trace:
+        return ""
     red_flags, matched_pathways, other_pathways = [], [], []
-    for criterion, entry in zip(criteria, result.trace, strict=True):
+    for criterion, entry in zip(result.criteria, result.trace, strict=True):
         if criterion.kind == "red_flag" and entry["matched"]:
             red_flags.append(_reasons(criterion, entry))
         elif criterion.kind == "amps_pathway":

@@ -12,6 +12,7 @@ from django.utils import timezone
 from intake.models import CriteriaSet, Screening, completed_years
 from intake.rules import engine, facts, validation
 from intake.rules.engine import Outcome, Result
+from intake.rules.explanation import explain
 from interop.fhir.common import Base
 from interop.fhir.questionnaire import items_by_link_id
 from interop.fhir.resources import urgency_of
@@ -47,6 +48,7 @@ class Suggestion:
         """A stored screening (its intake and criteria set loaded)."""
         return cls(
             **_what_was_found(screening),
+            explanation=screening.explanation,
             criteria_version=screening.criteria_set.version,
             criteria_hash=screening.criteria_hash,
             created_at=screening.created_at,
@@ -60,6 +62,7 @@ class Suggestion:
     def of_result(cls, result: Result, *, criteria_set: CriteriaSet, criteria_hash: str):
         return cls(
             **_what_was_found(result),
+            explanation=explain(result),
             criteria_version=criteria_set.version,
             criteria_hash=criteria_hash,
             created_at=timezone.now(),
@@ -67,7 +70,7 @@ class Suggestion:
 
 
 # What a stored screening and an engine result both hold, under the same names.
-_FOUND = ("outcome", "red_flags", "pathways", "caveats", "caveat_messages", "trace", "explanation")
+_FOUND = ("outcome", "red_flags", "pathways", "caveats", "caveat_messages", "trace")
 
 
 def _what_was_found(row) -> dict:

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from intake.management.progress import progress_bar
 from intake.models import CriteriaSet
 from intake.rules import facts, validation
+from intake.rules.explanation import explain
 
 EXIT_INVALID = 2
 
@@ -63,7 +64,7 @@ class Command(BaseCommand):
                     "red_flags": result.red_flags,
                     "pathways": result.pathways,
                     "caveats": result.caveats,
-                    "explanation": result.explanation,
+                    "explanation": explain(result),
                 }
             )
         bar.close()
