@@ -15,7 +15,7 @@ from intake.rules.engine import Outcome, Result
 from intake.rules.explanation import explain
 from interop.fhir.common import Base
 from interop.fhir.questionnaire import items_by_link_id
-from interop.fhir.resources import urgency_of
+from interop.fhir.terms import urgency_of
 
 # The most answers one QuestionnaireResponse may carry (ours has under 100 items).
 MAX_RESPONSE_ITEMS = 500

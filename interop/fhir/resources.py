@@ -15,6 +15,7 @@ from intake.models import (
     Screening,
 )
 from intake.rules import engine
+from interop.cds.suggestions import Suggestion
 from interop.fhir.common import (
     PLAN_DEFINITION_ID,
     Base,
@@ -31,22 +32,14 @@ from interop.fhir.terms import (
     DISPOSITION_SYSTEM,
     OUTCOME_SYSTEM,
     OVERRIDE_REASON_SYSTEM,
-    URGENCY_CHOICES,
+    URGENCY_LABELS,
+    URGENCY_PRIORITY,
     URGENCY_SYSTEM,
+    urgency_of,
 )
 
 PLAN_DEFINITION_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 EXPRESSION_LANGUAGE = "text/x-amps-expression"
-# A tier as a FHIR request priority (http://hl7.org/fhir/request-priority): an emergency is
-# now / same day (stat), an urgent referral within 48 hours (asap), a routine one routine.
-URGENCY_PRIORITY = {engine.EMERGENCY: "stat", engine.URGENT: "asap", engine.ROUTINE: "routine"}
-URGENCY_LABELS = dict(URGENCY_CHOICES)
-ROUTINE = engine.ROUTINE
-
-
-def urgency_of(row) -> str:
-    """A screening's or criterion's urgency; a set without urgencies reads as routine."""
-    return getattr(row, "urgency", "") or ROUTINE
 
 
 @lru_cache(maxsize=8)
@@ -362,8 +355,6 @@ def everything(base: Base, patient: Patient) -> dict:
     """A searchset Bundle: the patient, every intake (QuestionnaireResponse), screening
     (GuidanceResponse) and signed review (ClinicalImpression). Four queries whatever the
     number of visits."""
-    from interop.cds.suggestions import Suggestion  # cds builds on these resources
-
     intakes = list(patient.intakes.order_by("intake_date", "created_at"))
     for intake in intakes:
         intake.patient = patient

@@ -1,4 +1,5 @@
-"""The local CodeSystems of our coded values, taken from the intake models' choices."""
+"""The local CodeSystems of our coded values, taken from the intake models' choices, and the
+urgency words both the FHIR resources and the CDS cards read."""
 
 from intake.models import (
     CriterionKind,
@@ -17,6 +18,17 @@ DISPOSITION_SYSTEM = "amps-disposition"
 OVERRIDE_REASON_SYSTEM = "amps-override-reason"
 
 URGENCY_CHOICES = Urgency.choices
+URGENCY_LABELS = dict(URGENCY_CHOICES)
+# A tier as a FHIR request priority (http://hl7.org/fhir/request-priority): an emergency is
+# now / same day (stat), an urgent referral within 48 hours (asap), a routine one routine.
+URGENCY_PRIORITY = {Urgency.EMERGENCY: "stat", Urgency.URGENT: "asap", Urgency.ROUTINE: "routine"}
+
+
+def urgency_of(row) -> str:
+    """A red flag's or a referral's urgency (a screening, criterion or engine result); a set
+    made before urgencies existed reads as routine."""
+    return row.urgency or Urgency.ROUTINE
+
 
 TERM_SYSTEMS = {
     OUTCOME_SYSTEM: ("AMPS screen outcomes", Outcome.choices),
