@@ -22,7 +22,6 @@ from amps_screen.admin_guards import GuardedChangeListMixin
 from amps_screen.inputs import session_text
 from audit.access import record_access
 from audit.models import AccessAction, AccessEvent
-from intake.models import Addendum, Intake, Patient, Review
 
 SEARCH_MAX_LENGTH = 100
 
@@ -183,7 +182,8 @@ class AccessEventAdmin(PostedSearchAdmin, ReadOnlyAdmin):
 
 
 class HistoryAdmin(PostedSearchAdmin, ReadOnlyAdmin):
-    """Who changed a record, when, and how (+ created, ~ changed, - deleted)."""
+    """Who changed a record, when, and how (+ created, ~ changed, - deleted). The apps register
+    their models' history with it (intake.admin.record_history)."""
 
     list_display = ("history_date", "history_user", "history_type", "record", "changed_fields")
     list_filter = ("history_type", "history_user", "history_date")
@@ -201,26 +201,3 @@ class HistoryAdmin(PostedSearchAdmin, ReadOnlyAdmin):
             return "(created)"
         changes = entry.diff_against(previous).changes
         return ", ".join(change.field for change in changes) or "(no field changed)"
-
-
-@admin.register(Patient.history.model)
-class PatientHistoryAdmin(HistoryAdmin):
-    search_fields = ("mrn", "family_name")
-
-
-@admin.register(Intake.history.model)
-class IntakeHistoryAdmin(HistoryAdmin):
-    search_fields = ("patient__mrn", "patient__family_name")
-    list_select_related = ("history_user", "patient")
-
-
-@admin.register(Review.history.model)
-class ReviewHistoryAdmin(HistoryAdmin):
-    search_fields = ("intake__patient__mrn",)
-    list_select_related = ("history_user", "intake__patient", "reviewer")
-
-
-@admin.register(Addendum.history.model)
-class AddendumHistoryAdmin(HistoryAdmin):
-    search_fields = ("intake__patient__mrn",)
-    list_select_related = ("history_user", "intake__patient", "author")

@@ -1,9 +1,14 @@
-"""The access log: who opened, printed or exported which patient's record, and when."""
+"""The access log: who opened, printed or exported which patient's record, and when.
+
+Generic: it names the patient and the intake by model label ("intake.Patient"), never by
+importing intake's models, so that every app (intake included) can write it."""
 
 from django.conf import settings
 from django.db import models
 
-from intake.models import AppendOnlyError, Intake, Patient
+
+class AppendOnlyError(Exception):
+    """A record written once and never changed: an access event, a screening."""
 
 
 class AccessAction(models.TextChoices):
@@ -36,10 +41,18 @@ class AccessEvent(models.Model):
     )
     client = models.CharField(max_length=100, blank=True)
     patient = models.ForeignKey(
-        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="access_events"
+        "intake.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_events",
     )
     intake = models.ForeignKey(
-        Intake, on_delete=models.PROTECT, null=True, blank=True, related_name="access_events"
+        "intake.Intake",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_events",
     )
     action = models.CharField(max_length=10, choices=AccessAction.choices)
     detail = models.JSONField(default=dict, blank=True)

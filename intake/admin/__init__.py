@@ -3,7 +3,8 @@ draft -> try it -> impact preview -> publish cycle (design.md, "Criteria sets, c
 outcomes"). One module per subject; import from here, `intake.admin`.
 
 Patients, intakes and screenings are deliberately not registered here: an editor sees a past
-case only by its case number, as facts (see criteria_sets.py).
+case only by its case number, as facts (see criteria_sets.py). Their change history is on the
+auditors' pages (record_history.py).
 """
 
 from django.contrib import admin
@@ -11,6 +12,7 @@ from django.contrib import admin
 from intake.admin.criteria_sets import CriteriaSetAdmin, CriterionInline
 from intake.admin.criteria_table import criteria_table
 from intake.admin.history import CRITERIA_HISTORY_LIMIT, ReadableHistory, criteria_history
+from intake.admin.record_history import PatientHistoryAdmin
 from intake.admin.reference import EXAMPLE_EXPRESSIONS, TYPE_WORDS, fact_reference
 from intake.admin.reference_cases import ReferenceCaseAdmin
 
@@ -24,6 +26,7 @@ __all__ = [
     "TYPE_WORDS",
     "CriteriaSetAdmin",
     "CriterionInline",
+    "PatientHistoryAdmin",
     "ReadableHistory",
     "ReferenceCaseAdmin",
     "criteria_history",

@@ -5,6 +5,7 @@ Field names are the data-dictionary names (`shared/intake-data-dictionary.md`). 
 decision itself lives in `intake.rules`; models only store and hand over plain data.
 """
 
+from audit.models import AppendOnlyError
 from intake.models.criteria import (
     CriteriaSet,
     CriteriaSetQuerySet,
@@ -16,7 +17,6 @@ from intake.models.criteria import (
 from intake.models.outcomes import (
     OUTCOME_PRIORITY,
     URGENCY_PRIORITY,
-    AppendOnlyError,
     Outcome,
     Urgency,
 )

@@ -1,4 +1,4 @@
-"""The three suggestions, their queue order, and the append-only rule."""
+"""The three suggestions, the urgencies and their queue order."""
 
 from django.db import models
 
@@ -52,7 +52,3 @@ URGENCY_PRIORITY = {
     Urgency.ROUTINE: 2,
     "": 2,
 }
-
-
-class AppendOnlyError(Exception):
-    """A screening is written once and never changed."""

@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.models import AppendOnlyError
 from intake.models.criteria import CriteriaSet
-from intake.models.outcomes import AppendOnlyError, Outcome, Urgency
+from intake.models.outcomes import Outcome, Urgency
 from intake.rules.explanation import explain
 
 
