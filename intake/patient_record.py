@@ -11,12 +11,6 @@ from datetime import datetime
 from intake.models import Criterion, Intake, IntakeStatus, Patient, Review
 from intake.services.patients import CORRECTABLE_FIELDS
 
-# A screening's bulky snapshot columns, which the record never shows.
-HEAVY_SCREENING_FIELDS = (
-    "current_screening__trace",
-    "current_screening__facts",
-    "current_screening__explanation",
-)
 FIELD_LABELS = {
     "given_name": "given name",
     "family_name": "family name",
@@ -100,7 +94,7 @@ def patient_visits(patient: Patient, corrections: list[IdentityCorrection]) -> l
     intakes = list(
         Intake.objects.filter(patient=patient)
         .select_related("current_screening", "created_by")
-        .defer(*HEAVY_SCREENING_FIELDS)
+        .without_screening_snapshot()
         .order_by("-intake_date", "-created_at", "-pk")
     )
     reviews = {
@@ -108,12 +102,7 @@ def patient_visits(patient: Patient, corrections: list[IdentityCorrection]) -> l
         for review in Review.objects.filter(intake__patient=patient).select_related("reviewer")
     }
     screenings = [intake.current_screening for intake in intakes if intake.current_screening]
-    names = {
-        (set_id, code): name
-        for set_id, code, name in Criterion.objects.filter(
-            criteria_set_id__in={s.criteria_set_id for s in screenings}
-        ).values_list("criteria_set_id", "code", "name")
-    }
+    names = Criterion.names_for(screenings)
     visits = []
     for intake in intakes:
         intake.patient = patient

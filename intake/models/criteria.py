@@ -169,6 +169,17 @@ class Criterion(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @classmethod
+    def names_for(cls, screenings) -> dict[tuple[int, str], str]:
+        """The names of the criteria of these screenings' sets, by (criteria set id, code),
+        in one query (a screening stores only the codes it matched)."""
+        return {
+            (set_id, code): name
+            for set_id, code, name in cls.objects.filter(
+                criteria_set_id__in={screening.criteria_set_id for screening in screenings}
+            ).values_list("criteria_set_id", "code", "name")
+        }
+
 
 class ReferenceCase(models.Model):
     """A named JSON intake with the outcome every criteria set must give it."""

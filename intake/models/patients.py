@@ -164,6 +164,11 @@ class IntakeQuerySet(models.QuerySet):
     def submitted(self):
         return self.exclude(status=IntakeStatus.DRAFT)
 
+    def without_screening_snapshot(self):
+        """With the current screening (select_related it) but not its bulky snapshot columns
+        (Screening.SNAPSHOT_FIELDS), which lists and the patient record never show."""
+        return self.defer(*(f"current_screening__{name}" for name in Screening.SNAPSHOT_FIELDS))
+
     def point_at_latest_screenings(self) -> int:
         """Set these intakes' current screening and queue keys from their latest screening,
         in one UPDATE (for bulk loads; the intake services do it one intake at a time)."""

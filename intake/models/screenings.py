@@ -16,6 +16,10 @@ from intake.rules.explanation import explain
 class Screening(models.Model):
     """What the engine suggested for one submission, frozen: never updated."""
 
+    # The bulky snapshot columns, which lists leave in the database (see
+    # IntakeQuerySet.without_screening_snapshot).
+    SNAPSHOT_FIELDS = ("trace", "facts", "explanation")
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     intake = models.ForeignKey("Intake", on_delete=models.PROTECT, related_name="screenings")
     outcome = models.CharField(max_length=14, choices=Outcome.choices)

@@ -54,12 +54,6 @@ INTAKES_PER_PAGE = 25
 QUEUE_PER_PAGE = 50
 SEARCH_SESSION_KEY = "intake_list_search"
 QUEUE_SEARCH_SESSION_KEY = "review_queue_search"
-# A screening's bulky snapshot columns, which lists never show.
-HEAVY_SCREENING_FIELDS = (
-    "current_screening__trace",
-    "current_screening__facts",
-    "current_screening__explanation",
-)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -438,7 +432,7 @@ def _rows_by_id(queryset, ids: list[int]) -> list:
     """A page's rows, fetched by id in the page's order once an index has given the ids:
     a deep page then joins its own rows only, not every row before it. The screening
     snapshot columns, which pages never show, stay in the database."""
-    by_id = queryset.defer(*HEAVY_SCREENING_FIELDS).in_bulk(ids)
+    by_id = queryset.without_screening_snapshot().in_bulk(ids)
     return [by_id[pk] for pk in ids]
 
 
@@ -457,12 +451,7 @@ def _queue_rows(intake_ids: list[int]) -> list[Screening]:
 def _attach_matched_names(screenings) -> None:
     """Each row's matched red flag (or else pathway) names, in one query for the page."""
     screenings = list(screenings)
-    names = {
-        (set_id, code): name
-        for set_id, code, name in Criterion.objects.filter(
-            criteria_set_id__in={s.criteria_set_id for s in screenings}
-        ).values_list("criteria_set_id", "code", "name")
-    }
+    names = Criterion.names_for(screenings)
     for screening in screenings:
         codes = screening.red_flags or screening.pathways
         screening.matched_names = [names.get((screening.criteria_set_id, c), c) for c in codes]

@@ -15,7 +15,7 @@ from audit.access import AccessAction, record_access
 from intake import services
 from intake.forms import PatientCorrectionForm, PatientSearchForm, error_summary
 from intake.models import Intake, Patient, completed_years
-from intake.patient_record import HEAVY_SCREENING_FIELDS, identity_corrections, patient_visits
+from intake.patient_record import identity_corrections, patient_visits
 from intake.search import matching_patients
 from intake.trend_charts import DISPOSITION_LEGEND, SUGGESTION_LEGEND, trend_charts
 from intake.views import _intake_form
@@ -127,7 +127,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
         page = Paginator(found, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
         latest_intakes = (
             Intake.objects.select_related("current_screening")
-            .defer(*HEAVY_SCREENING_FIELDS)
+            .without_screening_snapshot()
             .in_bulk([p.latest_intake_id for p in page.object_list if p.latest_intake_id])
         )
         for patient in page.object_list:
