@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
 
 from audit.access import AccessAction, record_access
 from documents import rendering
@@ -22,7 +23,7 @@ def _case(uuid) -> Intake:
 def _pdf(content: bytes, name: str) -> HttpResponse:
     # A generic file name: the patient's name and MRN stay out of file names and logs.
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.pdf")
     return response
 
 

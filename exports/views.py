@@ -15,6 +15,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from audit.access import AccessAction, record_access
 from audit.models import AccessEvent
@@ -98,7 +99,7 @@ def _download(request: HttpRequest, form: ExportForm) -> HttpResponse:
         raise PermissionDenied(str(refused)) from refused
     if download.chunks is not None:
         response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+        response["Content-Disposition"] = content_disposition_header(True, download.filename)
         return response
     return FileResponse(
         download.file,
