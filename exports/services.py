@@ -124,11 +124,13 @@ def write_export(
     output: BinaryIO,
     bom: bool = False,
     progress: Callable[[int], None] | None = None,
+    counted: tuple[int, int] | None = None,
 ) -> int:
     """Write the whole export to `output` (a binary file); returns the number of rows.
-    `progress(n)` is called as every PROGRESS_EVERY rows are written (and for the rest)."""
+    `progress(n)` is called as every PROGRESS_EVERY rows are written (and for the rest).
+    `counted` is what count_rows gave the caller, if it counted already (CSV stops there)."""
     if fmt == Format.CSV:
-        count, last = count_rows(options)
+        count, last = counted or count_rows(options)
         for chunk in csv_stream(options, bom=bom, upto_pk=last, progress=progress):
             output.write(chunk)
         return count
@@ -182,17 +184,24 @@ class Download:
 
 
 def prepare_download(
-    *, request, options: ExportOptions, fmt: str, bom: bool = False, purpose: str = ""
+    *,
+    request,
+    options: ExportOptions,
+    fmt: str,
+    bom: bool = False,
+    purpose: str = "",
+    counted: tuple[int, int] | None = None,
 ) -> Download:
-    """Check the export is allowed, log it, and make it ready to send. CSV is counted, logged,
-    then streamed (stopping at the intakes counted); XLSX and Parquet are written to a
-    temporary file in chunks, then logged with the rows written. Raises ExportNotAllowed or
-    PseudonymKeyMissing before anything is read."""
+    """Check the export is allowed, log it, and make it ready to send. CSV is counted (unless
+    the caller passes what count_rows gave it as `counted`), logged, then streamed (stopping
+    at the intakes counted); XLSX and Parquet are written to a temporary file in chunks, then
+    logged with the rows written. Raises ExportNotAllowed or PseudonymKeyMissing before
+    anything is read."""
     check_allowed(user=request.user, options=options, purpose=purpose)
     filename = f"amps-intakes-{options.profile}-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}"
     content_type = Format.CONTENT_TYPES[fmt]
     if fmt == Format.CSV:
-        rows, last = count_rows(options)
+        rows, last = counted or count_rows(options)
         log_export(request=request, options=options, fmt=fmt, rows=rows, purpose=purpose)
         chunks = csv_stream(options, bom=bom, upto_pk=last)
         return Download(filename, content_type, rows, chunks=chunks)

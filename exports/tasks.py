@@ -35,10 +35,16 @@ def export_intakes_job(
     except (services.ExportNotAllowed, PseudonymKeyMissing) as refused:
         raise JobError(str(refused)) from None
     delete_expired_files()  # the files of older exports, whose time is up
-    progress.set_total(services.count_rows(export)[0])
+    counted = services.count_rows(export)
+    progress.set_total(counted[0])
     with tempfile.TemporaryFile() as output:
         rows = services.write_export(
-            options=export, fmt=fmt, output=output, bom=bom, progress=progress.advance
+            options=export,
+            fmt=fmt,
+            output=output,
+            bom=bom,
+            progress=progress.advance,
+            counted=counted,
         )
         output.seek(0)
         name = default_storage.save(f"{STORAGE_FOLDER}/{progress.job.pk}.{fmt}", File(output))

@@ -78,7 +78,8 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
 def _download(request: HttpRequest, form: ExportForm) -> HttpResponse:
     options = form.options()
     try:  # the form offers only what is allowed; this guards the service's own rules
-        if services.count_rows(options)[0] > settings.AMPS_EXPORT_BACKGROUND_ROWS:
+        counted = services.count_rows(options)
+        if counted[0] > settings.AMPS_EXPORT_BACKGROUND_ROWS:
             job = tasks.start_export_job(
                 user=request.user,
                 options=options,
@@ -94,6 +95,7 @@ def _download(request: HttpRequest, form: ExportForm) -> HttpResponse:
             fmt=form.cleaned_data["format"],
             bom=form.cleaned_data["bom"],
             purpose=form.cleaned_data["purpose"].strip(),
+            counted=counted,
         )
     except (services.ExportNotAllowed, PseudonymKeyMissing) as refused:
         raise PermissionDenied(str(refused)) from refused

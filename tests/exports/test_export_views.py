@@ -93,6 +93,17 @@ def test_rheumatologist_exports_deidentified_csv_streamed_and_logged(rheum_clien
     assert event.detail["filters"]["status"] == ["submitted", "signed"]
 
 
+def test_a_csv_download_counts_its_rows_once(rheum_client, cohort):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = post(rheum_client)
+        body(response)
+    counts = [q["sql"] for q in captured.captured_queries if 'COUNT("intake_intake"' in q["sql"]]
+    assert len(counts) == 1, counts
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
 def test_data_manager_downloads_xlsx_and_parquet(data_client, dana, cohort, fmt):
     response = post(data_client, profile="limited", format=fmt)
