@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from audit.admin import ReadOnlyAdmin
 from interop.models import ApiClient, CdsCard, CdsClient, CdsFeedback
 
 
@@ -73,17 +74,11 @@ class CdsClientAdmin(admin.ModelAdmin):
     list_filter = ("active",)
 
 
+# The cards returned and the feedback on them are a record: read-only, never deleted.
 @admin.register(CdsCard)
-class CdsCardAdmin(admin.ModelAdmin):
+class CdsCardAdmin(ReadOnlyAdmin):
     list_display = ("uuid", "client", "outcome", "indicator", "criteria_version", "created_at")
     list_filter = ("outcome", "indicator", "criteria_version")
-    readonly_fields = [f.name for f in CdsCard._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _moment(value) -> str:
@@ -98,7 +93,7 @@ def _moment(value) -> str:
 
 
 @admin.register(CdsFeedback)
-class CdsFeedbackAdmin(admin.ModelAdmin):
+class CdsFeedbackAdmin(ReadOnlyAdmin):
     list_display = ("card", "outcome", "override_reason", "outcome_time")
     list_filter = ("outcome", "override_reason")
     fields = readonly_fields = (
@@ -119,9 +114,3 @@ class CdsFeedbackAdmin(admin.ModelAdmin):
     @admin.display(description="received at", ordering="received_at")
     def received_time(self, obj) -> str:
         return _moment(obj.received_at)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -675,3 +675,17 @@ def test_age_and_sex_missing_from_a_response_come_from_the_prefetched_patient(
     body["prefetch"]["patient"]["birthDate"] = f"{intake.intake_date.year - 13}-01-01"
     (card,) = call(client, body).json()["cards"]
     assert card["summary"].startswith("AMPS screen: consider AMPS")
+
+
+@pytest.mark.parametrize("model", [CdsCard, CdsFeedback])
+def test_cards_and_feedback_are_read_only_in_the_admin_even_for_a_superuser(model, rf, db):
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+
+    request = rf.get("/admin/")
+    request.user = get_user_model().objects.create_superuser("root", password="x" * 16)
+    model_admin = admin.site._registry[model]
+    assert model_admin.has_view_permission(request)
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
