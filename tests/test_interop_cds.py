@@ -135,13 +135,15 @@ def test_a_signed_call_gets_a_card_from_the_latest_screening(client, ehr):
 def test_a_call_takes_the_same_few_queries_however_many_visits(
     client, ehr, django_assert_num_queries
 ):
-    """Issuer, jti, latest screening, card, access-log entry, and the transaction's savepoint
-    pair: no field the card needs is left to a lazy load."""
+    """Issuer, jti (stored within its own savepoint pair, so that a concurrent replay's
+    IntegrityError is refused without spoiling the request), latest screening, card,
+    access-log entry, and the transaction's savepoint pair: no field the card needs is left
+    to a lazy load."""
     patient = PatientFactory()
     for code in ("V01", "V06", "V17"):
         screened(code, patient=patient)
     call(client, hook_call(patient))  # warm: the published set's compiled rules
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         response = call(client, hook_call(patient))
     assert response.json()["cards"][0]["summary"].startswith("AMPS screen: refer")
 
@@ -689,3 +691,19 @@ def test_cards_and_feedback_are_read_only_in_the_admin_even_for_a_superuser(mode
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
+
+
+def test_a_jti_is_stored_once_and_the_refusal_leaves_the_transaction_usable(db):
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from interop.cds.security import _insert_once
+
+    expires = timezone.now() + timedelta(minutes=5)
+    with transaction.atomic():
+        assert _insert_once(ISSUER, "only-once", expires)
+        assert not _insert_once(ISSUER, "only-once", expires)
+        assert _insert_once("https://other.example", "only-once", expires)  # per issuer
+        assert UsedJwtId.objects.filter(jti="only-once").count() == 2

@@ -11,7 +11,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from django.db import connection
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from amps_screen.inputs import BadInput, check_strings
@@ -133,14 +133,12 @@ def _remember_jti(client: CdsClient, claims: dict) -> None:
 
 
 def _insert_once(issuer: str, jti: str, expires_at: datetime) -> bool:
-    """Store the jti unless it is there already; True when stored. One statement (PostgreSQL
-    and SQLite both have ON CONFLICT), so a concurrent replay is refused by the unique
-    constraint without a savepoint or an error."""
-    table = connection.ops.quote_name(UsedJwtId._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (issuer, jti, expires_at) VALUES (%s, %s, %s) "  # noqa: S608 - our own table name
-            "ON CONFLICT (issuer, jti) DO NOTHING RETURNING id",
-            [issuer, jti, expires_at],
-        )
-        return cursor.fetchone() is not None
+    """Store the jti unless it is there already; True when stored. The unique constraint
+    decides, so of two concurrent requests with the same jti only one is stored (the other
+    gets an IntegrityError, rolled back to the savepoint, and is refused as a replay)."""
+    try:
+        with transaction.atomic():
+            UsedJwtId.objects.create(issuer=issuer, jti=jti, expires_at=expires_at)
+    except IntegrityError:
+        return False
+    return True
