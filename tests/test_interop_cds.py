@@ -470,6 +470,26 @@ def test_a_configured_service_stores_a_prefetched_response_once_as_an_intake(
     assert again["links"] == card["links"]
 
 
+def test_a_stored_response_is_screened_once(client, staff_client, ehr, settings, monkeypatch):
+    from intake.rules.engine import CompiledCriteria
+
+    settings.AMPS_CDS_STORE_RESPONSES = True
+    source = IntakeFactory(example_id="V17")
+    qr = staff_client.get(reverse("interop:questionnaire_response", args=[source.uuid])).json()
+    body = hook_call(PatientFactory())
+    body["prefetch"]["questionnaireResponses"] = qr
+    evaluations = []
+    evaluate = CompiledCriteria.evaluate
+    monkeypatch.setattr(
+        CompiledCriteria,
+        "evaluate",
+        lambda self, *args, **kwargs: evaluations.append(1) or evaluate(self, *args, **kwargs),
+    )
+    (card,) = call(client, body).json()["cards"]
+    assert card["summary"].startswith("AMPS screen: refer")
+    assert len(evaluations) == 1
+
+
 def test_a_stored_response_needs_a_patient_we_know(client, staff_client, ehr, settings):
     settings.AMPS_CDS_STORE_RESPONSES = True
     source = IntakeFactory(example_id="V17")

@@ -43,8 +43,9 @@ from interop.cds.suggestions import (
     ResponseNotUsable,
     Suggestion,
     is_our_response,
+    response_inputs,
+    screen_inputs,
     screen_partially,
-    screen_response,
 )
 from interop.fhir.common import Base, canonical_url, coding
 from interop.fhir.resources import matched_criteria
@@ -299,10 +300,10 @@ def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
     check_one_patient(base, call)
     response = _prefetched_response(base, call)
     patient_resource = call.prefetch.get(PATIENT_KEY)
-    suggestion, problems = None, []
+    suggestion, inputs, problems = None, None, []
     if response is not None:
         try:
-            suggestion = screen_response(response, patient_resource)
+            inputs = response_inputs(response, patient_resource)
         except ResponseNotUsable as error:
             # The fields only: the messages quote the answers, which are patient data.
             fields = sorted({message.split(":", 1)[0] for message in error.errors})
@@ -313,7 +314,7 @@ def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
             problems = partial.problems or [
                 Problem("", "The response", "could not be read as an intake")
             ]
-    if suggestion is None:
+    if suggestion is None and inputs is None:
         screening = _latest_screening(base, call)
         if screening is not None:
             suggestion = Suggestion.of_screening(screening)
@@ -323,10 +324,13 @@ def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
             patient = find_patient(base, call)
     else:
         patient = _quiet_find(base, call)
+        # A stored response is screened once, as it is stored; else it is screened unstored.
         if settings.AMPS_CDS_STORE_RESPONSES and patient is not None and not problems:
             stored = store_response(client=client, response=response, patient=patient)
             if stored is not None:
                 suggestion = Suggestion.of_screening(stored)
+        if suggestion is None:
+            suggestion = screen_inputs(inputs)
     cards = []
     if suggestion is not None:
         row = CdsCard.objects.create(

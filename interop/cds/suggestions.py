@@ -201,13 +201,18 @@ def is_our_response(base: Base, resource) -> bool:
     )
 
 
-def screen_response(response: dict, patient: dict | None = None) -> Suggestion:
-    """Screen a QuestionnaireResponse with the published criteria set; nothing is stored.
-    Raises ResponseNotUsable when its answers are not a valid intake."""
-    data = intake_json(response, patient)
-    inputs, errors = validation.validate_intake(data)
+def response_inputs(response: dict, patient: dict | None = None) -> dict:
+    """The validated intake inputs of a QuestionnaireResponse. Raises ResponseNotUsable when
+    its answers are not a valid intake."""
+    inputs, errors = validation.validate_intake(intake_json(response, patient))
     if errors:
         raise ResponseNotUsable([str(e) for e in errors], errors)
+    return inputs
+
+
+def screen_inputs(inputs: dict) -> Suggestion:
+    """Screen a response's validated inputs with the published criteria set; nothing is
+    stored."""
     criteria_set = CriteriaSet.objects.published()
     compiled = criteria_set.compiled()
     result = compiled.evaluate(facts.derive(inputs), trace=True)
