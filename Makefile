@@ -45,7 +45,6 @@ install: $(STAMP)
 run: install
 	@echo "Migrating the database (db.sqlite3)…"
 	@DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input -v 0
-	@DJANGO_DEBUG=1 $(PY) manage.py createcachetable
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --first-run
 	DJANGO_DEBUG=1 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "privacy",
     "imports",
     "oncall",
+    "cachetable",
 ]
 
 MIDDLEWARE = [
@@ -223,8 +224,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- Shared state: several app servers share one database (and, if set, one Redis) -----------
 # Sessions and login lockouts (django-axes) are database rows already. Django's cache is the
-# database cache by default (`manage.py createcachetable`, which `make run` and the container
-# run), so every process sees the same entries; REDIS_URL with AMPS_CACHE=redis moves it to Redis.
+# database cache by default (its table made by `manage.py migrate`: the cachetable app), so every
+# process sees the same entries; REDIS_URL with AMPS_CACHE=redis moves it to Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").strip()
 AMPS_CACHE = os.environ.get("AMPS_CACHE", "database").strip().lower()
 if AMPS_CACHE == "database":
