@@ -14,4 +14,6 @@ RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-inp
 RUN useradd --create-home amps && mkdir -p var/files && chown -R amps /app
 USER amps
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && python manage.py createcachetable && gunicorn amps_screen.wsgi --config gunicorn.conf.py"]
+# Migrations are not run here: compose runs them once, in its `migrate` service, before web
+# and the worker start (elsewhere run `python manage.py migrate --no-input` first).
+CMD ["gunicorn", "amps_screen.wsgi", "--config", "gunicorn.conf.py"]
