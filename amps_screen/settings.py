@@ -237,11 +237,8 @@ if AMPS_CACHE == "database":
     }
 elif AMPS_CACHE == "redis":
     CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
-elif AMPS_CACHE == "local":
-    # One process only (a single development server): never behind a load balancer.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    raise ImproperlyConfigured(f"AMPS_CACHE must be database, redis or local; got {AMPS_CACHE!r}.")
+    raise ImproperlyConfigured(f"AMPS_CACHE must be database or redis; got {AMPS_CACHE!r}.")
 # Per process, for values whose key names the database state they were computed from (e.g. the
 # review figures, keyed by the count and time of the last signature): never stale, whichever
 # server computed them, and free to read.

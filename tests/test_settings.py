@@ -209,3 +209,10 @@ def test_email_is_printed_in_debug_and_sent_by_smtp_from_the_environment_otherwi
     assert smtp["DEFAULT_FROM_EMAIL"] == "amps@clinic.example"
     with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT"):
         load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, EMAIL_PORT="smtp")
+
+
+def test_the_cache_is_shared_by_every_process_or_refused(monkeypatch):
+    """database or redis: a per-process cache ("local") would differ between app servers."""
+    assert load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, AMPS_CACHE="database")
+    with pytest.raises(ImproperlyConfigured, match="AMPS_CACHE must be database or redis"):
+        load_settings(monkeypatch, DJANGO_SECRET_KEY="x" * 50, AMPS_CACHE="local")
