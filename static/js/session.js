@@ -19,10 +19,10 @@
     banner.hidden = true;
   }
 
-  // A form posted from a script sends no button value: say "draft" explicitly, so that a
-  // form posted on time-out is at most saved as a draft (if the session is still alive).
+  // A form posted from a script sends no button value (the form's actions are buttons): say
+  // "draft" explicitly, so that a form posted on time-out is at most saved as a draft (if the
+  // session is still alive).
   function postAsDraft(form) {
-    form.querySelectorAll("input[name=action]").forEach(function (input) { input.remove(); });
     var action = document.createElement("input");
     action.type = "hidden";
     action.name = "action";
