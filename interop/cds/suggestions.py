@@ -25,9 +25,6 @@ MAX_RESPONSE_ITEMS = 500
 class Suggestion:
     outcome: str
     urgency: str
-    red_flags: list
-    pathways: list
-    caveats: list
     caveat_messages: list
     trace: list
     explanation: str
@@ -70,7 +67,7 @@ class Suggestion:
 
 
 # What a stored screening and an engine result both hold, under the same names.
-_FOUND = ("outcome", "red_flags", "pathways", "caveats", "caveat_messages", "trace")
+_FOUND = ("outcome", "caveat_messages", "trace")
 
 
 def _what_was_found(row) -> dict:
