@@ -28,7 +28,6 @@ class Job(models.Model):
     task_path = models.CharField(max_length=200)
     arguments = models.JSONField(default=dict, blank=True)
     task_result_id = models.CharField(max_length=64, blank=True)
-    backend = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     done = models.PositiveBigIntegerField(default=0)
     total = models.PositiveBigIntegerField(null=True, blank=True)

@@ -150,7 +150,6 @@ def start_job(*, task: Task, user, kind: str, purpose: str, key: str = "", **arg
         task_path=task.module_path,
         arguments=arguments,
         started_by=user if user is not None and user.is_authenticated else None,
-        backend=task.backend,
     )
     _enqueue_when_visible(job, task)
     job.refresh_from_db()  # an immediate backend has run it already
