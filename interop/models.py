@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from intake.models import Outcome
+
 TOKEN_PREFIX = "amps"  # noqa: S105 - the fixed first part of a token, not a secret
 
 
@@ -147,7 +149,7 @@ class CdsCard(models.Model):
     from_prefetch = models.BooleanField(
         default=False, help_text="Screened from a prefetched QuestionnaireResponse."
     )
-    outcome = models.CharField(max_length=14)
+    outcome = models.CharField(max_length=14, choices=Outcome.choices)
     indicator = models.CharField(max_length=10, choices=Indicator.choices)
     criteria_version = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
