@@ -29,7 +29,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.tasks import Task, task
+from django.tasks import Task, TaskResultStatus, task
 from django.tasks.backends.immediate import ImmediateBackend
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -242,9 +242,8 @@ def _mark_backend_result_failed(job: Job) -> None:
         return
     from django_tasks_db.models import DBTaskResult
 
-    DBTaskResult.objects.filter(id=job.task_result_id, status="RUNNING").update(
-        status="FAILED",
-        finished_at=timezone.now(),
-        exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
-        traceback="The worker running this task stopped before it finished.",
-    )
+    result = DBTaskResult.objects.filter(
+        id=job.task_result_id, status=TaskResultStatus.RUNNING
+    ).first()
+    if result is not None:
+        result.set_failed(WorkerLost("The worker running this task stopped before it finished."))
