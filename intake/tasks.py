@@ -27,10 +27,11 @@ def preview_impact_job(progress, *, draft_id: int, impact_key: str) -> dict:
     return impact.as_json()
 
 
-def impact_preview_job(*, draft: CriteriaSet, user) -> Job:
+def impact_preview_job(*, draft: CriteriaSet, user, key: str | None = None) -> Job:
     """The impact preview of the draft as it is now: the one already started or finished for
-    this content (a failed one too, to show its error and offer a retry), else a new one."""
-    key = services.impact_key(draft=draft)
+    this content (a failed one too, to show its error and offer a retry), else a new one.
+    `key` is the draft's impact_key when the caller has worked it out already."""
+    key = key or services.impact_key(draft=draft)
     job = Job.objects.filter(kind=IMPACT_PREVIEW, key=key).order_by("-created_at").first()
     if job is not None:
         return job
@@ -45,12 +46,12 @@ def impact_preview_job(*, draft: CriteriaSet, user) -> Job:
     )
 
 
-def finished_impact(*, draft: CriteriaSet) -> services.Impact | None:
-    """The impact worked out for the draft exactly as it is now, or None."""
+def finished_impact(*, draft: CriteriaSet, key: str | None = None) -> services.Impact | None:
+    """The impact worked out for the draft exactly as it is now (its impact_key: `key` when the
+    caller has worked it out already), or None."""
+    key = key or services.impact_key(draft=draft)
     job = (
-        Job.objects.filter(
-            kind=IMPACT_PREVIEW, key=services.impact_key(draft=draft), status=JobStatus.SUCCEEDED
-        )
+        Job.objects.filter(kind=IMPACT_PREVIEW, key=key, status=JobStatus.SUCCEEDED)
         .order_by("-finished_at")
         .first()
     )

@@ -552,6 +552,22 @@ def test_the_publish_page_refuses_and_lists_a_failing_reference_case(editor_clie
     assert published().version == 2
 
 
+def test_the_publish_page_works_out_the_impact_key_once_a_request(editor_client, monkeypatch):
+    from intake import services
+
+    draft = new_draft(editor_client)
+    edit_criterion(editor_client, draft, "rf_morning_stiffness", expression=STIFFNESS_15)
+    shown = editor_client.get(publish_url(draft)).context["impact_key"]
+    calls = []
+    impact_key = services.impact_key
+    monkeypatch.setattr(
+        services, "impact_key", lambda **kwargs: calls.append(1) or impact_key(**kwargs)
+    )
+    response = editor_client.post(publish_url(draft), {"impact_key": shown, "note": "Refused."})
+    assert "Not published." in response.content.decode()  # refused, and the page shown again
+    assert len(calls) == 1
+
+
 def test_the_publish_page_needs_a_note(editor_client):
     draft = new_draft(editor_client)
     response = post_publish(editor_client, draft, {"note": "  "})

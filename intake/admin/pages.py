@@ -197,10 +197,12 @@ def publish(request: HttpRequest, draft: CriteriaSet, context_of) -> HttpRespons
         messages.info(request, f"{draft} is not a draft: only a draft can be published.")
         return redirect(change_url)
     check = services.check_draft(draft=draft)
+    # Worked out once a request: it compiles the draft and the published set.
+    key = "" if check.expression_errors else services.impact_key(draft=draft)
     form = PublishForm(request.POST or None, needs_confirmation=bool(check.red_flag_warnings))
     refused = None
     if request.method == "POST" and form.is_valid():
-        refused = _preview_refusal(request, draft)
+        refused = _preview_refusal(request, draft, key)
     if request.method == "POST" and form.is_valid() and refused is None:
         try:
             published = services.publish_criteria_set(
@@ -221,7 +223,7 @@ def publish(request: HttpRequest, draft: CriteriaSet, context_of) -> HttpRespons
             )
             return redirect(change_url)
     published = CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).first()
-    impact_context = _impact_context(request, draft, check)
+    impact_context = _impact_context(request, draft, check, key)
     impact = impact_context["impact"]
     context = context_of(request, draft, f"Publish version {draft.version}")
     context.update(
@@ -238,28 +240,27 @@ def publish(request: HttpRequest, draft: CriteriaSet, context_of) -> HttpRespons
     return TemplateResponse(request, "admin/intake/criteriaset/publish.html", context)
 
 
-def _impact_context(request, draft: CriteriaSet, check) -> dict:
-    """The impact preview runs as a background job: the one for the draft as it is now
-    (started here if there is none), and its result once it has finished."""
+def _impact_context(request, draft: CriteriaSet, check, key: str) -> dict:
+    """The impact preview runs as a background job: the one for the draft as it is now (its
+    impact_key `key`; started here if there is none), and its result once it has finished."""
     if check.expression_errors:
         return {"impact": None, "impact_job": None, "impact_key": ""}
-    job = tasks.impact_preview_job(draft=draft, user=request.user)
+    job = tasks.impact_preview_job(draft=draft, user=request.user, key=key)
     impact = services.Impact.from_json(job.result) if job.status == "succeeded" else None
     return {"impact": impact, "impact_job": job, "impact_key": job.key}
 
 
-def _preview_refusal(request, draft: CriteriaSet):
-    """Publishing needs the impact preview of the draft exactly as it is now, and the page the
-    editor confirmed must have shown that one."""
-    current = services.impact_key(draft=draft)
-    if request.POST.get("impact_key", "") != current:
+def _preview_refusal(request, draft: CriteriaSet, key: str):
+    """Publishing needs the impact preview of the draft exactly as it is now (its impact_key
+    `key`), and the page the editor confirmed must have shown that one."""
+    if not key or request.POST.get("impact_key", "") != key:
         return services.PublishRefused(
             [
                 "The draft (or the published set) changed after this page showed its impact. "
                 "Look at the impact of the draft as it is now, then publish."
             ]
         )
-    if tasks.finished_impact(draft=draft) is None:
+    if tasks.finished_impact(draft=draft, key=key) is None:
         return services.PublishRefused(
             ["The impact preview has not finished yet: wait for it, then publish."]
         )
