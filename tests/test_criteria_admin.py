@@ -681,6 +681,11 @@ def test_a_reference_case_shows_its_intake_as_indented_json_in_a_code_field(edit
         ('{"age_years": ' + "9" * 5000 + "}", "a number is too long"),
         (json.dumps(example("V01", fever="yes")), "fever: must be true or false"),
         (json.dumps(example("V01", pain_sites=[])), "pain_sites: must list at least one code"),
+        # A missing answer keeps its own words (not Django's "This field is required.").
+        (
+            json.dumps({k: v for k, v in example("V01").items() if k != "age_years"}),
+            "age_years: is required",
+        ),
     ],
 )
 def test_a_reference_case_with_a_bad_intake_is_refused_naming_the_field(

@@ -177,7 +177,8 @@ class CriterionAdminForm(forms.ModelForm):
 
 
 class ReferenceCaseAdminForm(forms.ModelForm):
-    """A reference case: its intake as indented JSON in a monospace textarea."""
+    """A reference case: its intake as indented JSON in a monospace textarea (checked by the
+    model field's validator, once, when the JSON could be read)."""
 
     class Meta:
         model = ReferenceCase
@@ -196,25 +197,6 @@ class ReferenceCaseAdminForm(forms.ModelForm):
             "intake": _code_textarea(24, "json-input"),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
-
-    def clean_intake(self):
-        """Every problem of the intake, each naming its field."""
-        data = self.cleaned_data["intake"]
-        _, errors = validation.validate_intake(data)
-        if errors:
-            raise forms.ValidationError(
-                [forms.ValidationError(str(error), code=error.code) for error in errors]
-            )
-        return data
-
-    def _post_clean(self):
-        # The intake's own problems are reported above, by clean_intake. The model's check
-        # would only repeat them (with "required" turned into "This field is required") or
-        # judge the value the form did not accept, so its intake errors are dropped.
-        checked = list(self._errors["intake"].data) if "intake" in self._errors else None
-        super()._post_clean()
-        if checked is not None:
-            self._errors["intake"].data = checked
 
 
 class TryItForm(forms.Form):

@@ -181,6 +181,17 @@ class Criterion(models.Model):
         }
 
 
+def validate_reference_intake(value) -> None:
+    """Every problem of a reference case's intake, each naming its field. The codes are the
+    validation's own prefixed with `intake_`: a form showing them keeps their words (Django
+    puts its own message on an error whose code is one of the form field's, e.g. `required`)."""
+    _, errors = validation.validate_intake(value)
+    if errors:
+        raise ValidationError(
+            [ValidationError(str(error), code=f"intake_{error.code}") for error in errors]
+        )
+
+
 class ReferenceCase(models.Model):
     """A named JSON intake with the outcome every criteria set must give it."""
 
@@ -190,7 +201,11 @@ class ReferenceCase(models.Model):
     description = models.CharField(
         max_length=500, blank=True, help_text="What the case tests and why its outcome is expected."
     )
-    intake = models.JSONField(help_text="One intake in the data-dictionary JSON format.")
+    # A validator, not clean(): a form that could not read the JSON leaves it unchecked.
+    intake = models.JSONField(
+        help_text="One intake in the data-dictionary JSON format.",
+        validators=[validate_reference_intake],
+    )
     expected_outcome = models.CharField(max_length=14, choices=Outcome.choices)
     expected_urgency = models.CharField(
         max_length=10,
@@ -226,18 +241,6 @@ class ReferenceCase(models.Model):
                         "Only a referral has an urgency: leave it empty or expect a referral.",
                         code="not_a_referral",
                     )
-                }
-            )
-        _, errors = validation.validate_intake(self.intake)
-        if errors:
-            raise ValidationError(
-                {
-                    "intake": [
-                        ValidationError(
-                            f"{e.field}: {e.message}" if e.field else e.message, code=e.code
-                        )
-                        for e in errors
-                    ]
                 }
             )
 
