@@ -14,16 +14,7 @@ class ReferenceCaseAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHist
     form = ReferenceCaseAdminForm
     list_display = ("name", "description", "expected_outcome", "expected_urgency", "active")
     list_filter = ("expected_outcome", "active")
-    search_fields = ("name", "description")
-    fields = (
-        "name",
-        "description",
-        "expected_outcome",
-        "expected_urgency",
-        "active",
-        "intake",
-        "notes",
-    )
+    search_fields = ("name", "description")  # the fields shown are the form's (Meta.fields)
 
     class Media:
         css = {"all": ("admin_criteria.css",)}

@@ -9,7 +9,35 @@ from intake.models import IntakeStatus, Outcome, Review, Urgency, code_choices
 YES_NO_ANY = [("", "Either"), ("yes", "Reviewed"), ("no", "Not reviewed")]
 
 
-class IntakeListFilterForm(forms.Form):
+class IntakeDateRangeForm(forms.Form):
+    """An intake-date range, either end optional; the end may not come before the start."""
+
+    date_from = strict.DateField(
+        label="Intake from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = strict.DateField(
+        label="Intake to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error(
+                "date_to", forms.ValidationError("This is before the start date.", code="order")
+            )
+        return cleaned
+
+    def within_dates(self, intakes):
+        """The intakes whose intake date is in the range (of a valid form)."""
+        if self.cleaned_data["date_from"]:
+            intakes = intakes.filter(intake_date__gte=self.cleaned_data["date_from"])
+        if self.cleaned_data["date_to"]:
+            intakes = intakes.filter(intake_date__lte=self.cleaned_data["date_to"])
+        return intakes
+
+
+class IntakeListFilterForm(IntakeDateRangeForm):
     status = forms.ChoiceField(choices=[("", "Any status"), *IntakeStatus.choices], required=False)
     suggestion = forms.ChoiceField(
         choices=[("", "Any suggestion"), *Outcome.choices], required=False
@@ -23,22 +51,7 @@ class IntakeListFilterForm(forms.Form):
     visit_type = forms.ChoiceField(
         label="Visit", choices=[("", "Any visit"), *code_choices("visit_type")], required=False
     )
-    date_from = strict.DateField(
-        label="Intake from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = strict.DateField(
-        label="Intake to", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
     mine = forms.BooleanField(label="My drafts only", required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error(
-                "date_to", forms.ValidationError("This is before the start date.", code="order")
-            )
-        return cleaned
 
     def narrow(self, intakes, *, user):
         """The intakes that pass every valid filter (an invalid form filters nothing, and
@@ -63,10 +76,7 @@ class IntakeListFilterForm(forms.Form):
             intakes = intakes.filter(reviewed if data["reviewed"] == "yes" else ~reviewed)
         if data["visit_type"]:
             intakes = intakes.filter(visit_type=data["visit_type"])
-        if data["date_from"]:
-            intakes = intakes.filter(intake_date__gte=data["date_from"])
-        if data["date_to"]:
-            intakes = intakes.filter(intake_date__lte=data["date_to"])
+        intakes = self.within_dates(intakes)
         if data["mine"]:
             intakes = intakes.filter(status=IntakeStatus.DRAFT, created_by=user)
         return intakes

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from amps_screen import fields as strict
+from intake.forms.lists import IntakeDateRangeForm
 from intake.models import (
     Decision,
     Disposition,
@@ -138,7 +138,7 @@ class ReviewForm(forms.Form):
         }
 
 
-class ReviewQueueFilterForm(forms.Form):
+class ReviewQueueFilterForm(IntakeDateRangeForm):
     """Filters of the review queue. They carry no patient data, so they may sit in the URL."""
 
     outcome = forms.ChoiceField(choices=[("", "All suggestions"), *Outcome.choices], required=False)
@@ -147,31 +147,13 @@ class ReviewQueueFilterForm(forms.Form):
         choices=[("", "Any urgency"), *Urgency.choices],
         required=False,
     )
-    date_from = strict.DateField(
-        label="Intake from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = strict.DateField(
-        label="Intake to", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error(
-                "date_to", forms.ValidationError("This is before the start date.", code="order")
-            )
-        return cleaned
 
     def narrow(self, waiting, *, term: str = ""):
         """The waiting intakes within the intake-date range (when valid) and of the patients
         whose name or MRN holds every word of `term` (the staff's patient search). The
         outcome and urgency filters are applied by the view, after it has counted each."""
         if self.is_valid():
-            if self.cleaned_data["date_from"]:
-                waiting = waiting.filter(intake_date__gte=self.cleaned_data["date_from"])
-            if self.cleaned_data["date_to"]:
-                waiting = waiting.filter(intake_date__lte=self.cleaned_data["date_to"])
+            waiting = self.within_dates(waiting)
             if self.cleaned_data["date_from"] or self.cleaned_data["date_to"]:
                 waiting = waiting.in_queue_order_within_dates()
         if term:
