@@ -17,7 +17,7 @@ PYTHON_CANDIDATES := python3.14 python3.13 python3.12 python3 \
 help:
 	@echo "make run    install if needed, migrate, create demo data (first run), serve on 127.0.0.1:$(PORT)"
 	@echo "make test   install if needed and run the whole test suite"
-	@echo "make lint   ruff check and format check"
+	@echo "make lint   ruff check and format check, and pylint's duplicate-code check"
 	@echo "make bench  run the benchmarks in bench/"
 
 $(PY):
@@ -51,9 +51,14 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Duplicate code: pylint's duplicate-code check only (settings in pyproject.toml,
+# [tool.pylint]) over the apps, migrations and tests left out.
+APPS := accounts amps_screen audit cachetable documents exports intake interop jobs privacy smart sso
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pylint $(APPS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .
