@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from documents import placeholders
 from documents.models import ClinicDetails
 from intake.explain import explain_screening
-from intake.models import Disposition, Intake, Review
+from intake.models import Disposition, Intake, Review, sign_off
 from intake.templatetags.intake_extras import fact_label, fact_value
 
 #: The family information sheets, by the disposition they are for.
@@ -27,7 +27,7 @@ def letter_context(intake: Intake) -> dict:
     """Everything the referral/clinic letter shows of a case."""
     screening = intake.current_screening
     explained = explain_screening(screening)
-    review = Review.objects.select_related("reviewer", "screening").filter(intake=intake).first()
+    review, addenda = sign_off(intake)
     clinic = ClinicDetails.load()
     return {
         "intake": intake,
@@ -37,7 +37,7 @@ def letter_context(intake: Intake) -> dict:
         "red_flags": [in_words(item) for item in explained.red_flags],
         "pathways": [in_words(item) for item in explained.pathways],
         "review": review,
-        "addenda": list(intake.addenda.select_related("author").order_by("-created_at", "-pk")),
+        "addenda": addenda,
         "clinic": clinic,
         "clinic_gaps": clinic.missing_contact(),
         "signed": review is not None,

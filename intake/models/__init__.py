@@ -34,7 +34,14 @@ from intake.models.patients import (
     input_facts_of,
     model_values,
 )
-from intake.models.reviews import Addendum, Decision, Disposition, OverrideReason, Review
+from intake.models.reviews import (
+    Addendum,
+    Decision,
+    Disposition,
+    OverrideReason,
+    Review,
+    sign_off,
+)
 from intake.models.screenings import Screening
 from intake.models.tokens import SubmitToken
 
@@ -69,4 +76,5 @@ __all__ = [
     "completed_years",
     "input_facts_of",
     "model_values",
+    "sign_off",
 ]

@@ -187,3 +187,11 @@ class Addendum(models.Model):
 
     def __str__(self) -> str:
         return f"Addendum to {self.intake} ({self.created_at:%Y-%m-%d})"
+
+
+def sign_off(intake: Intake) -> tuple[Review | None, list[Addendum]]:
+    """What every page and document of a case shows of its sign-off: the review (with its
+    reviewer and screening), None while unsigned, and the addenda, newest first."""
+    review = Review.objects.select_related("reviewer", "screening").filter(intake=intake).first()
+    addenda = list(intake.addenda.select_related("author").order_by("-created_at", "-pk"))
+    return review, addenda

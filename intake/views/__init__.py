@@ -41,9 +41,9 @@ from intake.models import (
     Intake,
     Outcome,
     Patient,
-    Review,
     Screening,
     Urgency,
+    sign_off,
 )
 from intake.paging import ROW_LIMIT, BoundedPaginator, bounded_counts
 from intake.patient_record import corrections_after
@@ -265,7 +265,7 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
     """What the intake and review pages show of a case: its screenings, review and addenda."""
     screenings = list(intake.screenings.select_related("criteria_set").order_by("-created_at"))
     latest = screenings[0] if screenings else None
-    review = Review.objects.select_related("reviewer", "screening").filter(intake=intake).first()
+    review, addenda = sign_off(intake)
     return {
         "intake": intake,
         "screening": latest,
@@ -276,7 +276,7 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
         "review": review,
         # A signed case keeps what it was screened with, even when the identity changed since.
         "corrected_after_signing": corrections_after(intake, review.signed_at if review else None),
-        "addenda": list(intake.addenda.select_related("author").order_by("-created_at", "-pk")),
+        "addenda": addenda,
         "addendum_form": addendum_form or AddendumForm(),
         # Changes made to the intake after it was submitted, each with its reason.
         "changes": list(
