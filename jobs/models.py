@@ -85,7 +85,27 @@ class Job(models.Model):
             return None
         return elapsed * (self.total - self.done) / self.done
 
+    def progress_text(self, now=None) -> str:
+        """The progress in words, as the page draws it and its script (jobs/progress.js)
+        updates it: "Running: 1,200 of 5,000 (24%), 12 s so far, about 40 s left." """
+        words = self.get_status_display()
+        if self.total:
+            words += f": {self.done:,} of {self.total:,}"
+            if self.percent is not None:
+                words += f" ({self.percent}%)"
+        elapsed = self.elapsed_seconds(now)
+        if elapsed is not None:
+            words += f", {_duration(elapsed)} so far"
+        remaining = self.remaining_seconds(now)
+        if remaining is not None:
+            words += f", about {_duration(remaining)} left"
+        return words + "."
+
     def may_follow(self, user) -> bool:
         return user.is_authenticated and (
             user.pk == self.started_by_id or user.has_perm("jobs.view_every_job")
         )
+
+
+def _duration(seconds: float) -> str:
+    return f"{round(seconds)} s" if seconds < 90 else f"{round(seconds / 60)} min"

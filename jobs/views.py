@@ -45,6 +45,7 @@ def progress_of(job: Job) -> dict:
         "percent": job.percent,
         "elapsed_seconds": round(elapsed, 1) if elapsed is not None else None,
         "remaining_seconds": round(remaining, 1) if remaining is not None else None,
+        "text": job.progress_text(),
         "attempts": job.attempts,
         "error": job.error if job.status == JobStatus.FAILED else "",
         "retry_url": reverse("jobs:retry", args=[job.pk])

@@ -103,6 +103,27 @@ def test_the_endpoint_of_a_running_job_estimates_the_time_left(staff_client, ali
     assert state["remaining_seconds"] == pytest.approx(30, abs=2)
 
 
+def test_the_page_and_the_endpoint_word_the_progress_alike(staff_client, alice):
+    """One wording (Job.progress_text): the page draws it, the script shows the endpoint's."""
+    now = timezone.now()
+    job = Job.objects.create(
+        kind="test",
+        purpose="x",
+        task_path="x",
+        started_by=alice,
+        status=JobStatus.RUNNING,
+        done=1200,
+        total=5000,
+        started_at=now - timedelta(seconds=120),
+        heartbeat_at=now,
+    )
+    text = job.progress_text(now=now)
+    assert text == "Running: 1,200 of 5,000 (24%), 2 min so far, about 6 min left."
+    assert staff_client.get(progress_url(job)).json()["text"].startswith("Running: 1,200 of 5,000")
+    page = staff_client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Running: 1,200 of 5,000 (24%), 2 min so far" in page
+
+
 def test_the_endpoint_carries_no_patient_data(staff_client, alice):
     patient = PatientFactory(given_name="Zebedee", family_name="Quartermain", mrn="MRN-77777")
     IntakeFactory(patient=patient)

@@ -1,6 +1,6 @@
 // Follows a background job: polls its progress endpoint (data-progress-url) about once a
-// second, updates the <progress> element with the count, the time so far and an estimate of
-// the time left, and reloads the page when the job ends, so the server draws the result (or
+// second, updates the <progress> element and the words under it (the count, the time so far
+// and an estimate of the time left, as the server words them: Job.progress_text), and reloads the page when the job ends, so the server draws the result (or
 // the error with its "Try again" button). No inline script: the page includes this file.
 (function () {
   "use strict";
@@ -12,28 +12,13 @@
   var bar = document.getElementById("job-progress-bar");
   var text = document.getElementById("job-progress-text");
 
-  function seconds(value) {
-    if (value === null || value === undefined) return "";
-    if (value < 90) return Math.round(value) + " s";
-    return Math.round(value / 60) + " min";
-  }
-
   function show(state) {
     if (bar && state.total) {
       bar.max = state.total;
       bar.value = state.finished ? state.total : state.done;
       bar.textContent = (state.percent || 0) + "%";
     }
-    if (text) {
-      var words = state.status_label;
-      if (state.total) {
-        words += ": " + state.done.toLocaleString() + " of " + state.total.toLocaleString();
-        if (state.percent !== null) words += " (" + state.percent + "%)";
-      }
-      if (state.elapsed_seconds !== null) words += ", " + seconds(state.elapsed_seconds) + " so far";
-      if (state.remaining_seconds !== null) words += ", about " + seconds(state.remaining_seconds) + " left";
-      text.textContent = words + ".";
-    }
+    if (text) text.textContent = state.text;  // worded by the server, as the page was
   }
 
   function poll() {
