@@ -8,16 +8,9 @@ screenings, their reviews, the names of the matched criteria, the patient's hist
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from intake.models import Criterion, Intake, IntakeStatus, Patient, Review
-from intake.services.patients import CORRECTABLE_FIELDS
+from intake.models import PATIENT_FIELDS, Criterion, Intake, IntakeStatus, Patient, Review
 
-FIELD_LABELS = {
-    "given_name": "given name",
-    "family_name": "family name",
-    "sex": "sex",
-    "date_of_birth": "date of birth",
-    "mrn": "MRN",
-}
+FIELD_LABELS = {name: Patient._meta.get_field(name).verbose_name for name in PATIENT_FIELDS}
 
 
 @dataclass
@@ -79,7 +72,7 @@ def identity_corrections(patient: Patient) -> list[IdentityCorrection]:
                     FieldChange(
                         name, FIELD_LABELS[name], getattr(before, name), getattr(after, name)
                     )
-                    for name in CORRECTABLE_FIELDS
+                    for name in PATIENT_FIELDS
                     if getattr(before, name) != getattr(after, name)
                 ],
             )

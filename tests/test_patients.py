@@ -194,6 +194,15 @@ def test_a_correction_needs_a_reason(staff_client):
     assert response.context["form"]["sex"].value() == "male"  # kept as typed
 
 
+def test_a_refused_correction_leaves_the_page_showing_the_stored_patient(staff_client):
+    patient = PatientFactory(given_name="Ann")
+    typed = correction(patient, given_name="B" * 101, reason="Misspelt.")
+    response = staff_client.post(correct_url(patient), typed)
+    assert response.status_code == 200
+    assert response.context["form"].errors["given_name"][0].startswith("Ensure this value")
+    assert response.context["patient"].given_name == "Ann"  # the form bound a copy
+
+
 def test_a_correction_that_changes_nothing_is_refused(staff_client):
     patient = PatientFactory()
     response = staff_client.post(correct_url(patient), correction(patient))

@@ -23,6 +23,7 @@ from amps_screen import fields as strict
 from intake.models import (
     IDENTITY_FIELDS,
     INTAKE_FACT_FIELDS,
+    PATIENT_FIELDS,
     Intake,
     IntakeStatus,
     Patient,
@@ -41,7 +42,6 @@ IDENTITY_PREFILL = "_amps_intake_identity_prefill"
 
 MRN_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 # A known patient's identity on the form: shown, never changed (corrected on the patient page).
-READ_ONLY_IDENTITY_FIELDS = ("mrn", *IDENTITY_FIELDS)
 # What a follow-up visit starts from: what does not change between visits. Never red flags,
 # examination findings, pain scores, labs or FDI: those are asked again at every visit.
 PREFILLED_FROM_LAST_VISIT = ("pain_sites", "triggers")
@@ -224,7 +224,7 @@ class IntakeForm(forms.Form):
         self.known_patient = patient
         self.prefilled_from: Intake | None = None
         if patient is not None:
-            for name in READ_ONLY_IDENTITY_FIELDS:
+            for name in PATIENT_FIELDS:
                 self.fields[name].disabled = True
                 self.initial[name] = getattr(patient, name)
         if intake is not None and intake.status == IntakeStatus.SUBMITTED:
@@ -398,7 +398,7 @@ class IntakeForm(forms.Form):
         """A known patient's identity is read-only here: a changed value posted anyway (an
         old page, another tool) is refused beside its field, never dropped silently."""
         patient = self.known_patient
-        for name in READ_ONLY_IDENTITY_FIELDS:
+        for name in PATIENT_FIELDS:
             posted = self.data.get(name)
             stored = getattr(patient, name)
             stored = stored.isoformat() if name == "date_of_birth" else stored
@@ -555,10 +555,7 @@ class IntakeForm(forms.Form):
         return self.cleaned_data.get("form_token")
 
     def patient_values(self) -> dict:
-        return {
-            name: self.cleaned_data[name]
-            for name in ("mrn", "given_name", "family_name", "date_of_birth", "sex")
-        }
+        return {name: self.cleaned_data[name] for name in PATIENT_FIELDS}
 
 
 # The data-dictionary fields, built once from the registry (Django copies them for each form).

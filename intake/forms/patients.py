@@ -1,26 +1,23 @@
 """Patient forms: an identity correction (with its reason) and the patient search box."""
 
+import copy
+
 from django import forms
 from django.db.models import Max, Min
 from django.utils import timezone
 
 from amps_screen import fields as strict
 from intake.forms.intake import MAX_AGE_YEARS, MRN_PATTERN
-from intake.models import Patient, code_choices, completed_years
+from intake.models import PATIENT_FIELDS, Patient, completed_years
 
 REASON_MAX_LENGTH = 500
 
 
-class PatientCorrectionForm(forms.Form):
-    """A patient's identity as it should be, and why it was wrong."""
+class PatientCorrectionForm(forms.ModelForm):
+    """A patient's identity as it should be, and why it was wrong. It binds a copy of the
+    patient, so the page shows the record as stored until services.correct_patient_identity
+    saves the correction (with the reason, in the patient's history)."""
 
-    given_name = forms.CharField(label="Given name", max_length=100)
-    family_name = forms.CharField(label="Family name", max_length=100)
-    sex = forms.ChoiceField(label="Sex", choices=code_choices("sex"))
-    date_of_birth = strict.DateField(
-        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    mrn = forms.CharField(label="MRN", max_length=20)
     reason = forms.CharField(
         label="Reason for the correction",
         max_length=REASON_MAX_LENGTH,
@@ -29,25 +26,17 @@ class PatientCorrectionForm(forms.Form):
         "“Date of birth mistyped at registration; checked against the birth certificate.”",
     )
 
+    class Meta:
+        model = Patient
+        fields = PATIENT_FIELDS
+        field_classes = {"date_of_birth": strict.DateField}
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
     def __init__(self, *args, patient: Patient, **kwargs):
-        kwargs.setdefault(
-            "initial",
-            {
-                "given_name": patient.given_name,
-                "family_name": patient.family_name,
-                "sex": patient.sex,
-                "date_of_birth": patient.date_of_birth,
-                "mrn": patient.mrn,
-            },
-        )
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, instance=copy.copy(patient), **kwargs)
         self.patient = patient
-
-    def clean_given_name(self) -> str:
-        return self.cleaned_data["given_name"].strip()
-
-    def clean_family_name(self) -> str:
-        return self.cleaned_data["family_name"].strip()
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
@@ -95,9 +84,7 @@ class PatientCorrectionForm(forms.Form):
 
     def identity_values(self) -> dict:
         return {
-            name: self.cleaned_data[name]
-            for name in ("given_name", "family_name", "sex", "date_of_birth", "mrn")
-            if name in self.cleaned_data
+            name: self.cleaned_data[name] for name in PATIENT_FIELDS if name in self.cleaned_data
         }
 
 

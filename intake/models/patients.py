@@ -24,6 +24,8 @@ def code_choices(fact_name: str) -> list[tuple[str, str]]:
 
 # The patient's identity as an intake form shows it (the MRN finds the patient).
 IDENTITY_FIELDS = ("given_name", "family_name", "date_of_birth", "sex")
+# A patient's own fields: the MRN and the identity (what a correction may change).
+PATIENT_FIELDS = ("mrn", *IDENTITY_FIELDS)
 
 
 def completed_years(born: date, on: date) -> int:

@@ -5,10 +5,9 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from intake.models import Intake, IntakeStatus, Patient, Screening
+from intake.models import PATIENT_FIELDS, Intake, IntakeStatus, Patient, Screening
 from intake.services.intakes import screen_intake
 
-CORRECTABLE_FIELDS = ("given_name", "family_name", "sex", "date_of_birth", "mrn")
 # What the engine reads of a patient: age (from the date of birth) and sex.
 ENGINE_IDENTITY_FIELDS = frozenset({"date_of_birth", "sex"})
 
@@ -31,7 +30,7 @@ class Correction:
 
 @transaction.atomic
 def correct_patient_identity(*, patient: Patient, values: dict, reason: str, user) -> Correction:
-    """Correct a patient's identity (any of CORRECTABLE_FIELDS in `values`) with a reason.
+    """Correct a patient's identity (any of PATIENT_FIELDS in `values`) with a reason.
 
     The change is one new version in the patient's history, with the user, the time and the
     reason. When the date of birth or the sex changed, the patient's unsigned submitted
@@ -42,7 +41,7 @@ def correct_patient_identity(*, patient: Patient, values: dict, reason: str, use
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     changed = {
         name: (getattr(patient, name), values[name])
-        for name in CORRECTABLE_FIELDS
+        for name in PATIENT_FIELDS
         if name in values and values[name] != getattr(patient, name)
     }
     if not changed:

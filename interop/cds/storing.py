@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from intake import services
 from intake.forms.intake import FIRST_INTAKE_DATE
-from intake.models import IDENTITY_FIELDS, Patient, Screening, model_values
+from intake.models import PATIENT_FIELDS, Patient, Screening, model_values
 from interop.cds.suggestions import ResponseNotUsable, intake_json, response_date
 from interop.models import CdsClient, StoredResponse
 
@@ -80,7 +80,7 @@ def _stored(client: CdsClient, content_hash: str) -> Screening | None:
 
 
 def _identity(patient: Patient) -> dict:
-    return {name: getattr(patient, name) for name in ("mrn", *IDENTITY_FIELDS)}
+    return {name: getattr(patient, name) for name in PATIENT_FIELDS}
 
 
 def ehr_account(client: CdsClient):
