@@ -29,21 +29,17 @@ from intake.models import CriteriaSet, CriteriaSetStatus, Criterion
 from intake.rules import engine
 
 #: The columns of a criterion's row, then what its details hold.
-CRITERION_FIELDS = tuple(
-    name
-    for name in (
-        "order",
-        "kind",
-        "code",
-        "name",
-        "expression",
-        "urgency",
-        "active",
-        "message",
-        "rationale",
-        "source",
-    )
-    if name in CriterionAdminForm.base_fields
+CRITERION_FIELDS = (
+    "order",
+    "kind",
+    "code",
+    "name",
+    "expression",
+    "urgency",
+    "active",
+    "message",
+    "rationale",
+    "source",
 )
 
 

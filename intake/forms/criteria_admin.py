@@ -153,17 +153,16 @@ class CriterionAdminForm(forms.ModelForm):
         # The model's own words for a caveat without a message (the form would say only
         # "This field is required.", since the model's error has the code "required").
         self.fields["message"].error_messages["required"] = "A caveat needs a message."
-        if "urgency" in self.fields:
-            # The model says why a red flag needs one (the form would say "required").
-            self.fields["urgency"].error_messages["required"] = (
-                "A red flag needs an urgency: emergency (same day), urgent or routine."
-            )
+        # The model says why a red flag needs one (the form would say "required").
+        self.fields["urgency"].error_messages["required"] = (
+            "A red flag needs an urgency: emergency (same day), urgent or routine."
+        )
 
     def clean(self):
         cleaned = super().clean()
         # An urgency is hidden for any kind but a red flag, so it cannot be cleared by hand:
         # a criterion that stops being a red flag loses its urgency here.
-        if "urgency" in self.fields and cleaned.get("kind") != CriterionKind.RED_FLAG:
+        if cleaned.get("kind") != CriterionKind.RED_FLAG:
             cleaned["urgency"] = ""
         return cleaned
 
