@@ -136,6 +136,12 @@ class Indicator(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
+# What a card said: a screening's outcome, or (a "screening incomplete" card) that the
+# EHR's response could not be screened whole.
+INCOMPLETE = "incomplete"
+CARD_OUTCOMES = [*Outcome.choices, (INCOMPLETE, "Screening incomplete")]
+
+
 class CdsCard(models.Model):
     """A card we returned, so that feedback on it can be counted by criteria version. Holds no
     patient data beyond the link to a stored screening."""
@@ -149,7 +155,7 @@ class CdsCard(models.Model):
     from_prefetch = models.BooleanField(
         default=False, help_text="Screened from a prefetched QuestionnaireResponse."
     )
-    outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    outcome = models.CharField(max_length=14, choices=CARD_OUTCOMES)
     indicator = models.CharField(max_length=10, choices=Indicator.choices)
     criteria_version = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)

@@ -50,7 +50,7 @@ from interop.cds.suggestions import (
 from interop.fhir.common import Base, canonical_url, coding
 from interop.fhir.resources import matched_criteria
 from interop.fhir.terms import OUTCOME_SYSTEM, OVERRIDE_REASON_SYSTEM
-from interop.models import CdsCard, CdsClient, CdsFeedback, FeedbackOutcome, Indicator
+from interop.models import INCOMPLETE, CdsCard, CdsClient, CdsFeedback, FeedbackOutcome, Indicator
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +67,6 @@ OUTCOME_WORDS = {
     engine.Outcome.CONSIDER_AMPS: "consider AMPS",
     engine.Outcome.INDETERMINATE: "indeterminate",
 }
-# The outcome stored on a "screening incomplete" card (CdsCard.outcome).
-INCOMPLETE = "incomplete"
 
 
 class BadCall(ValueError):

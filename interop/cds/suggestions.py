@@ -280,9 +280,6 @@ def screen_partially(response: dict, patient: dict | None = None) -> PartialScre
         suggestion = Suggestion(
             outcome=Outcome.REFER,
             urgency=result.urgency or engine.ROUTINE,
-            red_flags=list(result.red_flags),
-            pathways=[],
-            caveats=[],
             caveat_messages=[],
             trace=[entry for entry in result.trace if entry["kind"] == engine.RED_FLAG],
             explanation="",
