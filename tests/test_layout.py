@@ -75,6 +75,9 @@ APPS = (
     "intake",
     "interop",
     "jobs",
+    "privacy",
+    "smart",
+    "sso",
     "amps_screen",
 )
 # The URLconf includes every app's pages, so it stands above them all, outside the app graph.
