@@ -100,6 +100,18 @@ def concept(system: str, code: str, display: str = "") -> dict:
     return result
 
 
+def search_entries(base: Base, resources: list[dict]) -> list[dict]:
+    """A searchset Bundle's entries: each resource at its full URL, a match."""
+    return [
+        {
+            "fullUrl": f"{base.fhir}/{resource['resourceType']}/{resource['id']}",
+            "resource": resource,
+            "search": {"mode": "match"},
+        }
+        for resource in resources
+    ]
+
+
 def reference(resource_type: str, resource_id, display: str = "") -> dict:
     result = {"reference": f"{resource_type}/{resource_id}"}
     if display:

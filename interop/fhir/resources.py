@@ -24,6 +24,7 @@ from interop.fhir.common import (
     instant,
     number,
     reference,
+    search_entries,
 )
 from interop.fhir.questionnaire import VALUE_KEYS, questionnaire
 from interop.fhir.terms import (
@@ -384,12 +385,5 @@ def everything(base: Base, patient: Patient) -> dict:
         "resourceType": "Bundle",
         "type": "searchset",
         "total": len(resources),
-        "entry": [
-            {
-                "fullUrl": f"{base.fhir}/{resource['resourceType']}/{resource['id']}",
-                "resource": resource,
-                "search": {"mode": "match"},
-            }
-            for resource in resources
-        ],
+        "entry": search_entries(base, resources),
     }

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
-from interop.fhir.common import FHIR_JSON, Base
+from interop.fhir.common import FHIR_JSON, Base, search_entries
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
@@ -176,14 +176,7 @@ def bundle(
         "type": "searchset",
         "total": total,
         "link": links,
-        "entry": [
-            {
-                "fullUrl": f"{base.fhir}/{resource['resourceType']}/{resource['id']}",
-                "resource": resource,
-                "search": {"mode": "match"},
-            }
-            for resource in resources
-        ],
+        "entry": search_entries(base, resources),
     }
 
 
