@@ -65,7 +65,7 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     fields = write_dictionary_csv(profile=profile, output=response, layout=layout)
     filename = f"amps-data-dictionary-{profile}-{layout}-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     record_access(
         request,
         action=AccessAction.EXPORTED,

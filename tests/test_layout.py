@@ -72,6 +72,7 @@ APPS = (
     "cachetable",
     "documents",
     "exports",
+    "imports",
     "intake",
     "interop",
     "jobs",
