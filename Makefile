@@ -53,7 +53,7 @@ test: install
 
 # Duplicate code: pylint's duplicate-code check only (settings in pyproject.toml,
 # [tool.pylint]) over the apps, migrations and tests left out.
-APPS := accounts amps_screen audit cachetable documents exports imports intake interop jobs privacy smart sso
+APPS := accounts amps_screen audit cachetable documents exports imports intake interop jobs oncall privacy smart sso
 
 lint: install
 	$(VENV)/bin/ruff check .

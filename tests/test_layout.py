@@ -76,6 +76,7 @@ APPS = (
     "intake",
     "interop",
     "jobs",
+    "oncall",
     "privacy",
     "smart",
     "sso",
