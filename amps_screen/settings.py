@@ -239,10 +239,6 @@ elif AMPS_CACHE == "redis":
     CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     raise ImproperlyConfigured(f"AMPS_CACHE must be database or redis; got {AMPS_CACHE!r}.")
-# Per process, for values whose key names the database state they were computed from (e.g. the
-# review figures, keyed by the count and time of the last signature): never stale, whichever
-# server computed them, and free to read.
-CACHES["derived"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 # Background tasks: Django's Tasks framework. The database backend (django-tasks-db) keeps
 # tasks in this same database and needs no other service; a worker runs them

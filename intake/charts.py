@@ -12,6 +12,7 @@ class Bar:
     y: int
     width: int
     text_y: int
+    value_x: int  # where the value is written: beside the bar, or inside an empty track
 
 
 @dataclass(frozen=True)
@@ -25,18 +26,23 @@ class BarChart:
 
 
 def agreement_chart(rows: list[dict]) -> BarChart:
-    """Horizontal bars of the agreement rate per criteria-set version (0–100%)."""
+    """Horizontal bars of the agreement rate per criteria-set version (0–100%); a version
+    with too few reviews for a rate (rate None) gets no bar, only its number."""
     plot_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     bars = []
     for index, row in enumerate(rows):
         y = GAP + index * (BAR_HEIGHT + GAP)
+        rate = row["rate"]
         bars.append(
             Bar(
                 label=f"Version {row['version']}",
-                value_text=f"{round(row['rate'] * 100)}% of {row['total']}",
+                value_text=f"n = {row['total']}, too few for a rate"
+                if rate is None
+                else f"{round(rate * 100)}% of {row['total']}",
                 y=y,
-                width=round(row["rate"] * plot_width),
+                width=0 if rate is None else round(rate * plot_width),
                 text_y=y + BAR_HEIGHT // 2 + 5,
+                value_x=LABEL_WIDTH + (8 if rate is None else plot_width + 8),
             )
         )
     height = GAP + len(rows) * (BAR_HEIGHT + GAP) + 18
@@ -44,13 +50,3 @@ def agreement_chart(rows: list[dict]) -> BarChart:
         (LABEL_WIDTH + round(plot_width * percent / 100), f"{percent}%") for percent in (0, 50, 100)
     )
     return BarChart(WIDTH, height, LABEL_WIDTH, plot_width, tuple(bars), ticks)
-
-
-def agreement_figures() -> dict:
-    """The agreement figures of every signed review (figures only, never a patient) and the
-    chart of the rate per criteria-set version: for rheumatologists under the queue and for
-    criteria editors in the admin."""
-    from intake.models import Review
-
-    figures = Review.objects.dashboard()
-    return {**figures, "agreement_chart": agreement_chart(figures["agreement_by_version"])}

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from intake import views
-from intake.views import patients
+from intake.views import agreement, patients
 
 app_name = "intake"
 
@@ -18,5 +18,6 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("review/next/", views.review_next, name="review_next"),
     path("review/live/", views.review_queue_live, name="review_queue_live"),
+    path("review/agreement/", agreement.review_agreement, name="review_agreement"),
     path("review/<uuid:uuid>/", views.review_create, name="review_create"),
 ]

@@ -163,6 +163,8 @@ class CdsCard(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "CDS Hooks card"
+        # The feedback counts of the agreement page read the cards of a time window along it.
+        indexes = [models.Index(fields=["created_at"], name="cds_card_created_at_idx")]
 
     def __str__(self) -> str:
         return f"Card {self.uuid} ({self.outcome})"

@@ -647,7 +647,7 @@ def test_feedback_is_counted_beside_the_agreement_figures(client, ehr, rheum_cli
     call(client, _with_our_card(EXAMPLES["feedback_accepted"], card["uuid"]), url=FEEDBACK)
     call(client, _with_our_card(EXAMPLES["feedback_overridden"], card["uuid"]), url=FEEDBACK)
     version = CdsCard.objects.get(uuid=card["uuid"]).criteria_version
-    page = rheum_client.get(reverse("intake:review_queue")).content.decode()
+    page = rheum_client.get(reverse("intake:review_agreement")).content.decode()
     assert "Cards in the EHR (CDS Hooks feedback)" in page
     assert f"<tr><td>v{version}</td><td>1</td><td>1</td><td>1</td></tr>" in page
 

@@ -23,7 +23,7 @@ from intake.admin import pages
 from intake.admin.criteria_table import criteria_table
 from intake.admin.history import CRITERIA_HISTORY_LIMIT, ReadableHistory, criteria_history
 from intake.admin.reference import EXAMPLE_EXPRESSIONS, fact_reference
-from intake.charts import agreement_figures
+from intake.agreement import AgreementWindowForm, agreement_figures
 from intake.forms import CriterionAdminForm
 from intake.models import CriteriaSet, CriteriaSetStatus, Criterion
 from intake.rules import engine
@@ -265,11 +265,13 @@ class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistor
         """How often reviewers agree with the criteria, read-only: figures, never a patient."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        window = AgreementWindowForm(request.GET or None)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "How often reviewers agree with the criteria",
-            **agreement_figures(),
+            "window": window,
+            **agreement_figures(window.months()),
         }
         return TemplateResponse(request, "admin/intake/criteriaset/agreement.html", context)
 

@@ -3,7 +3,6 @@
 import uuid
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -46,85 +45,6 @@ class Disposition(models.TextChoices):
     )
 
 
-class ReviewQuerySet(models.QuerySet):
-    def dashboard(self) -> dict:
-        """The agreement figures of signed reviews, recomputed only when a review was signed
-        since (one small query otherwise)."""
-        state = self.aggregate(n=models.Count("pk"), last=models.Max("signed_at"))
-        last = state["last"].timestamp() if state["last"] else 0
-        key = f"review-dashboard:{state['n']}:{last}"
-        figures = caches["derived"].get(key)
-        if figures is None:
-            figures = {
-                "agreement_by_version": self.agreement_by_version(),
-                "agreement_by_criterion": self.agreement_by_criterion(),
-                "override_reasons": self.override_reasons(),
-            }
-            caches["derived"].set(key, figures, 24 * 3600)
-        return figures
-
-    def agreement_by_version(self) -> list[dict]:
-        """Signed reviews per criteria set version: total, agreed, and the agreement rate."""
-        rows = (
-            self.values("screening__criteria_set__version")
-            .annotate(
-                total=models.Count("pk"),
-                agreed=models.Count("pk", filter=Q(decision=Decision.AGREE)),
-            )
-            .order_by("screening__criteria_set__version")
-        )
-        return [
-            {
-                "version": row["screening__criteria_set__version"],
-                "total": row["total"],
-                "agreed": row["agreed"],
-                "rate": row["agreed"] / row["total"],
-            }
-            for row in rows
-        ]
-
-    def agreement_by_criterion(self) -> list[dict]:
-        """Signed reviews per matched red flag or pathway code: its name (as the newest set
-        that has the code calls it), total, agreed, rate; by name."""
-        from intake.models.criteria import Criterion  # criteria imports nothing of reviews
-
-        names = dict(
-            Criterion.objects.order_by("criteria_set__version").values_list("code", "name")
-        )
-        totals: dict[str, list[int]] = {}
-        for decision, red_flags, pathways in self.values_list(
-            "decision", "screening__red_flags", "screening__pathways"
-        ):
-            for code in [*red_flags, *pathways]:
-                counts = totals.setdefault(code, [0, 0])
-                counts[0] += 1
-                counts[1] += decision == Decision.AGREE
-        rows = [
-            {
-                "code": code,
-                "name": names.get(code, code),
-                "total": total,
-                "agreed": agreed,
-                "rate": agreed / total,
-            }
-            for code, (total, agreed) in totals.items()
-        ]
-        return sorted(rows, key=lambda row: (row["name"].lower(), row["code"]))
-
-    def override_reasons(self) -> list[dict]:
-        labels = dict(OverrideReason.choices)
-        rows = (
-            self.filter(decision=Decision.OVERRIDE)
-            .values("override_reason")
-            .annotate(count=models.Count("pk"))
-            .order_by("-count", "override_reason")
-        )
-        return [
-            {"reason": labels.get(r["override_reason"], r["override_reason"]), "count": r["count"]}
-            for r in rows
-        ]
-
-
 class Review(models.Model):
     """A rheumatologist's signed decision on a screening. Signing locks the intake."""
 
@@ -142,11 +62,12 @@ class Review(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
 
     history = change_history()
-    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-signed_at"]
         permissions = [("sign_review", "Can review and sign screenings")]
+        # The agreement figures read the reviews of a time window along it.
+        indexes = [models.Index(fields=["signed_at"], name="review_signed_at_idx")]
         constraints = [
             # A case is signed once: a second signature, even a concurrent one, is refused.
             models.UniqueConstraint(fields=["intake"], name="review_one_per_intake"),

@@ -18,7 +18,6 @@ from amps_screen.inputs import keep_in_session, session_text
 from audit.access import AccessAction, record_access
 from audit.models import AccessEvent
 from intake import services
-from intake.charts import agreement_figures
 from intake.explain import explain_screening, intake_summary, skipped_sections
 from intake.forms import (
     ACTION_DRAFT,
@@ -305,7 +304,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             messages.error(request, "That search holds a character a name or MRN never has.")
         return redirect(request.get_full_path())
     context = _queue_context(request)
-    context.update(opened_at=timezone.now().isoformat(), **agreement_figures())
+    context.update(opened_at=timezone.now().isoformat())
     return render(request, "intake/review_queue.html", context)
 
 

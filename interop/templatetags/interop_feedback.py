@@ -9,11 +9,15 @@ register = template.Library()
 
 
 @register.inclusion_tag("interop/_cds_feedback_counts.html")
-def cds_feedback_counts() -> dict:
-    """Per criteria set version: cards returned to EHRs, and how many were accepted or
-    overridden there (a card with several feedback items counts once per outcome)."""
+def cds_feedback_counts(since=None) -> dict:
+    """Per criteria set version: cards returned to EHRs (since the given time, when given),
+    and how many were accepted or overridden there (a card with several feedback items counts
+    once per outcome). One GROUP BY in the database, on the agreement page only."""
+    cards = CdsCard.objects.all()
+    if since is not None:
+        cards = cards.filter(created_at__gte=since)
     rows = (
-        CdsCard.objects.values("criteria_version")
+        cards.values("criteria_version")
         .annotate(
             cards=Count("pk", distinct=True),
             accepted=Count(

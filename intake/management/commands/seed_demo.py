@@ -28,11 +28,13 @@ from intake.models import (
     Intake,
     IntakeStatus,
     Patient,
+    Review,
     Screening,
     VisitType,
     model_values,
 )
 from intake.roles import AUDITOR, CLINIC_STAFF, CRITERIA_EDITOR, DATA_MANAGER, RHEUMATOLOGIST
+from intake.rules import review as review_rules
 from intake.search import patient_search_text
 
 DEMO_ACCOUNTS = (
@@ -65,6 +67,32 @@ LAST_DEMO_DAY = date(2026, 11, 1)  # the synthetic intakes' latest day (intake.d
 EXAMPLES_FILE = Path(settings.BASE_DIR) / "fixtures" / "examples" / "intakes.json"
 
 
+def _sign_in_bulk(screenings: list[Screening], start: int, percent: int, reviewer) -> None:
+    """Sign `percent` of a batch's screenings (spread evenly over it), as the review service
+    would leave them: a review (mostly agreeing; every tenth an override with a reason) with a
+    disposition the review rules allow, signed 1-47 hours after submission, and the intake
+    signed. In bulk: no history rows, no access-log entries (synthetic data)."""
+    reasons = [code for code in review_rules.OVERRIDE_REASON_LABELS]
+    reviews = []
+    for n, screening in enumerate(screenings, start=start):
+        if (n * 37) % 100 >= percent:
+            continue
+        decision = review_rules.OVERRIDE if n % 10 == 3 else review_rules.AGREE
+        reviews.append(
+            Review(
+                intake_id=screening.intake_id,
+                screening=screening,
+                reviewer=reviewer,
+                decision=decision,
+                override_reason=reasons[n % len(reasons)] if decision == "override" else "",
+                disposition=review_rules.allowed_dispositions(decision, screening.outcome)[0],
+                signed_at=screening.intake.submitted_at + timedelta(hours=1 + n % 47),
+            )
+        )
+    Review.objects.bulk_create(reviews)
+    Intake.objects.filter(pk__in=[r.intake_id for r in reviews]).update(status=IntakeStatus.SIGNED)
+
+
 class Command(BaseCommand):
     help = (
         "Create the demo accounts (one per role, passwords printed once) and synthetic "
@@ -88,6 +116,15 @@ class Command(BaseCommand):
             help="spread the N intakes over P patients: P initial visits, the rest follow-ups "
             "(default: one patient per intake), e.g. --intakes 150000 --patients 100000",
         )
+        parser.add_argument(
+            "--signed",
+            type=int,
+            default=0,
+            metavar="PERCENT",
+            help="sign this share of the N intakes (0-100) with synthetic reviews by the demo "
+            "rheumatologist, a day or two after each was submitted (a clinic's steady state, "
+            "e.g. --intakes 100000 --signed 90)",
+        )
         parser.add_argument("--seed", type=int, default=20261122, help="random seed")
         parser.add_argument(
             "--reset-passwords",
@@ -101,12 +138,15 @@ class Command(BaseCommand):
         first_run=False,
         intakes=0,
         patients=0,
+        signed=0,
         seed=0,
         reset_passwords=False,
         **options,
     ):
         if intakes < 0 or patients < 0:
             raise CommandError("--intakes and --patients must be 0 or more.")
+        if not 0 <= signed <= 100:
+            raise CommandError("--signed is a percentage: 0 to 100.")
         user_model = get_user_model()
         accounts_exist = user_model.objects.filter(username="staff").exists()
         if first_run and accounts_exist:
@@ -118,7 +158,8 @@ class Command(BaseCommand):
         if intakes:
             staff = user_model.objects.get(username="staff")
             started = timezone.now()
-            made = self._create_cases(intakes, staff, seed, patients or None)
+            reviewer = user_model.objects.get(username="rheumatologist") if signed else None
+            made = self._create_cases(intakes, staff, seed, patients or None, signed, reviewer)
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(f"Created {intakes} synthetic submitted intakes in {seconds:.1f} s.")
             if first_run:
@@ -178,7 +219,15 @@ class Command(BaseCommand):
             passwords[username] = (password, code)
         return passwords
 
-    def _create_cases(self, count: int, user, seed: int, patients: int | None = None) -> list:
+    def _create_cases(
+        self,
+        count: int,
+        user,
+        seed: int,
+        patients: int | None = None,
+        signed: int = 0,
+        reviewer=None,
+    ) -> list[int]:
         """Patients, submitted intakes and their screenings, in bulk batches. The first
         `patients` intakes are initial visits of new patients; each further one is a
         follow-up visit of one of them in turn, some weeks after their previous visit."""
@@ -194,15 +243,18 @@ class Command(BaseCommand):
             for start in range(0, count, BATCH):
                 batch = [next(generated) for _ in range(min(BATCH, count - start))]
                 with transaction.atomic():
-                    made += self._create_batch(
+                    screenings = self._create_batch(
                         batch, start, first, user, criteria_set, compiled, patients, seen
                     )
+                    made += [screening.intake_id for screening in screenings]
+                    if signed:
+                        _sign_in_bulk(screenings, start, signed, reviewer)
                 bar.update(len(batch))
         return made
 
     def _create_batch(
         self, batch, start, first, user, criteria_set, compiled, patients, seen
-    ) -> list[int]:
+    ) -> list[Screening]:
         new = [(n, item) for n, item in enumerate(batch, start=start) if n < patients]
         made = Patient.objects.bulk_create(
             Patient(
@@ -269,7 +321,7 @@ class Command(BaseCommand):
             created_at=Subquery(submitted)
         )
         Intake.objects.filter(pk__in=[intake.pk for intake in intakes]).point_at_latest_screenings()
-        return [intake.pk for intake in intakes]
+        return screenings
 
     def _print_logins(self, passwords: dict[str, tuple[str, str]]) -> None:
         """The logins in a frame, so they stand out from the server's output that follows."""
