@@ -5,6 +5,8 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -362,6 +364,22 @@ def test_search_results_are_patients_with_their_latest_visit(staff_client, maya)
     html = response.content.decode()
     assert html.count(f'href="/patients/{patient.uuid}/"') == 1
     assert f'href="/intakes/{latest.uuid}/"' in html and "Follow-up visit" in html
+
+
+def test_the_search_counts_up_to_the_bound_and_lists_in_name_order(staff_client, monkeypatch):
+    monkeypatch.setattr("intake.views.patients.ROW_LIMIT", 3)
+    monkeypatch.setattr("intake.views.patients.PATIENTS_PER_PAGE", 2)
+    for family in ("Rossi", "Ross", "Rosso", "Moss", "Rossiter"):
+        PatientFactory(given_name="Ana", family_name=family)
+    with CaptureQueriesContext(connection) as queries:
+        response = search(staff_client, "ross")
+    page = response.context["page_obj"]
+    assert (page.paginator.count, page.paginator.more) == (3, True)  # 4 match: "more than 3"
+    assert [p.family_name for p in page] == ["Ross", "Rossi"]
+    html = response.content.decode()
+    assert "More than 3 patients found." in html and "Only the first 3 are listed" in html
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT 4" in sql for sql in counts), counts
 
 
 def test_the_search_term_never_appears_in_a_url(staff_client, maya):

@@ -4,7 +4,6 @@ corrections, and the patient search (the term travels by POST and stays in the s
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +14,7 @@ from audit.access import AccessAction, record_access
 from intake import services
 from intake.forms import PatientCorrectionForm, PatientSearchForm, error_summary
 from intake.models import Intake, Patient, completed_years
+from intake.paging import ROW_LIMIT, BoundedPaginator, bounded_count
 from intake.patient_record import identity_corrections, patient_visits
 from intake.search import matching_patients
 from intake.trend_charts import DISPOSITION_LEGEND, SUGGESTION_LEGEND, trend_charts
@@ -119,12 +119,20 @@ def patient_search(request: HttpRequest) -> HttpResponse:
         latest = Intake.objects.filter(patient=OuterRef("pk")).order_by(
             "-intake_date", "-created_at", "-pk"
         )
-        found = (
-            matching_patients(Patient.objects.all(), term)
-            .annotate(latest_intake_id=Subquery(latest.values("pk")[:1]))
-            .order_by("family_name", "given_name", "pk")
+        matches = matching_patients(Patient.objects.all(), term)
+        # Bounded like the intake list: the matches are counted up to ROW_LIMIT + 1 (a
+        # common part of a name stops counting there), and a page reads its 25 rows in name
+        # order along patient_name_order_idx (or, for a rare term, the trigram index's few
+        # matches), each row's latest visit looked up for those 25 only.
+        found = matches.annotate(latest_intake_id=Subquery(latest.values("pk")[:1])).order_by(
+            "family_name", "given_name", "pk"
         )
-        page = Paginator(found, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+        page = BoundedPaginator(
+            found,
+            PATIENTS_PER_PAGE,
+            limit=ROW_LIMIT,
+            known_count=bounded_count(matches.order_by(), ROW_LIMIT),
+        ).get_page(request.GET.get("page"))
         latest_intakes = (
             Intake.objects.select_related("current_screening")
             .without_screening_snapshot()
