@@ -1,7 +1,10 @@
-"""Load scenario (locust): clinic staff submitting intakes and rheumatologists working the
-review queue at once. Run through bench/load.py, which prepares the database, the users and
-gunicorn, then prints the figures. LOAD_TARGET=bare posts the same form to the bare
-form-save view instead (the baseline for submit throughput)."""
+"""Load scenario (locust), a clinic's day: clinic staff open the form and submit intakes with
+its one-time form_token, look at the intake list, find patients by part of a name and open
+their page; rheumatologists work the review queue: open it, open a case and sign it with their
+password (now and then a filtered deeper page, or the agreement figures). Run through
+bench/load.py, which prepares the database (a steady state: LOAD_INTAKES intakes, LOAD_SIGNED
+percent signed), the users and gunicorn, then prints the figures. LOAD_TARGET=bare posts the
+same form to the bare form-save view instead (the baseline for submit throughput)."""
 
 import itertools
 import os
@@ -30,6 +33,10 @@ STAFF_NAMES = itertools.cycle(f"load_staff_{n}" for n in range(STAFF_USERS))
 RHEUM_NAMES = itertools.cycle(f"load_rheum_{n}" for n in range(RHEUM_USERS))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASE = re.compile(r'href="(/review/[0-9a-f-]{36}/)"')
+FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+PATIENT = re.compile(r'href="(/patients/[0-9a-f-]{36}/)"')
+# Parts of the synthetic names (intake/demo.py), as a clinic searches them.
+NAME_PARTS = ("ross", "ibra", "tana", "ines ibrahim", "maya", "chen", "nova", "okaf")
 EXAMPLES = ("V01", "V06", "V16", "V33", "V17")
 
 
@@ -72,6 +79,9 @@ class Staff(SignedIn):
         page = self.client.get("/intakes/new/", name="GET /intakes/new/")
         data = form_data(example(random.choice(EXAMPLES)), mrn=f"L{RUN}-{next(NUMBERS)}")  # noqa: S311
         data["csrfmiddlewaretoken"] = CSRF.search(page.text).group(1)
+        token = FORM_TOKEN.search(page.text)
+        if token:
+            data["form_token"] = token.group(1)
         path = "/bench/bare-form/" if TARGET == "bare" else "/intakes/new/"
         with self.client.post(
             path, data, name=f"POST {path} (submit)", allow_redirects=False, catch_response=True
@@ -87,6 +97,21 @@ class Staff(SignedIn):
     def intake_list(self):
         self.client.get("/intakes/", name="GET /intakes/")
 
+    @task(1)
+    def find_a_patient(self):
+        if TARGET == "bare":
+            return
+        page = self.client.get("/patients/", name="GET /patients/")
+        data = {
+            "q": random.choice(NAME_PARTS),
+            "csrfmiddlewaretoken": CSRF.search(page.text).group(1),
+        }  # noqa: S311
+        self.client.post("/patients/", data, name="POST /patients/ (search)", allow_redirects=False)
+        results = self.client.get("/patients/", name="GET /patients/ (results)")
+        patients = PATIENT.findall(results.text)
+        if patients:
+            self.client.get(random.choice(patients), name="GET /patients/<uuid>/")  # noqa: S311
+
 
 class Rheumatologist(SignedIn):
     weight = 1
@@ -96,12 +121,41 @@ class Rheumatologist(SignedIn):
         super().on_start()
 
     @task(3)
-    def open_the_queue_and_a_case(self):
+    def open_the_queue_and_sign_a_case(self):
         queue = self.client.get("/review/", name="GET /review/")
         cases = CASE.findall(queue.text)
-        if cases:
-            self.client.get(random.choice(cases), name="GET /review/<uuid>/")  # noqa: S311
+        if not cases:
+            return
+        case = random.choice(cases)  # noqa: S311
+        page = self.client.get(case, name="GET /review/<uuid>/")
+        if TARGET == "bare" or page.status_code != 200:
+            return
+        overriding = random.random() < 0.1  # noqa: S311
+        data = {
+            "csrfmiddlewaretoken": CSRF.search(page.text).group(1),
+            "decision": "override" if overriding else "agree",
+            "override_reason": "clinical_judgement" if overriding else "",
+            "disposition": "other_referral",  # allowed with every decision and suggestion
+            "comment": "",
+            "note": "",
+            "password": PASSWORD,
+            "action": "sign",
+        }
+        with self.client.post(
+            case, data, name="POST /review/<uuid>/ (sign)", allow_redirects=False,
+            catch_response=True,
+        ) as response:  # fmt: skip
+            # Signed (or, rarely, signed by another reviewer a moment before: also a 302).
+            if response.status_code != 302:
+                response.failure(f"status {response.status_code}")
+                return
+        self.client.get(response.headers["Location"], name="GET after signing")
 
     @task(1)
     def queue_filtered(self):
         self.client.get("/review/?outcome=refer&page=2", name="GET /review/?outcome&page=2")
+
+    @task(1)
+    def agreement_figures(self):
+        if TARGET != "bare":
+            self.client.get("/review/agreement/", name="GET /review/agreement/")
