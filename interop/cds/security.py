@@ -7,6 +7,7 @@ JWKS of an allow-listed issuer (a CdsClient), name our service URL as `aud`, car
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -51,10 +52,27 @@ def _signing_key(client: CdsClient, kid, alg: str) -> jwt.PyJWK:
         if data.get("kty") not in ("EC", "RSA") or data.get("alg", alg) != alg:
             break
         try:
-            return jwt.PyJWK(data, algorithm=alg)
+            material = _frozen(data)
+            return _parsed_key(material, alg) if material else jwt.PyJWK(data, algorithm=alg)
         except jwt.PyJWTError:
             break
     raise NotAuthenticated("No public key of the issuer matches the token's `kid` and `alg`.")
+
+
+def _frozen(data: dict) -> tuple:
+    """The JWK's members as a hashable key, or () when a member is not text (e.g. `key_ops`,
+    a list): such a key is parsed on every call."""
+    if not all(type(value) is str for value in data.values()):
+        return ()
+    return tuple(sorted(data.items()))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_key(material: tuple, alg: str) -> jwt.PyJWK:
+    """A public key parsed once per process and kept (the curve point is checked and the key
+    built by `cryptography` on the first call only). Keyed by the JWK's own members, so a
+    client's changed or rotated keys are parsed afresh and never mistaken for the old ones."""
+    return jwt.PyJWK(dict(material), algorithm=alg)
 
 
 def verify_call(request, *, audiences: list[str]) -> tuple[CdsClient, dict]:
