@@ -6,7 +6,7 @@ or LOAD_WORKERS of them, production settings but plain HTTP) and one task worker
 headless for LOAD_SECONDS with LOAD_USERS users (half staff, half rheumatologists), stops
 everything and prints throughput, p50/p95/p99 per request type and the errors. LOAD_WAIT
 ("0.5-1.5" s by default) is each user's pause between two actions; "0-0" saturates the server.
-LOAD_TARGET=bare runs the same scenario with the bare form-save view as the submit
+LOAD_PORT picks gunicorn's port (a free one otherwise). LOAD_TARGET=bare runs the same scenario with the bare form-save view as the submit
 (bench/urls.py)."""
 
 import csv
@@ -131,7 +131,7 @@ def main() -> int:
     extra = {"LOAD_STAFF_USERS": str(half), "LOAD_RHEUM_USERS": str(half)}
     if os.environ.get("LOAD_TARGET") == "bare":
         extra["DJANGO_SETTINGS_MODULE"] = "bench.load_settings"
-    port = free_port()
+    port = int(os.environ.get("LOAD_PORT") or free_port())
     host = f"http://127.0.0.1:{port}"
     servers = start_servers(port, database_url(), workers=WORKERS, extra=extra)
     try:
