@@ -1,13 +1,14 @@
 """The load scenario, end to end: `DATABASE_URL=postgres://… .venv/bin/python bench/load.py`.
 
-Uses the bench database (`<name>_bench`, seeded with BENCH_INTAKES synthetic intakes once),
-creates the load users, collects static files, starts gunicorn (gunicorn.conf.py's sync workers
-or LOAD_WORKERS of them, production settings but plain HTTP) and one task worker, runs locust
-headless for LOAD_SECONDS with LOAD_USERS users (half staff, half rheumatologists), stops
-everything and prints throughput, p50/p95/p99 per request type and the errors. LOAD_WAIT
-("0.5-1.5" s by default) is each user's pause between two actions; "0-0" saturates the server.
-LOAD_PORT picks gunicorn's port (a free one otherwise). LOAD_TARGET=bare runs the same scenario with the bare form-save view as the submit
-(bench/urls.py)."""
+Uses a clinic's steady state (`<name>_clinic_<LOAD_INTAKES>_<LOAD_SIGNED>`: 100,000 intakes,
+90 % of them signed with their reviews, by default; seeded once), creates the load users,
+collects static files, starts gunicorn (gunicorn.conf.py's sync workers or LOAD_WORKERS of
+them, production settings but plain HTTP) on LOAD_PORT (else a free port) and one task worker,
+runs locust headless for LOAD_SECONDS with LOAD_USERS users (half staff, half
+rheumatologists, who sign cases), stops everything and prints throughput, p50/p95/p99 per
+request type and the errors. LOAD_WAIT ("0.5-1.5" s by default) is each user's pause between
+two actions; "0-0" saturates the server. LOAD_SECONDS=0 only seeds. LOAD_TARGET=bare runs the
+same scenario with the bare form-save view as the submit (bench/urls.py)."""
 
 import csv
 import importlib.util
