@@ -82,7 +82,7 @@ def use_clinic_database(intakes: int, signed: int) -> None:
     name = f"{base}_clinic_{intakes}_{signed}"
     sibling = f"{base}_clinic_{intakes}_90"
     if signed == 0 and not _exists(name) and _exists(sibling):
-        with connection.cursor() as cursor:
+        with connection._nodb_cursor() as cursor:  # the maintenance database, as Django's own
             cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{sibling}"')
         connection.settings_dict["TEST"]["NAME"] = name
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
@@ -109,7 +109,7 @@ def use_clinic_database(intakes: int, signed: int) -> None:
 
 
 def _exists(name: str) -> bool:
-    with connection.cursor() as cursor:
+    with connection._nodb_cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         return cursor.fetchone() is not None
 
