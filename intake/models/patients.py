@@ -51,10 +51,6 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name"]
-        # The patient search's order: a page of a common part of a name is read along it.
-        indexes = [
-            models.Index(fields=["family_name", "given_name", "id"], name="patient_name_order_idx")
-        ]
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name} ({self.mrn})"

@@ -121,9 +121,11 @@ def patient_search(request: HttpRequest) -> HttpResponse:
         )
         matches = matching_patients(Patient.objects.all(), term)
         # Bounded like the intake list: the matches are counted up to ROW_LIMIT + 1 (a
-        # common part of a name stops counting there), and a page reads its 25 rows in name
-        # order along patient_name_order_idx (or, for a rare term, the trigram index's few
-        # matches), each row's latest visit looked up for those 25 only.
+        # common part of a name stops counting there); a page reads the matches through the
+        # trigram index (never the whole table) and keeps the top 25 in name order, each
+        # row's latest visit looked up for those 25 only. (An index in name order was tried:
+        # for a part of a name that sorts late, e.g. "ross", PostgreSQL then walked 81,000
+        # names to find 25, 151 ms instead of 13-26 ms; bench/README.md.)
         found = matches.annotate(latest_intake_id=Subquery(latest.values("pk")[:1])).order_by(
             "family_name", "given_name", "pk"
         )
