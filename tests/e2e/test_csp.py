@@ -55,7 +55,11 @@ def test_staff_and_rheumatologist_pages_raise_no_csp_violation(
     visit_all(
         page,
         live_server,
-        [reverse("intake:review_queue"), reverse("intake:review_create", args=[screening.uuid])],
+        [
+            reverse("intake:review_queue"),
+            reverse("intake:review_create", args=[screening.uuid]),
+            reverse("intake:review_agreement"),
+        ],
         violations,
     )
 
