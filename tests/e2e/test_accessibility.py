@@ -129,7 +129,7 @@ def test_rheumatologist_pages(page, live_server, login, bob):
     expect_accessible(page, "review page with errors")
 
     services.record_review(screening=screenings[1], reviewer=bob, decision="agree",
-                           disposition="inflammatory_workup")  # fmt: skip
+                           disposition="other_referral")  # fmt: skip
     page.goto(f"{live_server.url}{reverse('intake:review_agreement')}")
     expect(page.locator("svg.agreement-chart")).to_be_visible()
     expect_accessible(page, "agreement figures")
