@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0031_review_signed_at_index'),
-        ('interop', '0003_cds_client_fhir_server'),
+        ('intake', '0032_review_signed_at_index'),
+        ('interop', '0004_cds_card_outcome_choices'),
     ]
 
     operations = [
