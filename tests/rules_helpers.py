@@ -9,6 +9,8 @@ from intake.rules.defaults import DEFAULT_CRITERIA
 from intake.rules.facts import (
     FPS_R_SCORES,
     INPUT_FACTS,
+    KAWASAKI_NONE,
+    RED_FLAG_DETAIL_FIELDS,
     RED_FLAG_FIELDS,
     TRIGGER_NONE,
 )
@@ -90,6 +92,12 @@ def valid_intakes(draw: st.DrawFn) -> dict:
     intake = {name: draw(_value_strategy(name)) for name in INPUT_FACTS}
     if TRIGGER_NONE in intake["triggers"]:
         intake["triggers"] = [TRIGGER_NONE]
+    # A red-flag detail is given only while one of its red flags is yes.
+    for name in RED_FLAG_DETAIL_FIELDS:
+        if not any(intake[flag] for flag in INPUT_FACTS[name].asked_when):
+            intake[name] = None
+    if intake["kawasaki_features"] and KAWASAKI_NONE in intake["kawasaki_features"]:
+        intake["kawasaki_features"] = [KAWASAKI_NONE]
     if intake["pain_scale"] == "not_assessable":
         intake["pain_now"] = intake["pain_worst"] = None
     else:

@@ -11,6 +11,8 @@ from intake.rules.facts import (
     LAB_FIELDS,
     PAIN_SITE_CODES,
     PAIN_SITES,
+    RED_FLAG_DETAIL_FIELDS,
+    RED_FLAG_DETAILS,
     RED_FLAG_FIELDS,
     SECTIONS,
     SSS_ITEMS,
@@ -22,6 +24,14 @@ from tests.rules_helpers import facts_for, valid_intake
 SEX = ("female", "male", "other", "unknown")
 SCALES = ("nrs", "fps_r", "not_assessable")
 DISEASE = ("none", "in_remission", "active")
+KAWASAKI = (
+    "conjunctival_injection",
+    "oral_changes",
+    "polymorphous_rash",
+    "extremity_changes",
+    "cervical_node",
+    "none",
+)
 BUDAPEST_BOOLS = (
     "allodynia_reported allodynia_observed hyperalgesia_observed temperature_asymmetry_reported "
     "skin_colour_change_reported temperature_asymmetry_observed skin_colour_change_observed "
@@ -67,6 +77,17 @@ DICTIONARY = [
     *[(name, "bool", False, None, None, ()) for name in RED_FLAG_BOOLS],
     ("morning_stiffness_minutes", "int", False, 0, 1440, ()),
     ("inflammatory_disease", "choice", False, None, None, DISEASE),
+    # 5a. Red-flag details: every one nullable (null = not asked)
+    ("non_weight_bearing_days", "int", True, 0, 3650, ()),
+    ("joint_swelling_weeks", "int", True, 0, 1040, ()),
+    ("fever_days", "int", True, 1, 365, ()),
+    ("highest_temperature_c", "decimal", True, 38.0, 43.0, ()),
+    ("kawasaki_features", "codes", True, 1, None, KAWASAKI),
+    ("petechiae_or_purpura", "bool", True, None, None, ()),
+    ("hepatosplenomegaly", "bool", True, None, None, ()),
+    ("sphincter_or_saddle_signs", "bool", True, None, None, ()),
+    ("bulbar_or_respiratory_weakness", "bool", True, None, None, ()),
+    ("dark_urine", "bool", True, None, None, ()),
     ("haemoglobin_g_dl", "decimal", True, 0, 25, ()),
     ("wbc_10e9_l", "decimal", True, 0, 500, ()),
     ("neutrophils_10e9_l", "decimal", True, 0, 100, ()),
@@ -99,7 +120,7 @@ def test_every_dictionary_field_is_an_input_fact_with_its_rules(
 
 
 def test_the_registry_holds_exactly_the_dictionary_fields():
-    assert len(INPUT_FACTS) == len(DICTIONARY) == 71
+    assert len(INPUT_FACTS) == len(DICTIONARY) == 81
     assert {row[0] for row in DICTIONARY} == set(INPUT_FACTS)
 
 
@@ -110,6 +131,7 @@ def test_input_facts_follow_the_dictionary_order_by_section():
         "Budapest grid",
         "Symptom severity",
         "Red flags",
+        "Red-flag details",
         "Laboratory",
         "Function",
     ]
@@ -257,6 +279,10 @@ def test_the_derived_facts_are_registered_as_derived():
         "budapest_sign_categories",
         "sss",
         "core_labs_done",
+        "kocher_predictors",
+        "pain_laterality",
+        "cytopenia_lines",
+        "kawasaki_feature_count",
     ]
     assert all(fact.derived and fact.section == "Derived" for fact in DERIVED_FACTS.values())
     assert DERIVED_FACTS["wpi"].maximum == 19
@@ -357,3 +383,101 @@ def test_a_missing_input_makes_its_derived_fact_null_not_zero():
     assert facts["sss"] is None
     assert facts["budapest_sign_categories"] is None
     assert facts["core_labs_done"] is False
+
+
+# --- §5a: red-flag details and the facts derived from them ---------------------------------------
+
+
+def test_each_detail_is_asked_by_its_red_flags_and_sits_under_the_first():
+    assert {name: INPUT_FACTS[name].asked_when for name in RED_FLAG_DETAIL_FIELDS} == {
+        "non_weight_bearing_days": ("non_weight_bearing",),
+        "joint_swelling_weeks": ("joint_swelling_observed",),
+        "fever_days": ("fever",),
+        "highest_temperature_c": ("fever",),
+        "kawasaki_features": ("fever",),
+        "petechiae_or_purpura": ("rash", "bruising_pallor_or_bleeding"),
+        "hepatosplenomegaly": ("lymphadenopathy_or_organomegaly",),
+        "sphincter_or_saddle_signs": ("neurological_deficit",),
+        "bulbar_or_respiratory_weakness": ("proximal_weakness",),
+        "dark_urine": ("proximal_weakness",),
+    }
+    assert RED_FLAG_DETAILS["fever"] == ("fever_days", "highest_temperature_c", "kawasaki_features")
+    assert RED_FLAG_DETAILS["rash"] == ("petechiae_or_purpura",)
+    assert "bruising_pallor_or_bleeding" not in RED_FLAG_DETAILS
+    assert INPUT_FACTS["highest_temperature_c"].decimal_places == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "predictors"),
+    [
+        ({}, 0),
+        ({"non_weight_bearing": True}, 1),
+        # Fever with no temperature measured counts as over 38.5 °C: the safe direction.
+        ({"fever": True}, 1),
+        ({"fever": True, "highest_temperature_c": 38.5}, 0),
+        ({"fever": True, "highest_temperature_c": 38.6}, 1),
+        ({"esr_mm_hr": 41}, 1),
+        ({"esr_mm_hr": 40}, 0),
+        ({"wbc_10e9_l": 12.1}, 1),
+        ({"wbc_10e9_l": 12.0}, 0),
+        # A lab not done counts as absent.
+        ({"esr_mm_hr": None, "wbc_10e9_l": None}, 0),
+        (
+            {
+                "non_weight_bearing": True,
+                "fever": True,
+                "highest_temperature_c": 39.0,
+                "esr_mm_hr": 55,
+                "wbc_10e9_l": 15.0,
+            },
+            4,
+        ),
+    ],
+)
+def test_kocher_predictors_counts_the_four_predictors(overrides, predictors):
+    assert facts_for(**overrides)["kocher_predictors"] == predictors
+
+
+@pytest.mark.parametrize(
+    ("sites", "laterality"),
+    [
+        (["knee_left"], "left"),
+        (["knee_left", "hip_left", "lower_back"], "left"),
+        (["ankle_foot_right"], "right"),
+        (["knee_left", "knee_right"], "both"),
+        (["jaw_left", "hand_wrist_right"], "both"),
+        (["lower_back"], "midline"),
+        (["neck", "upper_back", "lower_back", "chest", "abdomen"], "midline"),
+    ],
+)
+def test_pain_laterality_reads_the_sided_sites(sites, laterality):
+    assert facts_for(pain_sites=sites)["pain_laterality"] == laterality
+
+
+@pytest.mark.parametrize(
+    ("overrides", "lines"),
+    [
+        ({}, 0),
+        ({"haemoglobin_g_dl": 9.9}, 1),
+        # A low WBC with low neutrophils is one line (white cells).
+        ({"wbc_10e9_l": 3.0, "neutrophils_10e9_l": 0.4}, 1),
+        ({"neutrophils_10e9_l": 1.4}, 1),
+        ({"platelets_10e9_l": 149}, 1),
+        ({"haemoglobin_g_dl": 9.0, "platelets_10e9_l": 90}, 2),
+        ({"haemoglobin_g_dl": 9.0, "wbc_10e9_l": 2.0, "platelets_10e9_l": 90}, 3),
+        ({"haemoglobin_g_dl": None, "wbc_10e9_l": None, "platelets_10e9_l": None}, 0),
+    ],
+)
+def test_cytopenia_lines_counts_cell_lines_not_values(overrides, lines):
+    assert facts_for(**overrides)["cytopenia_lines"] == lines
+
+
+def test_kawasaki_feature_count_ignores_none_and_is_null_when_not_asked():
+    assert facts_for()["kawasaki_feature_count"] is None
+    assert facts_for(fever=True, kawasaki_features=["none"])["kawasaki_feature_count"] == 0
+    assert (
+        facts_for(fever=True, kawasaki_features=["oral_changes", "cervical_node"])[
+            "kawasaki_feature_count"
+        ]
+        == 2
+    )

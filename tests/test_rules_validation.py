@@ -295,3 +295,86 @@ def test_anything_but_an_object_is_one_error_about_the_whole_intake(data):
 
 def test_a_field_error_reads_as_field_then_message():
     assert str(only_error(fatigue=4)) == "fatigue: must be a whole number from 0 to 3, not 4"
+
+
+# --- §5a: red-flag details ----------------------------------------------------------------------
+
+DETAIL_VALUES = {
+    "non_weight_bearing_days": ("non_weight_bearing", 3),
+    "joint_swelling_weeks": ("joint_swelling_observed", 2),
+    "fever_days": ("fever", 6),
+    "highest_temperature_c": ("fever", 39.4),
+    "kawasaki_features": ("fever", ["oral_changes"]),
+    "petechiae_or_purpura": ("rash", True),
+    "hepatosplenomegaly": ("lymphadenopathy_or_organomegaly", False),
+    "sphincter_or_saddle_signs": ("neurological_deficit", True),
+    "bulbar_or_respiratory_weakness": ("proximal_weakness", False),
+    "dark_urine": ("proximal_weakness", True),
+}
+
+
+def test_an_intake_without_any_detail_is_valid_and_every_detail_is_null():
+    intake = valid_intake(fever=True, non_weight_bearing=True)
+    for name in DETAIL_VALUES:
+        intake.pop(name, None)
+    inputs, errors = validate_intake(intake)
+    assert errors == []
+    assert all(inputs[name] is None for name in DETAIL_VALUES)
+
+
+@pytest.mark.parametrize(("name", "flag_and_value"), DETAIL_VALUES.items())
+def test_a_detail_is_kept_while_its_red_flag_is_yes(name, flag_and_value):
+    flag, value = flag_and_value
+    inputs, errors = validate_intake(valid_intake(**{flag: True, name: value}))
+    assert errors == []
+    assert inputs[name] == value
+
+
+@pytest.mark.parametrize(("name", "flag_and_value"), DETAIL_VALUES.items())
+def test_a_detail_given_while_its_red_flag_is_no_is_an_error_naming_it(name, flag_and_value):
+    flag, value = flag_and_value
+    _, errors = validate_intake(valid_intake(**{flag: False, name: value}))
+    assert [(e.field, e.code) for e in errors] == [(name, "detail_not_asked")]
+    assert flag in errors[0].message
+
+
+def test_petechiae_is_asked_by_either_the_rash_or_the_bruising_red_flag():
+    for flag in ("rash", "bruising_pallor_or_bleeding"):
+        _, errors = validate_intake(valid_intake(**{flag: True, "petechiae_or_purpura": True}))
+        assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "code"),
+    [
+        ("non_weight_bearing_days", -1, "range"),
+        ("non_weight_bearing_days", 3651, "range"),
+        ("non_weight_bearing_days", 2.5, "type"),
+        ("joint_swelling_weeks", 1041, "range"),
+        ("fever_days", 0, "range"),
+        ("fever_days", 366, "range"),
+        ("highest_temperature_c", 37.9, "range"),
+        ("highest_temperature_c", 43.1, "range"),
+        ("highest_temperature_c", 39.25, "decimals"),
+        ("highest_temperature_c", "39", "type"),
+        ("kawasaki_features", [], "required"),
+        ("kawasaki_features", ["strawberry"], "choice"),
+        ("kawasaki_features", ["none", "oral_changes"], "kawasaki_none_alone"),
+        ("kawasaki_features", ["oral_changes", "oral_changes"], "duplicate"),
+        ("dark_urine", "yes", "type"),
+    ],
+)
+def test_a_bad_detail_is_an_error_naming_the_field(name, value, code):
+    flag = {
+        "non_weight_bearing_days": "non_weight_bearing",
+        "joint_swelling_weeks": "joint_swelling_observed",
+        "dark_urine": "proximal_weakness",
+    }.get(name, "fever")
+    _, errors = validate_intake(valid_intake(**{flag: True, name: value}))
+    assert [(e.field, e.code) for e in errors] == [(name, code)]
+
+
+def test_the_temperature_bounds_and_one_decimal_are_valid():
+    for value in (38.0, 43.0, 38.6, 40):
+        _, errors = validate_intake(valid_intake(fever=True, highest_temperature_c=value))
+        assert errors == [], value

@@ -317,6 +317,21 @@ class Intake(models.Model):
     )
     safeguarding_concern = _answer()
 
+    # 5a. Red-flag details: asked only when their red flag is yes (null = not asked, and on
+    # every intake stored before they existed)
+    non_weight_bearing_days = _count()
+    joint_swelling_weeks = _count()
+    fever_days = _count()
+    highest_temperature_c = models.DecimalField(
+        max_digits=3, decimal_places=1, null=True, blank=True
+    )
+    kawasaki_features = models.JSONField(null=True, blank=True)
+    petechiae_or_purpura = _answer()
+    hepatosplenomegaly = _answer()
+    sphincter_or_saddle_signs = _answer()
+    bulbar_or_respiratory_weakness = _answer()
+    dark_urine = _answer()
+
     # 6. Laboratory results (null = not done)
     haemoglobin_g_dl = _measure(4)
     wbc_10e9_l = _measure(5)

@@ -115,6 +115,22 @@ BUDAPEST_CATEGORIES: tuple[BudapestCategory, ...] = (
     ),
 )
 
+#: Pain sites without a side (pain_laterality "midline").
+SIDELESS_PAIN_SITES: tuple[str, ...] = tuple(
+    site.code for site in PAIN_SITES if not site.code.endswith(("_left", "_right"))
+)
+
+KAWASAKI_NONE = "none"
+#: The principal features of Kawasaki disease (AHA 2017), or none of them.
+KAWASAKI_LABELS = {
+    "conjunctival_injection": "Bilateral non-exudative conjunctival injection",
+    "oral_changes": "Red cracked lips or strawberry tongue",
+    "polymorphous_rash": "Polymorphous rash",
+    "extremity_changes": "Red or swollen hands or feet, or peeling",
+    "cervical_node": "Cervical lymph node of 1.5 cm or more",
+    KAWASAKI_NONE: "None of these",
+}
+
 #: A visit's type: the first visit for this pain, a follow-up, or a recurrence after recovery. An
 #: intake that does not say (a JSON intake without the key) is an initial visit.
 VISIT_TYPE_INITIAL = "initial"
@@ -137,4 +153,11 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     },
     "triggers": TRIGGER_LABELS,
     "inflammatory_disease": {"none": "None", "in_remission": "In remission", "active": "Active"},
+    "kawasaki_features": KAWASAKI_LABELS,
+    "pain_laterality": {
+        "left": "Left",
+        "right": "Right",
+        "both": "Both sides",
+        "midline": "Midline only",
+    },
 }

@@ -12,12 +12,13 @@ int -> int, decimal -> float, choice -> str, codes -> list[str], null -> None.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .codes import (
     BUDAPEST_CATEGORIES,
     CODE_LABELS,
     FPS_R_SCORES,
+    KAWASAKI_NONE,
     PAIN_SCALE_FPS_R,
     PAIN_SCALE_NOT_ASSESSABLE,
     PAIN_SCORE_FIELDS,
@@ -50,6 +51,9 @@ __all__ = [
     "PAIN_SCORE_FIELDS",
     "PAIN_SITES",
     "PAIN_SITE_CODES",
+    "KAWASAKI_NONE",
+    "RED_FLAG_DETAILS",
+    "RED_FLAG_DETAIL_FIELDS",
     "RED_FLAG_FIELDS",
     "REGION_LABELS",
     "SECTIONS",
@@ -90,6 +94,11 @@ class Fact:
     derived: bool = False
     description: str = ""
     default: object = None
+    #: A red-flag detail (data-dictionary §5a): the red flags that ask it (it is asked when any
+    #: of them is yes, and is null otherwise).
+    asked_when: tuple[str, ...] = ()
+    #: The most decimal places a decimal fact takes (None: as many as its storage holds).
+    decimal_places: int | None = None
 
 
 # --- Input facts, in data-dictionary order --------------------------------------------------------
@@ -141,15 +150,24 @@ def _codes(section: str, name: str, label: str, description: str) -> Fact:
     )
 
 
-_PT, _P, _B, _S, _R, _L, _F = (
+_PT, _P, _B, _S, _R, _RD, _L, _F = (
     "Patient",
     "Pain",
     "Budapest grid",
     "Symptom severity",
     "Red flags",
+    "Red-flag details",
     "Laboratory",
     "Function",
 )
+
+
+def _detail(fact: Fact, *asked_when: str) -> Fact:
+    """A red-flag detail (§5a): nullable (null = not asked), asked when one of its red flags
+    is yes."""
+    return replace(fact, nullable=True, asked_when=asked_when)
+
+
 _PER_WEEK = "Past week: 0 none, 1 mild, 2 moderate, 3 severe"
 
 # fmt: off
@@ -242,6 +260,40 @@ _INPUTS: tuple[Fact, ...] = (
             "Known JIA, IBD, SLE or similar: none, in remission or active"),
     _bool(_R, "safeguarding_concern", "Safeguarding concern",
           "History inconsistent with injury, repeated unexplained injuries, patterned bruising"),
+    # 5a. Red-flag details (asked only when their red flag is yes; null = not asked)
+    _detail(_int(_RD, "non_weight_bearing_days", "Days not bearing weight", 0, 3650,
+                 "Days since the child stopped bearing weight (0 = today)", unit="days"),
+            "non_weight_bearing"),
+    _detail(_int(_RD, "joint_swelling_weeks", "Weeks of joint swelling", 0, 1040,
+                 "Completed weeks since the swelling began (0 = under a week)", unit="weeks"),
+            "joint_swelling_observed"),
+    _detail(_int(_RD, "fever_days", "Day of fever", 1, 365,
+                 "Days since the fever of this illness began (day 1 = the first day; recurrent "
+                 "fevers count from the first)", unit="days"),
+            "fever"),
+    _detail(Fact("highest_temperature_c", DECIMAL, "Highest temperature (°C)", _RD,
+                 minimum=38.0, maximum=43.0, unit="°C", decimal_places=1,
+                 description="The highest measured temperature, 38.0-43.0 °C with one "
+                 "decimal; null = not measured"),
+            "fever"),
+    _detail(_codes(_RD, "kawasaki_features", "Kawasaki features",
+                   "At least one principal feature of Kawasaki disease, or 'none' (which "
+                   "excludes the others)"),
+            "fever"),
+    _detail(_bool(_RD, "petechiae_or_purpura", "Petechiae or purpura",
+                  "Non-blanching petechiae or purpura seen on examination"),
+            "rash", "bruising_pallor_or_bleeding"),
+    _detail(_bool(_RD, "hepatosplenomegaly", "Hepatosplenomegaly",
+                  "Liver or spleen enlarged on examination (not nodes alone)"),
+            "lymphadenopathy_or_organomegaly"),
+    _detail(_bool(_RD, "sphincter_or_saddle_signs", "Sphincter or saddle signs",
+                  "New bladder or bowel dysfunction, urinary retention, or saddle anaesthesia"),
+            "neurological_deficit"),
+    _detail(_bool(_RD, "bulbar_or_respiratory_weakness", "Bulbar or respiratory weakness",
+                  "Difficulty swallowing, a changed voice, or difficulty breathing"),
+            "proximal_weakness"),
+    _detail(_bool(_RD, "dark_urine", "Dark urine", "Dark (cola-coloured) urine"),
+            "proximal_weakness"),
     # 6. Laboratory results (null = not done)
     _decimal(_L, "haemoglobin_g_dl", "Haemoglobin (g/dL)", 25, "g/dL",
              "Haemoglobin; null = not done"),
@@ -287,6 +339,15 @@ SSS_ITEMS: tuple[str, ...] = (
     "depression_6mo",
 )
 RED_FLAG_FIELDS: tuple[str, ...] = SECTIONS[_R]
+#: The red-flag details of data-dictionary §5a, in order.
+RED_FLAG_DETAIL_FIELDS: tuple[str, ...] = SECTIONS[_RD]
+#: Each red flag's details (red flag -> detail names, in order); a detail asked by two red
+#: flags (petechiae_or_purpura) is under the first of them.
+RED_FLAG_DETAILS: dict[str, tuple[str, ...]] = {
+    flag: tuple(name for name in RED_FLAG_DETAIL_FIELDS if INPUT_FACTS[name].asked_when[0] == flag)
+    for flag in RED_FLAG_FIELDS
+    if any(INPUT_FACTS[name].asked_when[0] == flag for name in RED_FLAG_DETAIL_FIELDS)
+}
 LAB_FIELDS: tuple[str, ...] = SECTIONS[_L]
 FUNCTION_FIELDS: tuple[str, ...] = SECTIONS[_F]
 #: The emergency pathway (a form submitted with any red flag answered yes): the sections that
@@ -323,8 +384,18 @@ _DERIVATIONS: list[tuple[str, Callable[[Mapping[str, object]], object]]] = []
 def _derived(name: str, label: str, high: int, description: str, type: str = INT):
     """Register the decorated function as the derivation of a new derived fact."""
     low = 0 if type == INT else None
+    choices = tuple(CODE_LABELS[name]) if type == CHOICE else ()
     fact = Fact(
-        name, type, label, "Derived", False, low, high, derived=True, description=description
+        name,
+        type,
+        label,
+        "Derived",
+        False,
+        low,
+        high,
+        choices=choices,
+        derived=True,
+        description=description,
     )
 
     def register(function: Callable[[Mapping[str, object]], object]):
@@ -424,6 +495,94 @@ def derive_sss(facts: Mapping[str, object]) -> int | None:
 )
 def derive_core_labs_done(facts: Mapping[str, object]) -> bool:
     return None not in [facts.get(name) for name in CORE_LAB_FIELDS]
+
+
+@_derived(
+    "kocher_predictors",
+    "Kocher predictors (0-4)",
+    4,
+    "Kocher's septic-hip predictors present: non-weight-bearing, temperature over 38.5 °C "
+    "(or fever with no temperature measured), ESR over 40 mm/h, WBC over 12 ×10⁹/L; a lab "
+    "not done counts as absent",
+)
+def derive_kocher_predictors(facts: Mapping[str, object]) -> int | None:
+    non_weight_bearing, fever = facts.get("non_weight_bearing"), facts.get("fever")
+    if non_weight_bearing is None or fever is None:
+        return None
+    temperature = facts.get("highest_temperature_c")
+    # Fever without a measured temperature counts as over 38.5 °C: the safe direction.
+    hot = temperature > 38.5 if temperature is not None else fever is True  # type: ignore[operator]
+    esr, wbc = facts.get("esr_mm_hr"), facts.get("wbc_10e9_l")
+    return (
+        (non_weight_bearing is True)
+        + hot
+        + (esr is not None and esr > 40)  # type: ignore[operator]
+        + (wbc is not None and wbc > 12)  # type: ignore[operator]
+    )
+
+
+_LEFT = frozenset(site.code for site in PAIN_SITES if site.code.endswith("_left"))
+_RIGHT = frozenset(site.code for site in PAIN_SITES if site.code.endswith("_right"))
+
+
+@_derived(
+    "pain_laterality",
+    "Pain laterality",
+    0,
+    "Left or right when every sided pain site is on that side, both when both sides have "
+    "one, midline when only sites without a side are ticked",
+    CHOICE,
+)
+def derive_pain_laterality(facts: Mapping[str, object]) -> str | None:
+    sites = facts.get("pain_sites")
+    if not sites:
+        return None
+    left = not _LEFT.isdisjoint(sites)  # type: ignore[arg-type]
+    right = not _RIGHT.isdisjoint(sites)  # type: ignore[arg-type]
+    if left and right:
+        return "both"
+    if left:
+        return "left"
+    if right:
+        return "right"
+    return "midline"
+
+
+#: The cytopenias counted by cell line (clinical-reference.md §4.3, §4.7): red cells, white
+#: cells (a low WBC or low neutrophils: one line), platelets.
+CYTOPENIA_LINES: tuple[tuple[tuple[str, float], ...], ...] = (
+    (("haemoglobin_g_dl", 10),),
+    (("wbc_10e9_l", 4), ("neutrophils_10e9_l", 1.5)),
+    (("platelets_10e9_l", 150),),
+)
+
+
+@_derived(
+    "cytopenia_lines",
+    "Cell lines with a cytopenia (0-3)",
+    3,
+    "Haemoglobin under 10 g/dL; WBC under 4 or neutrophils under 1.5 ×10⁹/L (one line); "
+    "platelets under 150 ×10⁹/L. A count not done counts as normal",
+)
+def derive_cytopenia_lines(facts: Mapping[str, object]) -> int:
+    get = facts.get
+    return sum(
+        any(get(name) is not None and get(name) < limit for name, limit in line)  # type: ignore[operator]
+        for line in CYTOPENIA_LINES
+    )
+
+
+@_derived(
+    "kawasaki_feature_count",
+    "Kawasaki principal features (0-5)",
+    5,
+    "Principal features of Kawasaki disease recorded; null when not asked",
+)
+def derive_kawasaki_feature_count(facts: Mapping[str, object]) -> int | None:
+    features = facts.get("kawasaki_features")
+    if features is None:
+        return None
+    return len([code for code in features if code != KAWASAKI_NONE])  # type: ignore[attr-defined]
 
 
 FACTS: dict[str, Fact] = {**INPUT_FACTS, **DERIVED_FACTS}

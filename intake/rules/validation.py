@@ -20,9 +20,11 @@ from .facts import (
     FPS_R_SCORES,
     INPUT_FACTS,
     INT,
+    KAWASAKI_NONE,
     PAIN_SCALE_FPS_R,
     PAIN_SCALE_NOT_ASSESSABLE,
     PAIN_SCORE_FIELDS,
+    RED_FLAG_DETAIL_FIELDS,
     RED_FLAG_FIELDS,
     TRIGGER_NONE,
     Fact,
@@ -103,6 +105,7 @@ def _read_rule_by_rule(data: object) -> tuple[dict | None, list[FieldError]]:
             errors.append(error)
     errors += _pain_score_errors(data, facts)
     errors += _trigger_errors(facts)
+    errors += detail_errors(facts)
     errors += _non_fact_key_errors(data, skip=unreadable)
     errors += [
         _unknown_key_error(key)
@@ -151,6 +154,10 @@ def _check_number(fact: Fact, value: object) -> tuple[object, FieldError | None]
     low, high = fact.minimum, fact.maximum
     if (low is not None and value < low) or (high is not None and value > high):  # type: ignore[operator]
         return None, _error(fact, expected, "range", value)
+    places = fact.decimal_places
+    if not whole and places is not None and round(value, places) != value:  # type: ignore[arg-type]
+        expected += f" with at most {places} decimal place{'s' if places > 1 else ''}"
+        return None, _error(fact, expected, "decimals", value)
     return (value if whole else float(value)), None  # type: ignore[arg-type]
 
 
@@ -206,6 +213,39 @@ def _pain_score_errors(data: dict, facts: dict[str, object]) -> list[FieldError]
                 "pain_worst",
                 f"cannot be below pain_now (worst {worst}, now {now})",
                 "worst_below_now",
+            )
+        )
+    return errors
+
+
+def detail_errors(facts: dict[str, object]) -> list[FieldError]:
+    """The red-flag details (§5a) given while none of their red flags is yes, and a
+    `kawasaki_features` that combines 'none' with a feature. A detail whose red flag was not
+    readable is not judged (the red flag's own error says what is wrong)."""
+    errors = []
+    for name in RED_FLAG_DETAIL_FIELDS:
+        if facts.get(name) is None:
+            continue
+        flags = INPUT_FACTS[name].asked_when
+        answers = [facts.get(flag) for flag in flags]
+        if True in answers or None in answers:
+            continue
+        asked = " or ".join(flags)
+        errors.append(
+            FieldError(
+                name,
+                f"is asked only when {asked} is true: leave it out (null) when "
+                f"{'they are' if len(flags) > 1 else 'it is'} false",
+                "detail_not_asked",
+            )
+        )
+    features = facts.get("kawasaki_features") or []
+    if KAWASAKI_NONE in features and len(features) > 1:  # type: ignore[arg-type]
+        errors.append(
+            FieldError(
+                "kawasaki_features",
+                "'none' cannot be combined with a feature",
+                "kawasaki_none_alone",
             )
         )
     return errors
