@@ -82,10 +82,13 @@ def intake_summary(intake) -> list[tuple[str, list[tuple[str, str, object]]]]:
                 if value:
                     rows.append((name, fact.label, value))
                 continue
+            if fact.asked_when and value is None:
+                continue  # a red-flag detail that was not asked
             rows.append((name, fact.label, value))
         if section == "Red flags":
             rows = _red_flags_at_a_glance(rows)
-        sections.append((section, rows))
+        if rows or section != facts.RED_FLAG_DETAILS_SECTION:
+            sections.append((section, rows))
     return sections
 
 

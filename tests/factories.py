@@ -8,7 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from intake.forms import TRI_STATE_LABS, YES_NO_FIELDS
+from intake.forms import TRI_STATE_LABS, YES_NO_DETAIL_FIELDS, YES_NO_FIELDS
 from intake.models import INTAKE_FACT_FIELDS, Intake, IntakeStatus, Patient, model_values
 from intake.rules import facts
 
@@ -46,9 +46,38 @@ def birth_date_for(age_years: int, on: date | None = None) -> date:
     return date(on.year - age_years, on.month, 1) - timedelta(days=40)
 
 
+#: The red-flag details (data dictionary §5a) the form asks when their red flag is yes, as
+#: `form_data` answers them for a JSON intake made without them: values that give the tier an
+#: unknown detail gives under criteria version 3 (a fever of 5 days or more, a new swelling,
+#: non-weight-bearing since yesterday, and no to each yes/no detail).
+DETAILS_AS_IF_UNKNOWN = {
+    "non_weight_bearing_days": 1,
+    "joint_swelling_weeks": 1,
+    "fever_days": 7,
+    "kawasaki_features": ["none"],
+    "petechiae_or_purpura": False,
+    "hepatosplenomegaly": False,
+    "sphincter_or_saddle_signs": False,
+    "bulbar_or_respiratory_weakness": False,
+    "dark_urine": False,
+}
+
+
+def with_details(intake_json: dict) -> dict:
+    """The JSON intake with every required red-flag detail of a red flag answered yes filled
+    in (DETAILS_AS_IF_UNKNOWN) where it has none."""
+    filled = dict(intake_json)
+    for name, value in DETAILS_AS_IF_UNKNOWN.items():
+        asked = any(filled.get(flag) for flag in facts.INPUT_FACTS[name].asked_when)
+        if asked and filled.get(name) is None:
+            filled[name] = value
+    return filled
+
+
 def form_data(intake_json: dict | None = None, *, action: str = "submit", **patient) -> dict:
-    """The POST body a browser (or another tool) sends for an intake given in JSON format."""
-    intake_json = intake_json or example()
+    """The POST body a browser (or another tool) sends for an intake given in JSON format
+    (the red-flag details the form requires filled in by `with_details` where missing)."""
+    intake_json = with_details(intake_json or example())
     data = {
         "mrn": patient.get("mrn", "MRN-1001"),
         "given_name": patient.get("given_name", "Ada"),
@@ -68,11 +97,14 @@ def form_data(intake_json: dict | None = None, *, action: str = "submit", **pati
             data[name] = {True: "yes", False: "no", None: "not_done"}[value]
         elif name in YES_NO_FIELDS:
             data[name] = {True: "yes", False: "no"}[value]
+        elif name in YES_NO_DETAIL_FIELDS:
+            if value is not None:
+                data[name] = {True: "yes", False: "no"}[value]
         elif fact.type == facts.BOOL:
             if value:
                 data[name] = "on"
         elif fact.type == facts.CODES:
-            data[name] = list(value)
+            data[name] = list(value or [])
         elif value is not None:
             data[name] = str(value)
     return data

@@ -41,8 +41,10 @@ def test_examples_are_triaged_exactly_as_expected_in_input_order(examples_file):
         assert result["red_flags"] == expected["red_flags"]
         assert result["pathways"] == expected["pathways"]
         assert result["caveats"] == expected["caveats"]
-        assert result["criteria_set"] == 2
-        assert result["urgency"] == {"V16": "routine", "V17": "urgent"}.get(result["id"])
+        assert result["criteria_set"] == 3
+        # Version 3 (clinical-reference §4.7): V16's joint swelling of unknown duration is a
+        # new arthritis, urgent (version 2 gave it routine).
+        assert result["urgency"] == {"V16": "urgent", "V17": "urgent"}.get(result["id"])
         assert result["explanation"]
 
 

@@ -85,7 +85,7 @@ def test_submitting_an_example_stores_a_screening_with_its_expected_result(
     assert screening.red_flags == expected["red_flags"]
     assert screening.pathways == expected["pathways"]
     assert screening.caveats == expected["caveats"]
-    assert screening.criteria_set.version == 2
+    assert screening.criteria_set.version == 3
     assert screening.criteria_hash == screening.criteria_set.content_hash
     assert screening.facts["wpi"] == intake.facts()["wpi"]
 
@@ -126,7 +126,7 @@ def test_detail_page_explains_the_suggestion(staff_client):
     assert "rf_fever" in html
     assert "AMPS pathways matched" in html
     assert "not acted on while a red flag is present" in html
-    assert "Criteria set version 2" in html
+    assert "Criteria set version 3" in html
     assert "a clinician decides" in html
     assert "A baseline full blood count, ESR and CRP are required" in html
     assert "Source:" in html

@@ -1,5 +1,6 @@
 """Urgency: each red flag's, the engine's (the highest matched), each screening's (frozen),
-and version 2 of the criteria that sets them from the clinical reference."""
+and version 2 of the criteria that first set them from the clinical reference (version 3,
+published after it, is tested in test_rules_v3)."""
 
 import json
 from datetime import timedelta
@@ -35,6 +36,10 @@ def _facts(intake: dict) -> dict:
     inputs, errors = validate_intake(intake)
     assert not errors
     return derive(inputs)
+
+
+#: What makes V01 a routine referral under version 3 (45 minutes of morning stiffness).
+ROUTINE = {"morning_stiffness_minutes": 45}
 
 
 def _spec(code, urgency, expression, kind="red_flag"):
@@ -155,8 +160,9 @@ in_db = pytest.mark.django_db
 
 
 @in_db
-def test_every_active_reference_case_passes_under_the_published_version_2():
-    assert CriteriaSet.objects.published().version == 2
+def test_every_active_reference_case_passes_under_the_published_set():
+    assert CriteriaSet.objects.published().version == 3
+    assert CriteriaSet.objects.get(version=2).status == "retired"
     assert services.check_draft(draft=CriteriaSet.objects.published()).failing_cases == []
     names = set(ReferenceCase.objects.values_list("name", flat=True))
     assert {case["name"] for case in URGENCY_CASES} <= names
@@ -166,11 +172,11 @@ def test_every_active_reference_case_passes_under_the_published_version_2():
 @in_db
 def test_a_reference_case_with_the_wrong_urgency_fails_the_check(carol):
     draft = services.new_draft(user=carol)
-    Criterion.objects.filter(criteria_set=draft, code="rf_fever_non_weight_bearing").update(
-        urgency="urgent"
-    )
+    Criterion.objects.filter(criteria_set=draft, code="rf_cauda_equina").update(urgency="urgent")
     failing = services.check_draft(draft=draft).failing_cases
-    assert [case.name for case in failing] == ["Urgency: febrile and non-weight-bearing (Kocher)"]
+    assert [case.name for case in failing] == [
+        "Urgency v3: Back pain with urinary retention and saddle numbness"
+    ]
     assert "(emergency)" in str(failing[0]) and "(urgent)" in str(failing[0])
 
 
@@ -223,7 +229,8 @@ def test_a_new_draft_copies_the_urgencies_and_the_editor_changes_one(carol):
     ("example_id", "changes", "urgency"),
     [
         ("V01", {}, ""),
-        ("V16", {}, "routine"),
+        ("V01", ROUTINE, "routine"),
+        ("V16", {}, "urgent"),
         ("V17", {}, "urgent"),
         ("V01", {"fever": True, "non_weight_bearing": True}, "emergency"),
     ],
@@ -241,12 +248,13 @@ def test_a_past_screening_keeps_its_version_and_blank_urgency_when_the_criteria_
     screening = services.screen_intake(intake=IntakeFactory(example_id="V17"))
     draft = services.new_draft(user=carol)
     Criterion.objects.filter(criteria_set=draft, code="rf_fever").update(urgency="emergency")
+    ReferenceCase.objects.exclude(name=V17_CASE).update(active=False)
     ReferenceCase.objects.filter(name=V17_CASE).update(expected_urgency="emergency")
     services.publish_criteria_set(criteria_set=draft, user=carol, note="Fever is an emergency.")
     screening.refresh_from_db()
-    assert (screening.criteria_set.version, screening.urgency) == (2, "urgent")
+    assert (screening.criteria_set.version, screening.urgency) == (3, "urgent")
     again = services.screen_intake(intake=screening.intake)
-    assert (again.criteria_set.version, again.urgency) == (3, "emergency")
+    assert (again.criteria_set.version, again.urgency) == (4, "emergency")
 
 
 @in_db
@@ -270,12 +278,18 @@ def _waiting(example_id="V01", *, days_ago=0, **changes) -> Screening:
     return screening
 
 
-EMERGENCY = {"fever": True, "non_weight_bearing": True}
+EMERGENCY = {
+    "fever": True,
+    "fever_days": 2,
+    "kawasaki_features": ["none"],
+    "non_weight_bearing": True,
+    "non_weight_bearing_days": 1,
+}
 
 
 @in_db
 def test_the_queue_orders_referrals_by_urgency_then_by_waiting_time(rheum_client):
-    routine_oldest = _waiting("V16", days_ago=20)
+    routine_oldest = _waiting("V01", days_ago=20, **ROUTINE)
     amps_oldest = _waiting("V01", days_ago=30)
     urgent_old = _waiting("V17", days_ago=10)
     emergency_new = _waiting("V01", days_ago=0, **EMERGENCY)
@@ -294,8 +308,8 @@ def test_the_queue_orders_referrals_by_urgency_then_by_waiting_time(rheum_client
 
 @in_db
 def test_a_referral_screened_before_urgencies_waits_with_the_routine_ones(rheum_client):
-    routine = _waiting("V16", days_ago=5)
-    legacy = _waiting("V16", days_ago=8)
+    routine = _waiting("V01", days_ago=5, **ROUTINE)
+    legacy = _waiting("V01", days_ago=8, **ROUTINE)
     Screening.objects.filter(pk=legacy.pk).update(urgency="")
     Intake.objects.filter(pk__in=[legacy.intake_id, routine.intake_id]).point_at_latest_screenings()
     urgent = _waiting("V17", days_ago=1)

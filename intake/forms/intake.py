@@ -75,6 +75,14 @@ TRI_STATE_LABS = ("ldh_raised", "blasts_on_film", "ck_raised")
 YES_NO_FIELDS = tuple(
     name for name in facts.RED_FLAG_FIELDS if facts.INPUT_FACTS[name].type == facts.BOOL
 )
+# The red-flag details (data dictionary §5a): asked under their red flag when it is yes.
+DETAIL_FIELDS = facts.RED_FLAG_DETAIL_FIELDS
+# Details answered yes or no (radios, like the red flags).
+YES_NO_DETAIL_FIELDS = tuple(
+    name for name in DETAIL_FIELDS if facts.INPUT_FACTS[name].type == facts.BOOL
+)
+# Details that may stay blank while their red flag is yes (null is an answer: not measured).
+OPTIONAL_DETAILS = ("highest_temperature_c",)
 
 # What the emergency pathway lets staff leave blank (any red flag answered yes).
 EMERGENCY_OPTIONAL_FIELDS = frozenset(
@@ -95,6 +103,23 @@ HELP_TEXTS = {
     "morning_stiffness_minutes": "0 when there is none.",
     "haemoglobin_g_dl": "Leave blank when not done.",
     "fdi_score": "Functional Disability Inventory, 0-60. Leave blank when not done.",
+    "non_weight_bearing_days": "Days since the child stopped bearing weight (0 = today).",
+    "joint_swelling_weeks": "Completed weeks since the swelling began (0 = under a week).",
+    "fever_days": "Day 1 is the first day of fever; recurrent fevers count from the first.",
+    "highest_temperature_c": "The highest measured, one decimal. Leave blank when not measured.",
+    "kawasaki_features": "Tick every feature seen, or “None of these”.",
+    "petechiae_or_purpura": (
+        "Non-blanching petechiae or purpura seen on examination (asked when rash or pallor, "
+        "bruising or bleeding is yes)."
+    ),
+    "hepatosplenomegaly": "Liver or spleen enlarged on examination (not nodes alone).",
+    "sphincter_or_saddle_signs": (
+        "New bladder or bowel dysfunction, urinary retention, or saddle anaesthesia."
+    ),
+    "bulbar_or_respiratory_weakness": (
+        "Difficulty swallowing, a changed voice, or difficulty breathing."
+    ),
+    "dark_urine": "Dark (cola-coloured) urine.",
 }
 
 
@@ -129,7 +154,7 @@ def field_for_fact(fact: facts.Fact) -> forms.Field:
             initial="not_done",
             **options,
         )
-    if fact.name in YES_NO_FIELDS:
+    if fact.name in YES_NO_FIELDS or fact.name in YES_NO_DETAIL_FIELDS:
         # Drawn as a compact Yes/No pair per question (intake/_red_flags.html): real radios,
         # so Tab reaches each question and the arrow keys choose.
         return forms.TypedChoiceField(
@@ -151,11 +176,12 @@ def field_for_fact(fact: facts.Fact) -> forms.Field:
             **options,
         )
     if fact.type == facts.DECIMAL:
+        places = fact.decimal_places or 2
         return strict.DecimalField(
             min_value=fact.minimum,
             max_value=fact.maximum,
-            decimal_places=2,
-            widget=_number_widget(fact, "0.01"),
+            decimal_places=places,
+            widget=_number_widget(fact, "0.1" if places == 1 else "0.01"),
             **options,
         )
     if fact.type == facts.CHOICE:
@@ -255,7 +281,7 @@ class IntakeForm(forms.Form):
             value = getattr(intake, name)
             if name in TRI_STATE_LABS:
                 value = {True: "yes", False: "no", None: "not_done"}[value]
-            elif name in YES_NO_FIELDS:
+            elif name in YES_NO_FIELDS or name in YES_NO_DETAIL_FIELDS:
                 value = {True: "yes", False: "no", None: None}[value]
             initial[name] = value
         initial.update(intake_date=intake.intake_date, clinical_notes=intake.clinical_notes)
@@ -290,6 +316,20 @@ class IntakeForm(forms.Form):
     def red_flag_fields(self) -> list:
         """The yes/no red-flag questions, in data-dictionary order."""
         return [self[name] for name in YES_NO_FIELDS]
+
+    def red_flag_rows(self) -> list[tuple]:
+        """Each yes/no red flag with its details (§5a) as (red flag, [(detail, the red flags
+        that ask it, comma-separated)]), in data-dictionary order."""
+        return [
+            (
+                self[name],
+                [
+                    (self[detail], ",".join(facts.INPUT_FACTS[detail].asked_when))
+                    for detail in facts.RED_FLAG_DETAILS.get(name, ())
+                ],
+            )
+            for name in YES_NO_FIELDS
+        ]
 
     def budapest_rows(self) -> list[tuple[str, list, list]]:
         """The Budapest grid: (category, reported fields, observed fields) per row."""
@@ -390,9 +430,47 @@ class IntakeForm(forms.Form):
             self._check_known_patient(cleaned)
         else:
             self._refuse_identity_changes()
+        self._check_details(cleaned)
         if self.action == ACTION_SUBMIT:
             self._check_complete_intake(cleaned)
         return cleaned
+
+    def _check_details(self, cleaned) -> None:
+        """The red-flag details (§5a): a value given while none of its red flags is yes is
+        refused beside it (whatever the action: it was not asked); on submit, a detail whose
+        red flag is yes must be answered (the highest temperature may stay blank: not
+        measured)."""
+        for name in DETAIL_FIELDS:
+            if name in self.errors:
+                continue
+            value = cleaned.get(name)
+            given = value not in (None, "", [])
+            flags = facts.INPUT_FACTS[name].asked_when
+            answers = [cleaned.get(flag) for flag in flags]
+            if given and True not in answers and False in answers and None not in answers:
+                labels = " or ".join(f"“{self.fields[flag].label}”" for flag in flags)
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        "Asked only when %(flags)s is yes: clear it, or answer yes above.",
+                        code="detail_not_asked",
+                        params={"flags": labels},
+                    ),
+                )
+            elif (
+                self.action == ACTION_SUBMIT
+                and not given
+                and True in answers
+                and name not in OPTIONAL_DETAILS
+            ):
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        "Required when %(flag)s is yes.",
+                        code="required",
+                        params={"flag": f"“{self.fields[flags[answers.index(True)]].label}”"},
+                    ),
+                )
 
     def _refuse_identity_changes(self) -> None:
         """A known patient's identity is read-only here: a changed value posted anyway (an
@@ -541,8 +619,15 @@ class IntakeForm(forms.Form):
         values = {}
         for name in INTAKE_FACT_FIELDS:
             value = self.cleaned_data.get(name)
-            fact_type = facts.INPUT_FACTS[name].type
-            if fact_type == facts.CODES:
+            fact = facts.INPUT_FACTS[name]
+            fact_type = fact.type
+            if fact.asked_when:
+                asked = any(self.cleaned_data.get(flag) is not False for flag in fact.asked_when)
+                # A detail not asked (its red flags all no) is null, and so is an empty list.
+                value = value if asked and value not in ("", []) else None
+                if value is not None and fact_type == facts.CODES:
+                    value = list(value)
+            elif fact_type == facts.CODES:
                 value = list(value or [])
             elif fact_type == facts.CHOICE:
                 value = value or facts.INPUT_FACTS[name].default or ""

@@ -53,6 +53,7 @@ __all__ = [
     "PAIN_SITE_CODES",
     "KAWASAKI_NONE",
     "RED_FLAG_DETAILS",
+    "RED_FLAG_DETAILS_SECTION",
     "RED_FLAG_DETAIL_FIELDS",
     "RED_FLAG_FIELDS",
     "REGION_LABELS",
@@ -339,6 +340,7 @@ SSS_ITEMS: tuple[str, ...] = (
     "depression_6mo",
 )
 RED_FLAG_FIELDS: tuple[str, ...] = SECTIONS[_R]
+RED_FLAG_DETAILS_SECTION = _RD
 #: The red-flag details of data-dictionary §5a, in order.
 RED_FLAG_DETAIL_FIELDS: tuple[str, ...] = SECTIONS[_RD]
 #: Each red flag's details (red flag -> detail names, in order); a detail asked by two red
