@@ -307,7 +307,7 @@ def test_a_published_set_cannot_be_deleted_or_reverted_from_history(admin_client
 def test_a_retired_set_is_read_only_too(editor_client, carol):
     draft = services.new_draft(user=carol)
     services.publish_criteria_set(criteria_set=draft, user=carol, note="v2")
-    retired = CriteriaSet.objects.get(version=2)
+    retired = CriteriaSet.objects.get(version=3)
     html = editor_client.get(change_url(retired)).content.decode()
     assert "Retired: read-only." in html
     assert 'name="criteria-0-expression"' not in html
@@ -325,10 +325,10 @@ def test_new_criteria_sets_come_only_from_new_draft(editor_client):
 def test_new_draft_copies_the_published_set_and_opens_it(editor_client, carol):
     response = editor_client.post(NEW_DRAFT, follow=True)
     draft = CriteriaSet.objects.get(status=CriteriaSetStatus.DRAFT)
-    assert (draft.version, draft.created_by) == (3, carol)
+    assert (draft.version, draft.created_by) == (4, carol)
     assert draft.criteria.count() == published().criteria.count()
     html = response.content.decode()
-    assert "Version 3 is a new draft" in html
+    assert "Version 4 is a new draft" in html
     assert "Draft: not in use." in html
     assert 'name="criteria-0-expression"' in html  # editable
     assert 'class="criteria-expression"' in html  # the monospace expression field
@@ -338,8 +338,8 @@ def test_a_second_new_draft_opens_the_existing_one(editor_client):
     draft = new_draft(editor_client)
     response = editor_client.post(NEW_DRAFT, follow=True)
     assert response.redirect_chain[-1][0] == change_url(draft)
-    assert "Version 3 is already an open draft" in response.content.decode()
-    assert CriteriaSet.objects.count() == 3
+    assert "Version 4 is already an open draft" in response.content.decode()
+    assert CriteriaSet.objects.count() == 4
 
 
 def test_new_draft_is_a_post(editor_client):
@@ -549,7 +549,7 @@ def test_the_publish_page_refuses_and_lists_a_failing_reference_case(editor_clie
     assert f"<td>{V06_CASE}</td><td>Consider AMPS</td>" in html.replace("\n        ", "")
     draft.refresh_from_db()
     assert draft.status == CriteriaSetStatus.DRAFT
-    assert published().version == 2
+    assert published().version == 3
 
 
 def test_the_publish_page_works_out_the_impact_key_once_a_request(editor_client, monkeypatch):
@@ -575,7 +575,7 @@ def test_the_publish_page_needs_a_note(editor_client):
     assert response.context["form"].errors["note"] == [
         "Write a publication note: what changed and why."
     ]
-    assert published().version == 2
+    assert published().version == 3
 
 
 def test_a_draft_without_red_flags_shows_the_warning_and_needs_the_confirmation(editor_client):
@@ -590,7 +590,7 @@ def test_a_draft_without_red_flags_shows_the_warning_and_needs_the_confirmation(
 
     refused = post_publish(editor_client, draft, {"note": "No red flags."})
     assert refused.context["form"].errors["confirm_no_red_flags"]
-    assert published().version == 2
+    assert published().version == 3
 
     done = post_publish(
         editor_client, draft, {"note": "No red flags.", "confirm_no_red_flags": "on"}
@@ -609,7 +609,7 @@ def test_publishing_from_the_page_retires_the_old_set(editor_client, carol):
         carol,
         "Same criteria, new version.",
     )
-    assert CriteriaSet.objects.get(version=2).status == CriteriaSetStatus.RETIRED
+    assert CriteriaSet.objects.get(version=3).status == CriteriaSetStatus.RETIRED
     assert editor_client.get(publish_url(draft)).status_code == 302  # no longer a draft
 
 
@@ -721,7 +721,7 @@ def test_a_valid_reference_case_is_added(editor_client):
 
 def test_the_journey_through_the_admin(editor_client):
     """Lower morning stiffness from 30 to 15 minutes, see which past cases change, be stopped
-    by a reference case, fix it, publish; the next intake is screened under version 2."""
+    by a reference case, fix it, publish; the next intake is screened under version 3."""
     earlier = screened("V06")  # 15 minutes of stiffness: consider AMPS under version 1
     unaffected = screened("V01")  # 10 minutes
 
@@ -753,12 +753,12 @@ def test_the_journey_through_the_admin(editor_client):
         },
         follow=True,
     )
-    assert "Version 3 is published" in done.content.decode()
-    assert published().version == 3
+    assert "Version 4 is published" in done.content.decode()
+    assert published().version == 4
 
     following = screened("V06")
-    assert (following.criteria_set.version, following.outcome) == (3, "refer")
+    assert (following.criteria_set.version, following.outcome) == (4, "refer")
     for screening in (earlier, unaffected):
         screening.refresh_from_db()
-        assert screening.criteria_set.version == 2
+        assert screening.criteria_set.version == 3
     assert earlier.outcome == "consider_amps"

@@ -16,6 +16,7 @@ from intake.models import (
 )
 from intake.rules.defaults import DEFAULT_CRITERIA
 from intake.rules.defaults_v2 import COMPOSITE_RED_FLAGS, RED_FLAG_URGENCIES
+from intake.rules.defaults_v3 import RED_FLAGS
 from intake.rules.engine import content_hash
 from tests.factories import EXPECTED, IntakeFactory, PatientFactory, birth_date_for, example
 
@@ -35,9 +36,9 @@ def test_version_1_is_retired_with_exactly_the_default_criteria_and_its_hash():
     assert version_1.content_hash == version_1.compiled().hash == content_hash(DEFAULT_CRITERIA)
 
 
-def test_version_2_is_published_with_version_1_plus_urgencies_and_composites():
-    published = CriteriaSet.objects.published()
-    assert published.version == 2
+def test_version_2_was_published_with_version_1_plus_urgencies_and_composites():
+    published = CriteriaSet.objects.get(version=2)
+    assert published.status == "retired"  # by version 3 (migration 0031)
     stored = {c["code"]: c for c in published.criteria.values()}
     assert stored.keys() == {c["code"] for c in DEFAULT_CRITERIA} | {
         c["code"] for c in COMPOSITE_RED_FLAGS
@@ -48,6 +49,27 @@ def test_version_2_is_published_with_version_1_plus_urgencies_and_composites():
     assert stored["rf_fever_non_weight_bearing"]["urgency"] == "emergency"
     assert stored["rf_neuro"]["urgency"] == "urgent"
     assert all(c["urgency"] == "" for c in stored.values() if c["kind"] != "red_flag")
+    assert published.content_hash == published.compiled().hash
+    assert published.publish_note and published.published_at
+    assert published.history.last().history_change_reason.startswith("Published:")
+
+
+def test_version_3_is_published_with_its_red_flags_and_version_2s_pathways_and_caveats():
+    published = CriteriaSet.objects.published()
+    assert published.version == 3
+    stored = {c["code"]: c for c in published.criteria.values()}
+    for spec in RED_FLAGS:
+        row = stored[spec["code"]]
+        assert (row["kind"], row["urgency"], row["expression"], row["rationale"]) == (
+            "red_flag",
+            spec["urgency"],
+            spec["expression"],
+            spec["rationale"],
+        )
+    version_2 = CriteriaSet.objects.get(version=2)
+    others = {c.code: c.expression for c in version_2.criteria.exclude(kind="red_flag")}
+    assert {code: stored[code]["expression"] for code in others} == others
+    assert stored.keys() == {c["code"] for c in RED_FLAGS} | others.keys()
     assert published.content_hash == published.compiled().hash
     assert published.publish_note and published.published_at
     assert published.history.first().history_change_reason.startswith("Published:")

@@ -54,12 +54,13 @@ def test_queue_orders_referrals_first_then_consider_amps_then_indeterminate_olde
     amps_new = screened("V01", days_ago=1)
     refer_new = screened("V17", days_ago=1)
     indeterminate_old = screened("V33", days_ago=9)
-    refer_old = screened("V16", days_ago=5)
+    refer_old = screened("V01", days_ago=5, morning_stiffness_minutes=45)
     amps_old = screened("V02", days_ago=7)
     # A date filter orders the same way (written differently for the planner's sake).
     since = {"date_from": (timezone.localdate() - timedelta(days=60)).isoformat()}
     page = rheum_client.get(QUEUE, since if dated else {}).context["page_obj"]
-    # V17 (fever) is urgent, V16 routine: urgency before waiting time among referrals.
+    # V17 (fever) is urgent, 45 minutes of stiffness routine: urgency before waiting time
+    # among referrals.
     assert [s.pk for s in page] == [
         refer_new.pk,
         refer_old.pk,
@@ -468,7 +469,7 @@ def test_dashboard_figures_on_a_known_set_of_reviews(rheum_client):
     context = rheum_client.get(reverse("intake:review_agreement")).context
     # Six reviews give no rate (fewer than 20): the counts only.
     assert context["agreement_by_version"] == [
-        {"version": 2, "total": 6, "agreed": 3, "rate": None}
+        {"version": 3, "total": 6, "agreed": 3, "rate": None}
     ]
     by_code = {
         row["code"]: (row["total"], row["agreed"]) for row in context["agreement_by_criterion"]
