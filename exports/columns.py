@@ -20,6 +20,7 @@ Which fields an export has depends on its profile:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -134,6 +135,8 @@ class Field:
     maximum: float | int | None = None
     annotation: str = ""
     instrument: str = VISIT_FORM
+    #: REDCap branching logic: when the field is asked (a red-flag detail: under its red flag).
+    branching: str = ""
 
     def column_names(self) -> list[str]:
         if self.kind == Kind.CHECKBOX:
@@ -175,7 +178,10 @@ _KIND_OF_FACT = {
     registry.CHOICE: Kind.CHOICE,
     registry.CODES: Kind.CHECKBOX,
 }
-_FORM_OF_SECTION = {section: section.lower().replace(" ", "_") for section in registry.SECTIONS}
+# REDCap form names: lower-case letters, digits and underscores ("red_flag_details").
+_FORM_OF_SECTION = {
+    section: re.sub(r"[^a-z0-9]+", "_", section.lower()) for section in registry.SECTIONS
+}
 _FORM_OF_SECTION["Patient"] = "patient_facts"  # age (per visit); "patient" is the instrument
 
 
@@ -194,6 +200,7 @@ def _fact_field(fact: registry.Fact) -> Field:
         minimum=fact.minimum if fact.type in registry.NUMBER_TYPES else None,
         maximum=fact.maximum if fact.type in registry.NUMBER_TYPES else None,
         annotation="derived from the fields above" if fact.derived else "",
+        branching=" or ".join(f"[{flag}] = '1'" for flag in fact.asked_when),
     )
 
 

@@ -280,7 +280,9 @@ def cells(fields: list[Field], visit: Visit, *, labels: bool) -> list:
     for f in fields:
         value = f.read(visit)
         kind = f.kind
-        if kind == Kind.CHECKBOX:
+        if kind == Kind.CHECKBOX and value is None and f.branching:
+            extend([None] * len(f.choices))  # a red-flag detail that was not asked
+        elif kind == Kind.CHECKBOX:
             ticked = frozenset(value or ())
             flags = [1 if code in ticked else 0 for code in f.choices]
             extend([CHECKED[flag] for flag in flags] if labels else flags)

@@ -63,6 +63,13 @@ def test_questionnaire_has_a_group_per_section_and_an_item_per_fact(staff_client
         assert item["code"][0]["code"] == name
         if fact.derived:
             assert item["readOnly"] is True and "required" not in item
+        elif fact.asked_when:  # a red-flag detail: enabled by its red flags, then required
+            assert item["required"] is (name != "highest_temperature_c"), name
+            assert item["enableWhen"] == [
+                {"question": flag, "operator": "=", "answerBoolean": True}
+                for flag in fact.asked_when
+            ]
+            assert item.get("enableBehavior") == ("any" if len(fact.asked_when) > 1 else None)
         else:
             # The pain scores: required whenever enabled (not with a not-assessable scale).
             conditional = "enableWhen" in item
@@ -133,13 +140,49 @@ def test_every_system_the_questionnaire_names_locally_is_published(staff_client)
         validate(response.json())
 
 
+def test_kawasaki_none_is_an_exclusive_answer(staff_client):
+    by_link = items(the_questionnaire(staff_client))
+    for name in ("kawasaki_features", "triggers"):
+        exclusive = [
+            option["valueCoding"]["code"]
+            for option in by_link[name]["answerOption"]
+            if {"url": OPTION_EXCLUSIVE, "valueBoolean": True} in option.get("extension", [])
+        ]
+        assert exclusive == ["none"], name
+
+
+OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
+#: Red-flag details answered, for the derived facts that read them.
+WITH_DETAILS = {
+    "fever": True,
+    "fever_days": 6,
+    "highest_temperature_c": "38.4",
+    "kawasaki_features": ["oral_changes", "cervical_node"],
+    "non_weight_bearing": True,
+    "non_weight_bearing_days": 2,
+    "esr_mm_hr": 45,
+    "wbc_10e9_l": "3.1",
+    "neutrophils_10e9_l": "0.9",
+    "platelets_10e9_l": 90,
+    "pain_sites": ["knee_left", "lower_back"],
+}
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("example_id", EXAMPLE_IDS)
-def test_calculated_expressions_give_the_engines_derived_facts(staff_client, example_id):
+@pytest.mark.parametrize(
+    ("example_id", "changes"),
+    [
+        *[(example_id, {}) for example_id in EXAMPLE_IDS],
+        ("V01", WITH_DETAILS),
+        ("V01", {**WITH_DETAILS, "highest_temperature_c": None, "pain_sites": ["lower_back"]}),
+        ("V01", {**WITH_DETAILS, "pain_sites": ["hip_right"], "kawasaki_features": ["none"]}),
+    ],
+)
+def test_calculated_expressions_give_the_engines_derived_facts(staff_client, example_id, changes):
     """The FHIRPath of each derived item, run by an independent engine on our own
     QuestionnaireResponse, gives exactly what the rules engine derived."""
     questionnaire = the_questionnaire(staff_client)
-    intake = IntakeFactory(example_id=example_id)
+    intake = IntakeFactory(example_id=example_id, **changes)
     response = staff_client.get(reverse("interop:questionnaire_response", args=[intake.uuid]))
     derived = intake.facts()
     for name in facts.DERIVED_FACTS:
@@ -149,7 +192,7 @@ def test_calculated_expressions_give_the_engines_derived_facts(staff_client, exa
         result = fhirpathpy.evaluate(
             response.json(), expression, {"resource": response.json()}, model=R4_MODEL
         )
-        assert result == [derived[name]], name
+        assert result == ([] if derived[name] is None else [derived[name]]), name
 
 
 # -- QuestionnaireResponse --------------------------------------------------------------------
@@ -225,7 +268,7 @@ def test_plan_definition_published_and_by_version(staff_client):
     fever = next(a for a in body["action"] if a["id"] == "rf_fever")
     assert fever["condition"][0]["expression"] == {
         "language": "text/x-amps-expression",
-        "expression": "fever",
+        "expression": published.criteria.get(code="rf_fever").expression,
     }
     assert fever["code"][0]["coding"][0]["code"] == "red_flag"
     assert fever["documentation"][0]["citation"]
@@ -528,3 +571,28 @@ def test_the_plan_definition_gives_each_red_flag_its_request_priority(staff_clie
     assert priorities["rf_fever"] == "asap"  # urgent: within 48 hours
     assert "stat" in priorities.values()
     assert "urgent" not in priorities.values()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # no red-flag detail asked: none answered, none read back
+        {**WITH_DETAILS, "rash": True, "petechiae_or_purpura": True},
+        {"proximal_weakness": True, "bulbar_or_respiratory_weakness": False, "dark_urine": True},
+    ],
+)
+def test_red_flag_details_round_trip_through_the_questionnaire_response(staff_client, changes):
+    from intake.rules import validate_intake
+    from interop.cds.suggestions import intake_json
+
+    intake = IntakeFactory(example_id="V01", **changes)
+    response = staff_client.get(
+        reverse("interop:questionnaire_response", args=[intake.uuid])
+    ).json()
+    answered = items(response)
+    for name in facts.RED_FLAG_DETAIL_FIELDS:
+        assert (name in answered) is (getattr(intake, name) is not None), name
+    inputs, errors = validate_intake(intake_json(response))
+    assert errors == []
+    assert inputs == intake.input_facts()

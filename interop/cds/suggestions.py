@@ -126,7 +126,8 @@ def _answers(response: dict) -> tuple[dict, list[validation.FieldError]]:
             values.append(value)
         else:
             if fact.type == facts.CODES:
-                data[name] = values
+                if values or not fact.nullable:  # a detail not answered: not asked
+                    data[name] = values
             elif len(values) > 1:
                 errors.append(validation.FieldError(name, "more than one answer", "cardinality"))
             elif values:

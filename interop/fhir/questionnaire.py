@@ -69,6 +69,8 @@ UCUM_UNITS = {
 }
 # Choice facts whose codes are those of a FHIR value set (else a local CodeSystem per fact).
 STANDARD_ANSWER_SYSTEMS = {"sex": ADMINISTRATIVE_GENDER}
+# Red-flag details that may stay empty while their red flag is yes (null: not measured).
+OPTIONAL_DETAILS = ("highest_temperature_c",)
 # Intake fields that are not facts but are part of the form (never identifying).
 EXTRA_ITEMS = {"Patient": ("intake_date",)}
 NOTES_GROUP = "Notes"
@@ -125,13 +127,29 @@ CONSTRAINTS["triggers"] = [
         f"answer.value.where(code = '{facts.TRIGGER_NONE}').exists() implies answer.count() = 1",
     )
 ]
+CONSTRAINTS["kawasaki_features"] = [
+    _constraint(
+        "kawasaki-none-alone",
+        "'None of these' cannot be combined with a Kawasaki feature.",
+        f"answer.value.where(code = '{facts.KAWASAKI_NONE}').exists() implies answer.count() = 1",
+    )
+]
 # Options that exclude every other answer of their item (core questionnaire-optionExclusive).
-EXCLUSIVE_OPTIONS = {"triggers": facts.TRIGGER_NONE}
+EXCLUSIVE_OPTIONS = {"triggers": facts.TRIGGER_NONE, "kawasaki_features": facts.KAWASAKI_NONE}
 
 
 def enable_when(base: Base, name: str) -> dict:
     """The item's enableWhen, or {}: the pain scores are asked unless the scale is not
-    assessable."""
+    assessable; a red-flag detail (§5a) when one of its red flags is yes."""
+    asked_when = facts.INPUT_FACTS[name].asked_when if name in facts.INPUT_FACTS else ()
+    if asked_when:
+        conditions = [
+            {"question": flag, "operator": "=", "answerBoolean": True} for flag in asked_when
+        ]
+        return {
+            "enableWhen": conditions,
+            **({"enableBehavior": "any"} if len(conditions) > 1 else {}),
+        }
     if name in facts.PAIN_SCORE_FIELDS:
         return {
             "enableWhen": [
@@ -212,6 +230,49 @@ def _calculated_expressions() -> dict[str, str]:
         "core_labs_done": " and ".join(
             f"{_values(name)}.exists()" for name in facts.CORE_LAB_FIELDS
         ),
+        **_red_flag_expressions(),
+    }
+
+
+def _red_flag_expressions() -> dict[str, str]:
+    """The derived facts of data-dictionary §5a (and the two version 3 reads), as the engine
+    works them out: a comparison with a missing answer counts as absent."""
+    temperature = _values("highest_temperature_c")
+    fever = f"{_values('fever')}.where($this = true).exists()"
+    hot = (
+        f"iif({temperature}.exists(), iif({temperature}.single() > 38.5, 1, 0), iif({fever}, 1, 0))"
+    )
+    kocher = " + ".join(
+        [
+            f"iif({_values('non_weight_bearing')}.where($this = true).exists(), 1, 0)",
+            hot,
+            f"iif({_values('esr_mm_hr')}.single() > 40, 1, 0)",
+            f"iif({_values('wbc_10e9_l')}.single() > 12, 1, 0)",
+        ]
+    )
+    sided = {
+        side: _codes_among("pain_sites", [c for c in facts.PAIN_SITE_CODES if c.endswith(side)])
+        + ".exists()"
+        for side in ("_left", "_right")
+    }
+    left, right = sided["_left"], sided["_right"]
+    laterality = (
+        f"iif({left} and {right}, 'both', iif({left}, 'left', iif({right}, 'right', "
+        f"iif({_values('pain_sites')}.exists(), 'midline', {{}}))))"
+    )
+    lines = _count_groups(
+        "(" + " or ".join(f"{_values(name)}.single() < {limit}" for name, limit in line) + ")"
+        for line in facts.CYTOPENIA_LINES
+    )
+    features = [code for code in facts.CODE_LABELS["kawasaki_features"] if code != "none"]
+    kawasaki = _values("kawasaki_features")
+    return {
+        "kocher_predictors": f"({kocher})",
+        "pain_laterality": laterality,
+        "cytopenia_lines": lines,
+        "kawasaki_feature_count": (
+            f"iif({kawasaki}.exists(), {_codes_among('kawasaki_features', features)}.count(), {{}})"
+        ),
     }
 
 
@@ -271,6 +332,10 @@ def fact_item(base: Base, fact: facts.Fact) -> dict:
     item.update(conditional)
     if fact.derived:
         item["readOnly"] = True
+    elif fact.asked_when:
+        # A red-flag detail (§5a): asked when one of its red flags is yes, then answered (the
+        # highest temperature may stay empty: not measured).
+        item["required"] = fact.name not in OPTIONAL_DETAILS
     else:
         # A score that may be null only when its item is disabled is required when enabled.
         item["required"] = not fact.nullable or bool(conditional)

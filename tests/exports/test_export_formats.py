@@ -391,3 +391,38 @@ def test_export_files_are_readable_by_their_owner_only(cohort, tmp_path, setting
         assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
     finally:
         os.umask(old)
+
+
+def test_red_flag_details_are_columns_with_branching_logic_and_empty_when_not_asked(alice):
+    from intake.services import screen_intake
+    from tests.factories import IntakeFactory
+
+    asked = IntakeFactory(
+        example_id="V17",
+        created_by=alice,
+        fever_days=6,
+        highest_temperature_c="39.4",
+        kawasaki_features=["oral_changes", "cervical_node"],
+    )
+    screen_intake(intake=asked, user=alice)
+    screen_intake(intake=IntakeFactory(created_by=alice), user=alice)  # V01: no fever
+    header, rows = read_back("csv", export(Profile.DEIDENTIFIED, "csv"))
+    found = sorted(
+        (
+            row["fever_days"],
+            row["highest_temperature_c"],
+            row["kawasaki_features___oral_changes"],
+            row["kawasaki_features___none"],
+            row["kocher_predictors"],
+        )
+        for row in by_column(header, rows)
+    )
+    assert found == [("", "", "", "", "0"), ("6", "39.4", "1", "0", "1")]
+    dictionary = {r["Variable / Field Name"]: r for r in dictionary_rows(Profile.DEIDENTIFIED)}
+    assert dictionary["fever_days"]["Form Name"] == "red_flag_details"
+    assert dictionary["fever_days"]["Branching Logic (Show field only if...)"] == "[fever] = '1'"
+    assert dictionary["petechiae_or_purpura"]["Branching Logic (Show field only if...)"] == (
+        "[rash] = '1' or [bruising_pallor_or_bleeding] = '1'"
+    )
+    assert dictionary["highest_temperature_c"]["Text Validation Min"] == "38"
+    assert dictionary["fever"]["Branching Logic (Show field only if...)"] == ""
