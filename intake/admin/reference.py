@@ -18,6 +18,10 @@ EXAMPLE_EXPRESSIONS = (
     ("fdi_score is null", "a value that was not recorded (not done)"),
     ("not core_labs_done", "a yes/no fact that is false"),
     ("fever or (limp and age_years < 5)", "or, and parentheses"),
+    (
+        "non_weight_bearing and not non_weight_bearing_days >= 14",
+        "a red-flag detail: not asked (null) keeps the higher tier",
+    ),
 )
 
 
@@ -42,6 +46,7 @@ def fact_reference() -> list[tuple[str, list[dict]]]:
                 "range": limits,
                 "codes": values,
                 "nullable": fact.nullable,
+                "asked_when": fact.asked_when,
                 "derived": fact.derived,
                 "description": fact.description if fact.description != fact.label else "",
             }
