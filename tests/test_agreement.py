@@ -81,7 +81,7 @@ def test_the_page_shows_names_first_with_the_code_and_a_chart_with_its_table(rhe
     assert (
         '<title id="agreement-chart-title">Agreement rate per criteria set version</title>' in html
     )
-    assert "Version 2: n = 4, too few for a rate." in html
+    assert "Version 3: n = 4, too few for a rate." in html
     assert '<rect class="chart-bar"' in html
     assert "Clinical judgement" in html
     section = html.split('id="dashboard-heading"', 1)[1].split("</section>", 1)[0]

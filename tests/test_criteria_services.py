@@ -54,7 +54,7 @@ def test_new_draft_copies_every_criterion_of_the_published_set_with_every_field(
     source.save(update_fields=["content_hash"])
     draft = services.new_draft(user=carol)
 
-    assert (draft.version, draft.status, draft.created_by) == (3, CriteriaSetStatus.DRAFT, carol)
+    assert (draft.version, draft.status, draft.created_by) == (4, CriteriaSetStatus.DRAFT, carol)
     fields = (
         "code",
         "name",
@@ -159,7 +159,7 @@ def test_impact_counts_every_transition_on_a_known_set_of_intakes(carol):
     set_expression(draft, "rf_morning_stiffness", STIFFNESS_15)
     impact = services.preview_impact(draft=draft)
 
-    assert (impact.published_version, impact.draft_version) == (2, 3)
+    assert (impact.published_version, impact.draft_version) == (3, 4)
     assert impact.transitions == {
         ("consider_amps", "refer"): 2,
         ("consider_amps", "consider_amps"): 2,
@@ -319,7 +319,7 @@ def test_publishing_retires_the_old_set_and_publishes_the_draft(carol):
     assert result.content_hash == published().compiled().hash != old.content_hash
     assert CriteriaSet.objects.filter(status=CriteriaSetStatus.PUBLISHED).count() == 1
     assert result.history.first().history_user == carol
-    assert old.history.first().history_change_reason == "Retired: version 3 was published."
+    assert old.history.first().history_change_reason == "Retired: version 4 was published."
 
 
 def test_publishing_is_refused_on_a_failing_reference_case_and_nothing_changes(carol):
@@ -334,7 +334,7 @@ def test_publishing_is_refused_on_a_failing_reference_case_and_nothing_changes(c
     ]
     draft.refresh_from_db()
     assert draft.status == CriteriaSetStatus.DRAFT
-    assert published().version == 2
+    assert published().version == 3
 
 
 def test_publishing_needs_a_note(carol):
@@ -350,9 +350,9 @@ def test_publishing_a_set_that_is_no_longer_a_draft_is_refused(carol):
     with pytest.raises(services.PublishRefused) as refused:
         services.publish_criteria_set(criteria_set=draft, user=carol, note="Again.")
     assert refused.value.reasons == [
-        "Version 3 is published, not a draft: only a draft can be published."
+        "Version 4 is published, not a draft: only a draft can be published."
     ]
-    retired = CriteriaSet.objects.get(version=2)
+    retired = CriteriaSet.objects.get(version=3)
     with pytest.raises(services.PublishRefused):
         services.publish_criteria_set(criteria_set=retired, user=carol, note="Back to 1.")
     assert published() == draft
@@ -382,7 +382,7 @@ def test_a_draft_without_its_red_flags_needs_an_explicit_confirmation(carol, dea
     with pytest.raises(services.PublishRefused) as refused:
         services.publish_criteria_set(criteria_set=draft, user=carol, note="Drop.")
     assert any(words in reason for reason in refused.value.reasons)
-    assert published().version == 2
+    assert published().version == 3
 
 
 def test_a_confirmed_red_flag_warning_publishes(carol):
@@ -410,10 +410,10 @@ def test_past_screenings_keep_their_version_and_new_ones_use_the_new_version(car
     services.publish_criteria_set(criteria_set=draft, user=carol, note="Stiffness 15.")
 
     before.refresh_from_db()
-    assert (before.criteria_set.version, before.outcome) == (2, "consider_amps")
-    assert before.criteria_hash == CriteriaSet.objects.get(version=2).content_hash
+    assert (before.criteria_set.version, before.outcome) == (3, "consider_amps")
+    assert before.criteria_hash == CriteriaSet.objects.get(version=3).content_hash
     after = services.screen_intake(intake=before.intake)
-    assert (after.criteria_set.version, after.outcome) == (3, "refer")
+    assert (after.criteria_set.version, after.outcome) == (4, "refer")
     assert after.criteria_hash == draft.compiled().hash
 
 
@@ -435,10 +435,10 @@ def test_the_journey_lower_stiffness_see_the_impact_be_stopped_fix_publish(carol
     services.publish_criteria_set(criteria_set=draft, user=carol, note="Stiffness 15.")
 
     following = screened("V06")
-    assert (following.criteria_set.version, following.outcome) == (3, "refer")
+    assert (following.criteria_set.version, following.outcome) == (4, "refer")
     for screening in earlier:
         screening.refresh_from_db()
-        assert screening.criteria_set.version == 2
+        assert screening.criteria_set.version == 3
     assert earlier[0].outcome == "consider_amps"
 
 

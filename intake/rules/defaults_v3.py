@@ -223,7 +223,7 @@ _RED_FLAGS: tuple[dict, ...] = (
         f"{_PMM}; {_ILAR} ({_REF} §4.5, §4.7)",
     ),
     _red_flag(
-        "rf_fever", "Fever with raised markers, 5 days or more, or of unknown duration",
+        "rf_fever", "Fever",
         URGENT,
         f"fever and ({_FEVER_NOT_ROUTINE})",
         "Fever with CRP over 20 mg/L or ESR over 40 mm/h (systemic JIA, occult infection, "
