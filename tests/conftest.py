@@ -16,6 +16,7 @@ from tests.factories import UserFactory
 PASSWORD = "correct horse battery staple"
 DEFAULT_CRITERIA_MIGRATION = importlib.import_module("intake.migrations.0003_default_criteria")
 VERSION_2_MIGRATION = importlib.import_module("intake.migrations.0020_criteria_version_2")
+VERSION_3_MIGRATION = importlib.import_module("intake.migrations.0031_criteria_version_3")
 CASE_NAMES_MIGRATION = importlib.import_module(
     "intake.migrations.0026_meaningful_reference_case_names"
 )
@@ -36,7 +37,7 @@ def pytest_configure(config):
 @pytest.fixture
 def migration_data(transactional_db):
     """For tests on committed data: a transactional test's flush also removes what the data
-    migrations created (role groups, criteria set versions 1 and 2, reference cases with
+    migrations created (role groups, criteria set versions 1, 2 and 3, reference cases with
     their names); put it back."""
     if not Group.objects.exists():
         sync_role_groups(django_apps, None)
@@ -50,6 +51,7 @@ def migration_data(transactional_db):
             DEFAULT_CRITERIA_MIGRATION.create_version_1(django_apps, None)
         VERSION_2_MIGRATION.publish_version_2(django_apps, None)
         CASE_NAMES_MIGRATION.rename(django_apps, None)
+        VERSION_3_MIGRATION.publish_version_3(django_apps, None)
 
 
 def _user_with_role(username: str, role: str | None, **extra):

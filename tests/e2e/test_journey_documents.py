@@ -20,7 +20,10 @@ PASSWORD = "correct horse battery staple"
 def test_rheumatologist_signs_prints_the_letter_and_downloads_the_pdf(
     page, live_server, login, alice, bob, screenshot
 ):
-    routine = services.screen_intake(intake=IntakeFactory(example_id="V16", created_by=alice))
+    # 45 minutes of morning stiffness: a routine referral (version 3 makes V16 urgent).
+    routine = services.screen_intake(
+        intake=IntakeFactory(example_id="V01", morning_stiffness_minutes=45, created_by=alice)
+    )
     patient = PatientFactory(given_name="Iris", family_name="Mbeki", mrn="MRN-7070")
     febrile = services.screen_intake(
         intake=IntakeFactory(

@@ -88,7 +88,7 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     page.get_by_role("link", name=V06_CASE).click()
     page.get_by_label("Expected outcome").select_option(label="Refer for inflammatory work-up")
     page.get_by_label("Notes").fill(
-        "15 minutes of morning stiffness: a red flag from version 3 (threshold lowered to 15)."
+        "15 minutes of morning stiffness: a red flag from version 4 (threshold lowered to 15)."
     )
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
