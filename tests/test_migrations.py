@@ -78,3 +78,61 @@ def test_the_access_log_keeps_its_rows_and_the_auditors_permission_when_it_moves
         assert not content_types.filter(app_label="intake", model="accessevent").exists()
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_red_flag_details_are_null_on_existing_intakes_and_version_3_retires_version_2():
+    """0030 adds the §5a details (null on every intake made before); 0031 publishes version 3,
+    retiring version 2, while a past screening keeps version 2; and back, while no screening
+    uses version 3."""
+    apps = _migrate([("intake", "0029_merge_visits_and_reference_cases")])
+    criteria_set = apps.get_model("intake", "CriteriaSet")
+    published = criteria_set.objects.get(status="published")
+    assert published.version == 2
+    user = apps.get_model("auth", "User").objects.create(username="m3")
+    patient = apps.get_model("intake", "Patient").objects.create(
+        mrn="MIG-3", given_name="A", family_name="B", date_of_birth="2012-01-01", sex="female"
+    )
+    intake = apps.get_model("intake", "Intake").objects.create(
+        patient=patient, created_by=user, fever=True, non_weight_bearing=True
+    )
+    screening = apps.get_model("intake", "Screening").objects.create(
+        intake=intake, outcome="refer", urgency="emergency", criteria_set=published
+    )
+    try:
+        apps = _migrate([("intake", "0031_criteria_version_3")])
+        stored = apps.get_model("intake", "Intake").objects.get(pk=intake.pk)
+        for name in (
+            "non_weight_bearing_days",
+            "joint_swelling_weeks",
+            "fever_days",
+            "highest_temperature_c",
+            "kawasaki_features",
+            "petechiae_or_purpura",
+            "hepatosplenomegaly",
+            "sphincter_or_saddle_signs",
+            "bulbar_or_respiratory_weakness",
+            "dark_urine",
+        ):
+            assert getattr(stored, name) is None, name
+        criteria_set = apps.get_model("intake", "CriteriaSet")
+        assert criteria_set.objects.get(status="published").version == 3
+        assert criteria_set.objects.get(version=2).status == "retired"
+        kept = apps.get_model("intake", "Screening").objects.get(pk=screening.pk)
+        assert kept.criteria_set.version == 2
+        case = apps.get_model("intake", "ReferenceCase").objects.get(
+            name="Urgency: blasts on the film"
+        )
+        assert case.expected_urgency == "emergency"
+
+        apps = _migrate([("intake", "0030_red_flag_details")])
+        criteria_set = apps.get_model("intake", "CriteriaSet")
+        assert criteria_set.objects.get(status="published").version == 2
+        assert not criteria_set.objects.filter(version=3).exists()
+        reference_case = apps.get_model("intake", "ReferenceCase")
+        assert reference_case.objects.get(name="Urgency: blasts on the film").expected_urgency == (
+            "urgent"
+        )
+        assert not reference_case.objects.filter(name__startswith="Urgency v3:").exists()
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -119,7 +119,7 @@ def _new_draft(apps, published):
                 if f.name not in ("id", "criteria_set")
             },
         )
-        for old in published.criteria.exclude(kind="red_flag")
+        for old in criterion.objects.filter(criteria_set=published).exclude(kind="red_flag")
     ]
     red_flags = [criterion.objects.create(criteria_set=draft, **spec) for spec in RED_FLAGS]
     return draft, [*red_flags, *kept]
@@ -175,12 +175,15 @@ def unpublish_version_3(apps, schema_editor):
     made = criteria_set.objects.filter(status="published", publish_note=PUBLISH_NOTE).first()
     if made is None:
         return
-    if apps.get_model("intake", "Screening").objects.filter(criteria_set=made).exists():
+    if apps.get_model("intake", "Screening").objects.filter(criteria_set_id=made.pk).exists():
         raise IrreversibleError(
             f"Criteria set version {made.version} has screenings: it cannot be removed."
         )
-    made.criteria.all().delete()
-    made.delete()
+    apps.get_model("intake", "Criterion").objects.filter(criteria_set_id=made.pk).delete()
+    # Its history rows stay (they point at it without a constraint); nothing else does (no
+    # screening, checked above), so no collector is needed, and the historical models of a
+    # migration state cannot serve one.
+    criteria_set.objects.filter(pk=made.pk)._raw_delete(schema_editor.connection.alias)
     previous = criteria_set.objects.filter(status="retired").order_by("-version").first()
     if previous is not None:
         previous.status = "published"
