@@ -94,7 +94,7 @@ def test_the_rules_are_fhirpath_constraints_an_independent_engine_checks(
     staff_client, defect, broken
 ):
     form = the_questionnaire(staff_client)
-    assert set(_constraints(form)) == {"pain_now", "pain_worst", "triggers"}
+    assert set(_constraints(form)) == {"pain_now", "pain_worst", "triggers", "kawasaki_features"}
     response = a_response(staff_client)
     assert all(_holds(form, response).values())  # a valid intake breaks none
     defect(response)

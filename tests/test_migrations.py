@@ -81,7 +81,9 @@ def test_the_access_log_keeps_its_rows_and_the_auditors_permission_when_it_moves
 
 
 @pytest.mark.django_db(transaction=True)
-def test_red_flag_details_are_null_on_existing_intakes_and_version_3_retires_version_2():
+def test_red_flag_details_are_null_on_existing_intakes_and_version_3_retires_version_2(
+    migration_data,
+):
     """0030 adds the §5a details (null on every intake made before); 0031 publishes version 3,
     retiring version 2, while a past screening keeps version 2; and back, while no screening
     uses version 3."""

@@ -353,7 +353,11 @@ class IntakeForm(forms.Form):
                 for _, reported, observed in self.budapest_rows()
                 for field in (*reported, *observed)
             ],
-            "intake/_red_flags.html": [field.name for field in self.red_flag_fields()],
+            "intake/_red_flags.html": [
+                name
+                for flag, details in self.red_flag_rows()
+                for name in (flag.name, *(detail.name for detail, _ in details))
+            ],
         }
         order: list[str] = ["change_reason"] if "change_reason" in self.fields else []
 
