@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0029_merge_visits_and_reference_cases'),
+        ('intake', '0030_intake_status_historic'),
     ]
 
     operations = [
