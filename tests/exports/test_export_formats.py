@@ -419,7 +419,8 @@ def test_red_flag_details_are_columns_with_branching_logic_and_empty_when_not_as
     )
     assert found == [("", "", "", "", "0"), ("6", "39.4", "1", "0", "1")]
     dictionary = {r["Variable / Field Name"]: r for r in dictionary_rows(Profile.DEIDENTIFIED)}
-    assert dictionary["fever_days"]["Form Name"] == "red_flag_details"
+    assert dictionary["fever_days"]["Form Name"] == "visit"  # the repeating instrument
+    assert dictionary["non_weight_bearing_days"]["Section Header"].startswith("Red-flag details")
     assert dictionary["fever_days"]["Branching Logic (Show field only if...)"] == "[fever] = '1'"
     assert dictionary["petechiae_or_purpura"]["Branching Logic (Show field only if...)"] == (
         "[rash] = '1' or [bruising_pallor_or_bleeding] = '1'"
