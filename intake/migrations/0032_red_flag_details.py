@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0030_intake_status_historic'),
+        ('intake', '0031_reference_case_intake_validator'),
     ]
 
     operations = [
