@@ -70,7 +70,6 @@ def test_each_pattern_and_near_miss_gets_its_tier(case):
     result = VERSION_3.evaluate(_facts(case["intake"]))
     assert (result.outcome, result.urgency) == ("refer", case["expected_urgency"])
     assert set(case["must_match"]) <= set(result.red_flags)
-    assert result.explanation
 
 
 def test_every_issue_24_case_is_a_reference_case_with_its_tier():
