@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 PASSWORD = "correct horse battery staple"
 DEFAULT_CRITERIA_MIGRATION = importlib.import_module("intake.migrations.0003_default_criteria")
 VERSION_2_MIGRATION = importlib.import_module("intake.migrations.0020_criteria_version_2")
-VERSION_3_MIGRATION = importlib.import_module("intake.migrations.0033_criteria_version_3")
+VERSION_3_MIGRATION = importlib.import_module("intake.migrations.0034_criteria_version_3")
 CASE_NAMES_MIGRATION = importlib.import_module(
     "intake.migrations.0026_meaningful_reference_case_names"
 )

@@ -84,10 +84,10 @@ def test_the_access_log_keeps_its_rows_and_the_auditors_permission_when_it_moves
 def test_red_flag_details_are_null_on_existing_intakes_and_version_3_retires_version_2(
     migration_data,
 ):
-    """0032 adds the §5a details (null on every intake made before); 0033 publishes version 3,
+    """0033 adds the §5a details (null on every intake made before); 0034 publishes version 3,
     retiring version 2, while a past screening keeps version 2; and back, while no screening
     uses version 3."""
-    apps = _migrate([("intake", "0031_reference_case_intake_validator")])
+    apps = _migrate([("intake", "0032_review_signed_at_index")])
     criteria_set = apps.get_model("intake", "CriteriaSet")
     published = criteria_set.objects.get(status="published")
     assert published.version == 2
@@ -102,7 +102,7 @@ def test_red_flag_details_are_null_on_existing_intakes_and_version_3_retires_ver
         intake=intake, outcome="refer", urgency="emergency", criteria_set=published
     )
     try:
-        apps = _migrate([("intake", "0033_criteria_version_3")])
+        apps = _migrate([("intake", "0034_criteria_version_3")])
         stored = apps.get_model("intake", "Intake").objects.get(pk=intake.pk)
         for name in (
             "non_weight_bearing_days",
@@ -127,7 +127,7 @@ def test_red_flag_details_are_null_on_existing_intakes_and_version_3_retires_ver
         )
         assert case.expected_urgency == "emergency"
 
-        apps = _migrate([("intake", "0032_red_flag_details")])
+        apps = _migrate([("intake", "0033_red_flag_details")])
         criteria_set = apps.get_model("intake", "CriteriaSet")
         assert criteria_set.objects.get(status="published").version == 2
         assert not criteria_set.objects.filter(version=3).exists()

@@ -38,7 +38,7 @@ def test_version_1_is_retired_with_exactly_the_default_criteria_and_its_hash():
 
 def test_version_2_was_published_with_version_1_plus_urgencies_and_composites():
     published = CriteriaSet.objects.get(version=2)
-    assert published.status == "retired"  # by version 3 (migration 0033)
+    assert published.status == "retired"  # by version 3 (migration 0034)
     stored = {c["code"]: c for c in published.criteria.values()}
     assert stored.keys() == {c["code"] for c in DEFAULT_CRITERIA} | {
         c["code"] for c in COMPOSITE_RED_FLAGS

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0031_reference_case_intake_validator'),
+        ('intake', '0032_review_signed_at_index'),
     ]
 
     operations = [

@@ -49,7 +49,7 @@ CHANGED_EXPECTATIONS = (
         "(clinical-reference.md §4.7).",
     ),
 )
-REASON = "Version 3 (§4.7 tiers and patterns), made by data migration 0033"
+REASON = "Version 3 (§4.7 tiers and patterns), made by data migration 0034"
 HISTORY_FIELDS = {
     "history_id",
     "history_date",
@@ -198,6 +198,6 @@ def unpublish_version_3(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("intake", "0032_red_flag_details")]
+    dependencies = [("intake", "0033_red_flag_details")]
 
     operations = [migrations.RunPython(publish_version_3, unpublish_version_3)]
