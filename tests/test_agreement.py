@@ -161,7 +161,7 @@ def test_a_rate_needs_twenty_reviews_and_says_n_otherwise(rheum_client, bob):
     _sign_many(bob, 1, agreeing=1)
     response = rheum_client.get(PAGE)
     assert response.context["agreement_by_version"] == [
-        {"version": 2, "total": 20, "agreed": 16, "rate": 0.8}
+        {"version": 3, "total": 20, "agreed": 16, "rate": 0.8}
     ]
     html = response.content.decode()
     assert "16 (80%)" in html and "too few for a rate" not in html.split("Override reasons")[0]

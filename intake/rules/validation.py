@@ -463,6 +463,7 @@ def _compiled_check(fact: Fact):
         return check_int
     if fact.type == DECIMAL:
         isfinite = math.isfinite
+        places = fact.decimal_places
 
         def check_decimal(value):
             kind = type(value)
@@ -471,6 +472,8 @@ def _compiled_check(fact: Fact):
             if not isfinite(value):
                 return _INVALID
             if (low is not None and value < low) or (high is not None and value > high):
+                return _INVALID
+            if places is not None and round(value, places) != value:
                 return _INVALID
             return float(value)
 
@@ -557,7 +560,7 @@ def compile_validator(input_facts: dict[str, Fact]):
                 return None
         if _MISSING in facts.values():
             return None
-        if _pain_score_errors(data, facts) or _trigger_errors(facts):
+        if _pain_score_errors(data, facts) or _trigger_errors(facts) or detail_errors(facts):
             return None
         return facts
 
