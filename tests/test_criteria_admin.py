@@ -533,6 +533,47 @@ def test_the_publish_page_shows_checks_changes_and_impact(editor_client):
     assert "red-flag-warning" not in html
 
 
+def test_the_impact_preview_shows_what_reviewers_signed_on_the_changed_cases(editor_client, bob):
+    agreed, overridden, unsigned = screened("V06"), screened("V06"), screened("V06")
+    services.record_review(
+        screening=agreed, reviewer=bob, decision="agree", disposition="amps_programme"
+    )
+    services.record_review(
+        screening=overridden,
+        reviewer=bob,
+        decision="override",
+        disposition="inflammatory_workup",
+        override_reason="missing_information",
+        comment="Stiffness underestimated on the form.",
+    )
+    draft = new_draft(editor_client)
+    edit_criterion(editor_client, draft, "rf_morning_stiffness", expression=STIFFNESS_15)
+
+    html = " ".join(editor_client.get(publish_url(draft)).content.decode().split())
+    assert (
+        "Reviewers disagreed with the old outcome in <strong>1 of 2</strong> changed cases" in html
+    )
+    assert "1 of the 3 changed cases is not signed" in html
+    assert '<th scope="col">Signed review</th>' in html
+    assert (
+        "Overrode the suggestion</span>; disposition: Inflammatory work-up; "
+        "reason: Missing information" in html
+    )
+    assert "Agreed with the suggestion</span>; disposition: AMPS programme" in html
+    assert "Not signed" in html
+
+    case_url = reverse(
+        "admin:intake_criteriaset_impact_case", args=[draft.pk, overridden.intake.uuid]
+    )
+    case_html = " ".join(editor_client.get(case_url).content.decode().split())
+    assert "The reviewer signed: " in case_html
+    assert "disposition: Inflammatory work-up; reason: Missing information" in case_html
+    unsigned_url = reverse(
+        "admin:intake_criteriaset_impact_case", args=[draft.pk, unsigned.intake.uuid]
+    )
+    assert "Not signed: no reviewer" in editor_client.get(unsigned_url).content.decode()
+
+
 def test_the_publish_page_refuses_and_lists_a_failing_reference_case(editor_client):
     draft = new_draft(editor_client)
     edit_criterion(editor_client, draft, "rf_morning_stiffness", expression=STIFFNESS_15)

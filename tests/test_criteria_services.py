@@ -213,6 +213,102 @@ def test_impact_counts_a_change_of_matched_criteria_with_the_same_outcome(carol)
     assert impact.criteria_changed_total == 1
 
 
+def sign(screening, reviewer, decision="agree", **fields):
+    fields.setdefault("disposition", "amps_programme")
+    return services.record_review(
+        screening=screening, reviewer=reviewer, decision=decision, **fields
+    )
+
+
+def _changed_cases_with_reviews(carol, bob):
+    """Three changed cases (consider AMPS -> refer): one agreed, one overridden, one unsigned;
+    and a signed case whose outcome does not change."""
+    agreed, overridden, unsigned = screened("V06"), screened("V06"), screened("V06")
+    sign(agreed, bob)
+    sign(
+        overridden,
+        bob,
+        "override",
+        disposition="inflammatory_workup",
+        override_reason="clinical_judgement",
+        comment="Stiff for 15 minutes every morning: inflammatory until shown otherwise.",
+    )
+    sign(screened("V01"), bob)  # signed but unchanged: not counted
+    draft = services.new_draft(user=carol)
+    set_expression(draft, "rf_morning_stiffness", STIFFNESS_15)
+    return draft, agreed, overridden, unsigned
+
+
+def test_impact_shows_the_signed_review_of_each_changed_case(carol, bob):
+    draft, agreed, overridden, unsigned = _changed_cases_with_reviews(carol, bob)
+    impact = services.preview_impact(draft=draft)
+
+    assert (impact.changed_total, impact.reviewed_total, impact.disagreed_total) == (3, 2, 1)
+    assert impact.unreviewed_total == 1
+    reviews = {case.case_number: case.review for case in impact.changed}
+    assert reviews[agreed.intake_id] == services.SignedReview("agree", "amps_programme", "")
+    assert reviews[overridden.intake_id] == services.SignedReview(
+        "override", "inflammatory_workup", "clinical_judgement"
+    )
+    assert reviews[unsigned.intake_id] is None
+    assert reviews[overridden.intake_id].disagreed
+    assert reviews[overridden.intake_id].override_reason_label == "Clinical judgement"
+    # Kept with the background job as JSON and read back the same.
+    again = services.Impact.from_json(impact.as_json())
+    assert again.changed == impact.changed
+    assert (again.reviewed_total, again.disagreed_total) == (2, 1)
+
+
+def test_impact_counts_reviews_of_changed_cases_beyond_the_listed_ones(carol, bob):
+    draft, *_ = _changed_cases_with_reviews(carol, bob)
+    impact = services.preview_impact(draft=draft, limit=1)
+    assert len(impact.changed) == 1
+    assert (impact.reviewed_total, impact.disagreed_total) == (2, 1)
+
+
+def test_impact_reads_reviews_of_changed_cases_only_once_per_chunk(carol, bob, monkeypatch):
+    draft, agreed, overridden, unsigned = _changed_cases_with_reviews(carol, bob)
+    monkeypatch.setattr(services.criteria, "IMPACT_CHUNK", 2)
+    asked = []
+    real = services.criteria.signed_reviews
+
+    def spy(case_numbers):
+        asked.append(list(case_numbers))
+        return real(case_numbers)
+
+    monkeypatch.setattr(services.criteria, "signed_reviews", spy)
+    services.preview_impact(draft=draft)
+    # Chunks of two over four intakes (three changed): the unchanged one is never asked for.
+    assert sorted(n for numbers in asked for n in numbers) == sorted(
+        s.intake_id for s in (agreed, overridden, unsigned)
+    )
+    assert len(asked) == 2
+
+
+def test_an_impact_stored_before_reviews_reads_as_unsigned(carol):
+    stored = {
+        "draft_version": 3,
+        "published_version": 2,
+        "total": 1,
+        "transitions": [["consider_amps", "refer", 1]],
+        "changed": [[7, "2026-01-02", "consider_amps", "refer", ["rf_x"], []]],
+        "changed_total": 1,
+        "criteria_changed_total": 0,
+        "seconds": 0.1,
+    }
+    impact = services.Impact.from_json(stored)
+    assert impact.changed[0].review is None and impact.reviewed_total == 0
+
+
+def test_signed_reviews_is_one_query(carol, bob, django_assert_num_queries):
+    _, agreed, overridden, unsigned = _changed_cases_with_reviews(carol, bob)
+    with django_assert_num_queries(1):
+        found = services.signed_reviews(
+            [agreed.intake_id, overridden.intake_id, unsigned.intake_id]
+        )
+    assert set(found) == {agreed.intake_id, overridden.intake_id}
+
+
 def _impact_over_chunks_of_two(editor, monkeypatch):
     """Five intakes, read two at a time: chunk edges must neither drop nor repeat a case."""
     monkeypatch.setattr(services.criteria, "IMPACT_CHUNK", 2)

@@ -295,6 +295,7 @@ def impact_case(request: HttpRequest, criteria_set: CriteriaSet, intake_uuid, co
     context.update(
         case=case,
         outcome=services.try_intake(criteria_set=criteria_set, intake_facts=case.facts),
+        review=services.signed_reviews([case.case_number]).get(case.case_number),
         trace_limit=services.TRY_IT_TRACE_LIMIT,
     )
     return TemplateResponse(request, "admin/intake/criteriaset/impact_case.html", context)

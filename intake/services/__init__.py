@@ -14,6 +14,7 @@ from intake.services.criteria import (
     Impact,
     ImpactKeyChanged,
     PublishRefused,
+    SignedReview,
     check_draft,
     compare_criteria,
     impact_key,
@@ -21,6 +22,7 @@ from intake.services.criteria import (
     preview_impact,
     publish_criteria_set,
     red_flag_warnings,
+    signed_reviews,
 )
 from intake.services.historic import (
     HistoricConflict,
@@ -100,6 +102,8 @@ __all__ = [
     "impact_key",
     "new_draft",
     "preview_impact",
+    "signed_reviews",
+    "SignedReview",
     "publish_criteria_set",
     "record_review",
     "red_flag_warnings",

@@ -4,7 +4,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import orjson
@@ -20,8 +20,9 @@ from intake.models import (
     CriterionKind,
     Intake,
     ReferenceCase,
+    Review,
 )
-from intake.rules import engine, facts, language, validation
+from intake.rules import engine, facts, language, review, validation
 from intake.rules.defaults import DEFAULT_CRITERIA
 
 #: The changed cases an impact preview lists (the counts always cover every case).
@@ -213,10 +214,51 @@ def red_flag_warnings(*, criteria) -> list[str]:
 
 
 @dataclass(frozen=True)
+class SignedReview:
+    """What a rheumatologist signed on a past case: agree or override, the disposition and,
+    for an override, its coded reason. `disagreed` is an override of the outcome the reviewer
+    was shown (the case's stored screening), i.e. of the old outcome."""
+
+    decision: str
+    disposition: str
+    override_reason: str = ""
+
+    @property
+    def disagreed(self) -> bool:
+        return self.decision == review.OVERRIDE
+
+    @property
+    def decision_label(self) -> str:
+        return "Overrode the suggestion" if self.disagreed else "Agreed with the suggestion"
+
+    @property
+    def disposition_label(self) -> str:
+        return review.DISPOSITION_LABELS.get(self.disposition, self.disposition)
+
+    @property
+    def override_reason_label(self) -> str:
+        return review.OVERRIDE_REASON_LABELS.get(self.override_reason, self.override_reason)
+
+    def as_json(self) -> list[str]:
+        return [self.decision, self.disposition, self.override_reason]
+
+
+def signed_reviews(case_numbers) -> dict[int, SignedReview]:
+    """The signed review of each of these past cases that has one, by case number, in one
+    query. An intake has at most one review (a constraint), and signing locks it, so the review
+    is of its current screening: the one whose stored outcome the preview calls "old"."""
+    rows = Review.objects.filter(intake_id__in=list(case_numbers)).values_list(
+        "intake_id", "decision", "disposition", "override_reason"
+    )
+    return {number: SignedReview(*fields) for number, *fields in rows}
+
+
+@dataclass(frozen=True)
 class ChangedCase:
     """One past intake whose suggestion would change: its case number (the intake's id, never
-    a name or MRN), date, outcome under the published set and the draft, and the criterion
-    codes the draft matches in addition (`added`) or no longer matches (`removed`)."""
+    a name or MRN), date, outcome under the published set and the draft, the criterion
+    codes the draft matches in addition (`added`) or no longer matches (`removed`), and the
+    signed review of its screening when there is one (`review`)."""
 
     case_number: int
     intake_date: date
@@ -224,6 +266,7 @@ class ChangedCase:
     new_outcome: str
     added: tuple[str, ...]
     removed: tuple[str, ...]
+    review: SignedReview | None = None
 
     @property
     def old_label(self) -> str:
@@ -250,10 +293,18 @@ class Impact:
     changed_total: int = 0
     criteria_changed_total: int = 0
     seconds: float = 0.0
+    #: Of every changed case (listed or not): how many were signed, and how many of those
+    #: the reviewer overrode (disagreed with the old outcome).
+    reviewed_total: int = 0
+    disagreed_total: int = 0
 
     @property
     def unchanged_total(self) -> int:
         return self.total - self.changed_total
+
+    @property
+    def unreviewed_total(self) -> int:
+        return self.changed_total - self.reviewed_total
 
     def transition_rows(self) -> list[dict]:
         """The transitions for display: changed ones first, then by the engine's outcome order."""
@@ -280,12 +331,14 @@ class Impact:
             "transitions": [[old, new, n] for (old, new), n in self.transitions.items()],
             "changed": [
                 [c.case_number, c.intake_date.isoformat(), c.old_outcome, c.new_outcome]
-                + [list(c.added), list(c.removed)]
+                + [list(c.added), list(c.removed), c.review.as_json() if c.review else None]
                 for c in self.changed
             ],
             "changed_total": self.changed_total,
             "criteria_changed_total": self.criteria_changed_total,
             "seconds": self.seconds,
+            "reviewed_total": self.reviewed_total,
+            "disagreed_total": self.disagreed_total,
         }
 
     @classmethod
@@ -295,14 +348,26 @@ class Impact:
             published_version=data["published_version"],
             total=data["total"],
             transitions={(old, new): n for old, new, n in data["transitions"]},
-            changed=[
-                ChangedCase(number, date.fromisoformat(day), old, new, tuple(added), tuple(gone))
-                for number, day, old, new, added, gone in data["changed"]
-            ],
+            changed=[_changed_case_from_json(*row) for row in data["changed"]],
             changed_total=data["changed_total"],
             criteria_changed_total=data["criteria_changed_total"],
             seconds=data["seconds"],
+            # A preview stored before reviews were read has neither.
+            reviewed_total=data.get("reviewed_total", 0),
+            disagreed_total=data.get("disagreed_total", 0),
         )
+
+
+def _changed_case_from_json(number, day, old, new, added, gone, signed=None) -> ChangedCase:
+    return ChangedCase(
+        number,
+        date.fromisoformat(day),
+        old,
+        new,
+        tuple(added),
+        tuple(gone),
+        SignedReview(*signed) if signed else None,
+    )
 
 
 def impact_key(*, draft: CriteriaSet) -> str:
@@ -327,7 +392,9 @@ def preview_impact(
     Reads each intake's current screening's stored facts (never rebuilding them from the
     intake), IMPACT_CHUNK at a time in case-number order (screened_in_case_order), evaluated
     without a trace: about 40 µs an intake, so 1,000,000 take under a minute, with progress
-    after every chunk. With no published set, the stored outcome and codes stand in for it.
+    after every chunk. The signed reviews of a chunk's changed cases (only those) are read in
+    one query per chunk, to count how often reviewers overrode the old outcome and to show
+    each listed case's review. With no published set, the stored outcome and codes stand in for it.
     `progress` (a jobs Progress) is told the total and the count as it goes; `key`, when given,
     is the impact_key the caller expects: ImpactKeyChanged is raised when the sets no longer
     match it (the draft was edited after the preview was asked for).
@@ -348,6 +415,8 @@ def preview_impact(
     transitions: Counter = Counter()
     loads = orjson.loads
     for rows in screened_in_case_order(columns):
+        changed_here: list[int] = []
+        listed_here: list[ChangedCase] = []
         for row in rows:
             case_number, day, case_facts = row[0], row[1], loads(row[2])
             after = new(case_facts, trace=False)
@@ -355,14 +424,21 @@ def preview_impact(
             transitions[before.outcome, after.outcome] += 1
             if before.outcome != after.outcome:
                 impact.changed_total += 1
-                if len(impact.changed) < limit:
-                    impact.changed.append(_changed_case(case_number, day, before, after))
+                changed_here.append(case_number)
+                if len(impact.changed) + len(listed_here) < limit:
+                    listed_here.append(_changed_case(case_number, day, before, after))
             elif (before.red_flags, before.pathways, before.caveats) != (
                 after.red_flags,
                 after.pathways,
                 after.caveats,
             ):
                 impact.criteria_changed_total += 1
+        reviews = signed_reviews(changed_here) if changed_here else {}
+        impact.reviewed_total += len(reviews)
+        impact.disagreed_total += sum(signed.disagreed for signed in reviews.values())
+        impact.changed += [
+            replace(case, review=reviews.get(case.case_number)) for case in listed_here
+        ]
         if progress is not None:
             progress.advance(len(rows))
     impact.total = sum(transitions.values())
