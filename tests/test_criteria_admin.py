@@ -533,6 +533,32 @@ def test_the_publish_page_shows_checks_changes_and_impact(editor_client):
     assert "red-flag-warning" not in html
 
 
+def test_saving_a_draft_warns_when_a_name_quotes_a_number_the_expression_no_longer_uses(
+    editor_client,
+):
+    draft = new_draft(editor_client)
+    response = edit_criterion(
+        editor_client, draft, "rf_morning_stiffness", expression="morning_stiffness_minutes >= 60"
+    )
+    assert response.status_code == 302  # a warning, not an error: the draft is saved
+    criterion = draft.criteria.get(code="rf_morning_stiffness")
+    assert criterion.expression == "morning_stiffness_minutes >= 60"
+    page = editor_client.get(response.url)
+    shown = [(m.level_tag, str(m)) for m in page.context["messages"]]
+    assert (
+        "warning",
+        f"rf_morning_stiffness ({criterion.name}): the name or rationale says 30 but the "
+        "expression uses 60. Update the wording if the threshold changed: every explanation "
+        "shows it.",
+    ) in shown
+
+    fixed = edit_criterion(
+        editor_client, draft, "rf_morning_stiffness", name="Morning stiffness 60 minutes or more"
+    )
+    shown = [m.level_tag for m in editor_client.get(fixed.url).context["messages"]]
+    assert "warning" not in shown
+
+
 def test_the_impact_preview_shows_what_reviewers_signed_on_the_changed_cases(editor_client, bob):
     agreed, overridden, unsigned = screened("V06"), screened("V06"), screened("V06")
     services.record_review(

@@ -9,7 +9,7 @@ its case number, as facts (age and intake month, never a name, MRN or date of bi
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
@@ -19,6 +19,7 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from amps_screen.admin_guards import GuardedChangeListMixin, GuardedHistoryMixin
+from intake import services
 from intake.admin import pages
 from intake.admin.criteria_table import criteria_table
 from intake.admin.history import CRITERIA_HISTORY_LIMIT, ReadableHistory, criteria_history
@@ -157,10 +158,13 @@ class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistor
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        """After the criteria are saved, the draft's content hash follows them."""
+        """After the criteria are saved, the draft's content hash follows them, and a warning
+        names each criterion whose wording quotes a number its expression no longer uses."""
         super().save_related(request, form, formsets, change)
         criteria_set = form.instance
         if criteria_set.is_editable:
+            for warning in services.wording_warnings(criteria=criteria_set.criteria.all()):
+                messages.warning(request, warning)
             content_hash = engine.content_hash(criteria_set.criteria.all())
             if content_hash != criteria_set.content_hash:
                 CriteriaSet.objects.filter(pk=criteria_set.pk).update(content_hash=content_hash)

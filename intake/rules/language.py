@@ -21,14 +21,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from .compiler import CompiledTree, Facts, compile_tree, fact_names, predicate_of
 from .facts import FACTS, Fact
 from .syntax import parse
-from .tree import ExpressionError
+from .tree import BoolOp, Compare, ExpressionError, Literal, Membership, Node, Not, NullTest
 from .typecheck import check_tree
 
-__all__ = ["CompiledExpression", "ExpressionError", "check_expression", "compile_expression"]
+__all__ = [
+    "CompiledExpression",
+    "ExpressionError",
+    "check_expression",
+    "compile_expression",
+    "numeric_literals",
+]
 
 
 class CompiledExpression:
@@ -108,3 +115,27 @@ def compile_expression(text: str, facts: Mapping[str, Fact] = FACTS) -> Compiled
     if errors:
         raise errors[0]
     return CompiledExpression(text, fact_names(tree), compile_tree(tree, facts))
+
+
+def numeric_literals(text: str) -> frozenset[Decimal]:
+    """The numbers an expression compares with (its integer and decimal literals), read by the
+    language's own parser, as Decimals (so 60 and 60.0 are one number). Raises
+    ExpressionError when the expression does not parse."""
+    tree = parse(text)
+    return frozenset(Decimal(node.text) for node in _literals(tree) if node.kind in NUMERIC)
+
+
+NUMERIC = ("int", "decimal")
+
+
+def _literals(node: Node):
+    if isinstance(node, Literal):
+        yield node
+    elif isinstance(node, Not | NullTest):
+        yield from _literals(node.operand)
+    elif isinstance(node, BoolOp | Compare):
+        for operand in node.operands:
+            yield from _literals(operand)
+    elif isinstance(node, Membership):
+        yield from _literals(node.item)
+        yield from _literals(node.container)

@@ -23,6 +23,7 @@ from intake.services.criteria import (
     publish_criteria_set,
     red_flag_warnings,
     signed_reviews,
+    wording_warnings,
 )
 from intake.services.historic import (
     HistoricConflict,
@@ -103,6 +104,7 @@ __all__ = [
     "new_draft",
     "preview_impact",
     "signed_reviews",
+    "wording_warnings",
     "SignedReview",
     "publish_criteria_set",
     "record_review",

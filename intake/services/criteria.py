@@ -22,7 +22,7 @@ from intake.models import (
     ReferenceCase,
     Review,
 )
-from intake.rules import engine, facts, language, review, validation
+from intake.rules import engine, facts, language, review, validation, wording
 from intake.rules.defaults import DEFAULT_CRITERIA
 
 #: The changed cases an impact preview lists (the counts always cover every case).
@@ -211,6 +211,31 @@ def red_flag_warnings(*, criteria) -> list[str]:
             "Children with only these findings would no longer be suggested for referral."
         ]
     return []
+
+
+def wording_warnings(*, criteria) -> list[str]:
+    """A warning for each active criterion whose name (any number) or rationale (a number
+    stated as a threshold) quotes a number its expression does not use (rules.wording), e.g.
+    "rf_morning_stiffness (Morning stiffness 30 minutes or more): the name or rationale says
+    30 but the expression uses 60"."""
+    warnings = []
+    for criterion in criteria:
+        if not criterion.active:
+            continue
+        stale = wording.stale_numbers(
+            name=criterion.name, rationale=criterion.rationale, expression=criterion.expression
+        )
+        if not stale:
+            continue
+        used = sorted(language.numeric_literals(criterion.expression))
+        uses = ", ".join(format(n, "f") for n in used) if used else "no number"
+        said = ", ".join(stale)
+        warnings.append(
+            f"{criterion.code} ({criterion.name}): the name or rationale says {said} but the "
+            f"expression uses {uses}. Update the wording if the threshold changed: every "
+            "explanation shows it."
+        )
+    return warnings
 
 
 @dataclass(frozen=True)
