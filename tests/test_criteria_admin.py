@@ -559,6 +559,44 @@ def test_saving_a_draft_warns_when_a_name_quotes_a_number_the_expression_no_long
     assert "warning" not in shown
 
 
+def test_the_publish_note_is_shown_on_the_set_in_the_list_and_in_compare(editor_client):
+    draft = new_draft(editor_client)
+    CriteriaSet.objects.filter(pk=draft.pk).update(notes="Working on stiffness.")
+    response = post_publish(editor_client, draft, {"note": "Stiffness wording clarified."})
+    assert response.status_code == 302
+
+    page = editor_client.get(change_url(draft))
+    html = page.content.decode()
+    assert "Stiffness wording clarified." in html
+    fieldsets = [fieldset.name for fieldset in page.context["adminform"]]
+    first = list(page.context["adminform"])[0]
+    assert fieldsets[0] is None
+    assert "publish_note" in str(first.fields)
+    assert "<label>Draft notes:</label>" in html  # the draft's notes, labelled as such
+
+    listing = editor_client.get(CHANGELIST).content.decode()
+    assert "Publish note</a>" in listing or ">Publish note<" in listing
+    assert "Stiffness wording clarified." in listing
+
+    compare = editor_client.get(
+        reverse("admin:intake_criteriaset_compare") + f"?old=2&new={draft.version}"
+    ).content.decode()
+    compare = " ".join(compare.split())
+    assert f"Version {draft.version} (published): publish note</dt>" in compare
+    assert "Stiffness wording clarified." in compare
+    assert "Version 2 (retired): publish note</dt>" in compare
+
+
+def test_a_draft_labels_its_notes_as_draft_notes(editor_client):
+    draft = new_draft(editor_client)
+    html = editor_client.get(change_url(draft)).content.decode()
+    assert '<label for="id_notes">Draft notes:</label>' in html
+    compare = editor_client.get(
+        reverse("admin:intake_criteriaset_compare") + f"?old=2&new={draft.version}"
+    ).content.decode()
+    assert f"Version {draft.version} (draft): draft notes</dt>" in " ".join(compare.split())
+
+
 def test_the_impact_preview_shows_what_reviewers_signed_on_the_changed_cases(editor_client, bob):
     agreed, overridden, unsigned = screened("V06"), screened("V06"), screened("V06")
     services.record_review(

@@ -73,23 +73,37 @@ def _editable(criteria_set: CriteriaSet | None) -> bool:
 class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     inlines = [CriterionInline]
     # Few columns, so the list fits beside the filter at laptop widths.
-    list_display = ("version", "status", "active_criteria", "published_by", "published_at")
+    list_display = (
+        "version",
+        "status",
+        "active_criteria",
+        "published_by",
+        "published_at",
+        "shown_publish_note",
+    )
     list_filter = ("status",)
     empty_value_display = "—"
     ordering = ("-version",)
     actions = None
-    fieldsets = (
+    # A draft shows its draft notes (editable); a published or retired set shows its publish
+    # note, in the open, with the notes its draft had kept in the collapsed record.
+    draft_fieldsets = (
         (None, {"fields": (("version", "status"), "notes")}),
+        (
+            "Record",
+            {"classes": ("collapse",), "fields": (("created_by", "created_at"), "content_hash")},
+        ),
+    )
+    published_fieldsets = (
+        (
+            None,
+            {"fields": (("version", "status"), "publish_note", ("published_by", "published_at"))},
+        ),
         (
             "Record",
             {
                 "classes": ("collapse",),
-                "fields": (
-                    ("created_by", "created_at"),
-                    ("published_by", "published_at"),
-                    "publish_note",
-                    "content_hash",
-                ),
+                "fields": (("created_by", "created_at"), "draft_notes", "content_hash"),
             },
         ),
     )
@@ -102,6 +116,7 @@ class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistor
         "published_by",
         "published_at",
         "publish_note",
+        "draft_notes",
     )
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
     change_form_template = "admin/intake/criteriaset/change_form.html"
@@ -112,6 +127,21 @@ class CriteriaSetAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHistor
     @admin.display(description="Active criteria")
     def active_criteria(self, obj: CriteriaSet) -> int:
         return obj.active_count
+
+    @admin.display(description="Publish note")
+    def shown_publish_note(self, obj: CriteriaSet) -> str:
+        return obj.publish_note
+
+    @admin.display(description="Draft notes")
+    def draft_notes(self, obj: CriteriaSet) -> str:
+        return obj.notes
+
+    def get_fieldsets(self, request, obj=None):
+        return self.draft_fieldsets if _editable(obj) else self.published_fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs.setdefault("labels", {"notes": "Draft notes"})
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_queryset(self, request):
         return (
