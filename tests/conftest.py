@@ -7,9 +7,10 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db.models.signals import pre_save
 from django.test import Client
 
-from intake.models import CriteriaSet
+from intake.models import CriteriaSet, CriteriaSetStatus, ReferenceCase
 from intake.roles import CLINIC_STAFF, CRITERIA_EDITOR, RHEUMATOLOGIST, sync_role_groups
 from tests.factories import UserFactory
 
@@ -47,11 +48,25 @@ def migration_data(transactional_db):
             {**spec, "urgency": "routine"} if spec["kind"] == "red_flag" else spec
             for spec in DEFAULT_CRITERIA_MIGRATION.DEFAULT_CRITERIA
         ]
-        with mock.patch.object(DEFAULT_CRITERIA_MIGRATION, "DEFAULT_CRITERIA", version_1):
-            DEFAULT_CRITERIA_MIGRATION.create_version_1(django_apps, None)
-        VERSION_2_MIGRATION.publish_version_2(django_apps, None)
-        CASE_NAMES_MIGRATION.rename(django_apps, None)
-        VERSION_3_MIGRATION.publish_version_3(django_apps, None)
+        # Those migrations made shared reference cases (before cases belonged to a version):
+        # here each is given the newest set while they run, then the published one, as the
+        # reference-cases-per-version migration does.
+        pre_save.connect(_give_a_set, sender=ReferenceCase)
+        try:
+            with mock.patch.object(DEFAULT_CRITERIA_MIGRATION, "DEFAULT_CRITERIA", version_1):
+                DEFAULT_CRITERIA_MIGRATION.create_version_1(django_apps, None)
+            VERSION_2_MIGRATION.publish_version_2(django_apps, None)
+            CASE_NAMES_MIGRATION.rename(django_apps, None)
+            VERSION_3_MIGRATION.publish_version_3(django_apps, None)
+        finally:
+            pre_save.disconnect(_give_a_set, sender=ReferenceCase)
+        published = CriteriaSet.objects.get(status=CriteriaSetStatus.PUBLISHED)
+        ReferenceCase.objects.update(criteria_set=published)
+
+
+def _give_a_set(sender, instance, **kwargs):
+    if instance.criteria_set_id is None:
+        instance.criteria_set = CriteriaSet.objects.order_by("-version").first()
 
 
 def _user_with_role(username: str, role: str | None, **extra):

@@ -453,7 +453,7 @@ def test_try_it_shows_the_outcome_matched_criteria_and_trace(editor_client):
 
 
 def test_try_it_with_a_reference_case_then_shows_its_json_to_edit(editor_client):
-    case = ReferenceCase.objects.get(name=V16_CASE)
+    case = published().reference_cases.get(name=V16_CASE)
     response = try_it(editor_client, published(), reference_case=str(case.pk))
     assert response.context["outcome"].tried.result.outcome == "refer"
     assert json.loads(response.context["form"].initial["intake_json"]) == case.intake
@@ -750,9 +750,8 @@ def test_a_set_change_is_in_its_history_with_the_editor_and_the_diff(editor_clie
 
 
 def test_a_reference_case_change_is_in_its_history(editor_client, carol):
-    case = ReferenceCase.objects.get(name=V06_CASE)
+    case = new_draft(editor_client).reference_cases.get(name=V06_CASE)
     url = reverse("admin:intake_referencecase_change", args=[case.pk])
-    # The data migration's cases have no first history row; the first change makes one.
     for outcome in ("refer", "indeterminate"):
         values = form_values(editor_client.get(url).content.decode(), "referencecase_form")
         values.update(expected_outcome=outcome, _save="Save")
@@ -767,7 +766,7 @@ def test_a_reference_case_change_is_in_its_history(editor_client, carol):
 
 
 def test_a_reference_case_shows_its_intake_as_indented_json_in_a_code_field(editor_client):
-    case = ReferenceCase.objects.get(name=V06_CASE)
+    case = new_draft(editor_client).reference_cases.get(name=V06_CASE)
     html = editor_client.get(
         reverse("admin:intake_referencecase_change", args=[case.pk])
     ).content.decode()
@@ -807,9 +806,11 @@ def test_a_reference_case_with_a_bad_intake_is_refused_naming_the_field(
 
 
 def test_a_valid_reference_case_is_added(editor_client):
+    draft = new_draft(editor_client)
     response = editor_client.post(
         reverse("admin:intake_referencecase_add"),
         {
+            "criteria_set": str(draft.pk),
             "name": "Stiff 40 minutes",
             "expected_outcome": "refer",
             "active": "on",
@@ -819,6 +820,49 @@ def test_a_valid_reference_case_is_added(editor_client):
     assert response.status_code == 302
     case = ReferenceCase.objects.get(name="Stiff 40 minutes")
     assert case.intake["morning_stiffness_minutes"] == 40
+    assert case.criteria_set == draft
+
+
+def test_a_reference_case_is_added_to_a_draft_only(editor_client):
+    response = editor_client.post(
+        reverse("admin:intake_referencecase_add"),
+        {
+            "criteria_set": str(published().pk),
+            "name": "Stiff 40 minutes",
+            "expected_outcome": "refer",
+            "active": "on",
+            "intake": json.dumps(example("V01", morning_stiffness_minutes=40)),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["criteria_set"]
+    assert not ReferenceCase.objects.filter(name="Stiff 40 minutes").exists()
+
+
+def test_a_published_sets_reference_case_is_read_only_and_a_drafts_copy_is_its_own(
+    editor_client,
+):
+    kept = published().reference_cases.get(name=V06_CASE)
+    url = reverse("admin:intake_referencecase_change", args=[kept.pk])
+    page = editor_client.get(url)
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    values = {"name": kept.name, "expected_outcome": "refer", "intake": json.dumps(kept.intake)}
+    assert editor_client.post(url, values).status_code == 403
+
+    draft = new_draft(editor_client)
+    copy = draft.reference_cases.get(name=V06_CASE)
+    copy_url = reverse("admin:intake_referencecase_change", args=[copy.pk])
+    values = form_values(editor_client.get(copy_url).content.decode(), "referencecase_form")
+    values.update(expected_outcome="refer", _save="Save")
+    assert editor_client.post(copy_url, values).status_code == 302
+    copy.refresh_from_db()
+    kept.refresh_from_db()
+    assert (copy.expected_outcome, kept.expected_outcome) == ("refer", "consider_amps")
+
+    listing = editor_client.get(CASES + f"?criteria_set__id__exact={draft.pk}")
+    names = [case.name for case in listing.context["cl"].result_list]
+    assert V06_CASE in names and len(names) == draft.reference_cases.count()
+    assert f"{draft.version} (draft)" in listing.content.decode()
 
 
 # -- the whole journey ----------------------------------------------------------------------------
@@ -842,7 +886,7 @@ def test_the_journey_through_the_admin(editor_client):
     stopped = post_publish(editor_client, draft, {"note": "Stiffness 15."})
     assert "Not published." in stopped.content.decode()
 
-    case = ReferenceCase.objects.get(name=V06_CASE)
+    case = draft.reference_cases.get(name=V06_CASE)
     case_url = reverse("admin:intake_referencecase_change", args=[case.pk])
     values = form_values(editor_client.get(case_url).content.decode(), "referencecase_form")
     values.update(expected_outcome="refer", _save="Save")

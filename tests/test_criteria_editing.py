@@ -322,29 +322,44 @@ def test_a_try_it_run_becomes_a_reference_case(editor_client, carol):
 
 
 def test_a_reference_case_keeps_facts_only_whatever_is_posted(editor_client):
+    draft = new_draft(editor_client)
     intake = {**example("V01"), "mrn": "MRN-1", "clinical_notes": "Ada Lovelace"}
     values = {
         "name": "Posted",
         "expected_outcome": "consider_amps",
         "intake_json": json.dumps(intake),
     }
+    # Tried under the published set, saved to the open draft (the published set's are fixed).
     editor_client.post(save_case_url(published()), values)
-    stored = ReferenceCase.objects.get(name="Posted").intake
+    posted = ReferenceCase.objects.get(name="Posted")
+    assert posted.criteria_set == draft
+    stored = posted.intake
     assert "clinical_notes" not in stored and "mrn" not in stored and "id" not in stored
 
 
 def test_a_reference_case_name_already_used_is_refused_beside_the_name(editor_client):
-    taken = ReferenceCase.objects.first().name
+    draft = new_draft(editor_client)
+    taken = draft.reference_cases.first().name
     values = {
         "name": taken,
         "expected_outcome": "refer",
         "intake_json": json.dumps(example("V16")),
     }
+    response = editor_client.post(save_case_url(draft), values)
+    assert response.status_code == 200
+    assert response.context["save_form"].errors["name"] == [
+        f"Version {draft.version} already has a reference case called {taken!r}."
+    ]
+    assert response.context["outcome"].tried.result.outcome == "refer"  # the run is still shown
+    assert draft.reference_cases.filter(name=taken).count() == 1
+
+
+def test_without_a_draft_a_reference_case_is_refused_with_the_reason(editor_client):
+    values = {"name": "New", "expected_outcome": "refer", "intake_json": json.dumps(example("V16"))}
     response = editor_client.post(save_case_url(published()), values)
     assert response.status_code == 200
-    assert response.context["save_form"].errors["name"]
-    assert response.context["outcome"].tried.result.outcome == "refer"  # the run is still shown
-    assert ReferenceCase.objects.filter(name=taken).count() == 1
+    assert "Start a new draft to add one." in response.context["save_form"].errors["name"][0]
+    assert not ReferenceCase.objects.filter(name="New").exists()
 
 
 def test_a_bad_intake_is_not_saved_as_a_reference_case(editor_client):

@@ -76,6 +76,51 @@ def test_new_draft_copies_every_criterion_of_the_published_set_with_every_field(
     assert published() == source  # the published set is untouched
 
 
+def test_new_draft_copies_the_published_sets_reference_cases(carol):
+    original = {case.name: case for case in published().reference_cases.all()}
+    draft = services.new_draft(user=carol)
+    copies = {case.name: case for case in draft.reference_cases.all()}
+    assert set(copies) == set(original) and len(copies) >= 6
+    for name, copy in copies.items():
+        before = original[name]
+        assert copy.pk != before.pk
+        assert (copy.intake, copy.expected_outcome, copy.expected_urgency, copy.active) == (
+            before.intake,
+            before.expected_outcome,
+            before.expected_urgency,
+            before.active,
+        )
+    assert copy.history.first().history_user == carol
+
+
+def test_a_drafts_case_changes_that_draft_only_and_publishing_runs_the_drafts_own(carol):
+    draft = services.new_draft(user=carol)
+    set_expression(draft, "rf_morning_stiffness", STIFFNESS_15)
+    assert [c.name for c in services.check_draft(draft=draft).failing_cases] == [V06_CASE]
+    draft.reference_cases.filter(name=V06_CASE).update(expected_outcome="refer")
+    # The published set's own case is as it was: its version is still tested against it.
+    assert published().reference_cases.get(name=V06_CASE).expected_outcome == "consider_amps"
+    assert services.check_draft(draft=published()).ok
+    assert services.check_draft(draft=draft).ok
+    services.publish_criteria_set(criteria_set=draft, user=carol, note="Stiffness 15.")
+    retired = CriteriaSet.objects.get(version=2)
+    assert retired.reference_cases.get(name=V06_CASE).expected_outcome == "consider_amps"
+    # The next draft starts from the newly published set's cases.
+    following = services.new_draft(user=carol)
+    assert following.reference_cases.get(name=V06_CASE).expected_outcome == "refer"
+
+
+def test_a_case_added_to_the_published_set_is_not_run_for_the_draft(carol):
+    draft = services.new_draft(user=carol)
+    ReferenceCase.objects.create(
+        criteria_set=published(),
+        name="Broken",
+        intake=example("V01", age_years=99),
+        expected_outcome="consider_amps",
+    )
+    assert services.check_draft(draft=draft).ok
+
+
 def test_new_draft_is_numbered_one_above_the_highest_version(carol):
     CriteriaSet.objects.create(version=7, status=CriteriaSetStatus.RETIRED)
     assert services.new_draft(user=carol).version == 8
@@ -99,9 +144,10 @@ def test_new_draft_records_its_author_in_the_history(carol):
 
 
 def test_the_published_default_set_passes_every_check(carol):
-    check = services.check_draft(draft=services.new_draft(user=carol))
+    draft = services.new_draft(user=carol)
+    check = services.check_draft(draft=draft)
     assert check.ok
-    assert check.cases_run == ReferenceCase.objects.filter(active=True).count() > 0
+    assert check.cases_run == draft.reference_cases.filter(active=True).count() > 0
     assert check.red_flag_warnings == []
 
 
@@ -125,7 +171,10 @@ def test_an_inactive_reference_case_is_not_run(carol):
 
 def test_a_reference_case_with_an_invalid_intake_fails_with_the_reason(carol):
     ReferenceCase.objects.create(
-        name="Broken", intake=example("V01", age_years=99), expected_outcome="consider_amps"
+        criteria_set=published(),
+        name="Broken",
+        intake=example("V01", age_years=99),
+        expected_outcome="consider_amps",
     )
     check = services.check_draft(draft=services.new_draft(user=carol))
     (failing,) = check.failing_cases

@@ -138,3 +138,53 @@ def test_red_flag_details_are_null_on_existing_intakes_and_version_3_retires_ver
         assert not reference_case.objects.filter(name__startswith="Urgency v3:").exists()
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def _own_migration(suffix: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(the intake migration whose name ends with `suffix`, the one it follows), by name, so
+    the test holds when the migration is renumbered at a merge."""
+    graph = MigrationExecutor(connection).loader.graph
+    (key,) = [k for k in graph.nodes if k[0] == "intake" and k[1].endswith(suffix)]
+    (parent,) = [p for p in graph.node_map[key].parents if p.key[0] == "intake"]
+    return key, parent.key
+
+
+def test_reference_cases_go_to_the_published_set_and_are_copied_to_each_draft(migration_data):
+    mine, before = _own_migration("_reference_cases_per_version")
+    apps = _migrate([before])
+    criteria_set = apps.get_model("intake", "CriteriaSet")
+    reference_case = apps.get_model("intake", "ReferenceCase")
+    published = criteria_set.objects.get(status="published")
+    retired = set(criteria_set.objects.filter(status="retired").values_list("pk", flat=True))
+    draft = criteria_set.objects.create(version=98, status="draft")
+    # A case made the old, shared way (as a data migration before this one might).
+    reference_case.objects.create(
+        name="Added the shared way", intake={"age_years": 9}, expected_outcome="refer"
+    )
+    names = sorted(reference_case.objects.values_list("name", flat=True))
+    try:
+        apps = _migrate([mine])
+        reference_case = apps.get_model("intake", "ReferenceCase")
+        historical = apps.get_model("intake", "HistoricalReferenceCase")
+        owned = reference_case.objects.filter(criteria_set_id=published.pk)
+        assert sorted(owned.values_list("name", flat=True)) == names
+        copies = reference_case.objects.filter(criteria_set_id=draft.pk)
+        assert sorted(copies.values_list("name", flat=True)) == names
+        shared = owned.get(name="Added the shared way")
+        copy = copies.get(name="Added the shared way")
+        assert copy.pk != shared.pk
+        assert (copy.intake, copy.expected_outcome) == ({"age_years": 9}, "refer")
+        assert historical.objects.filter(id=copy.pk, history_type="+").exists()
+        assert not reference_case.objects.filter(criteria_set_id__in=retired).exists()
+        assert reference_case.objects.count() == 2 * len(names)
+
+        apps = _migrate([before])  # back to one shared list: the published set's cases
+        reference_case = apps.get_model("intake", "ReferenceCase")
+        assert sorted(reference_case.objects.values_list("name", flat=True)) == names
+    finally:
+        apps = _migrate([before])
+        apps.get_model("intake", "ReferenceCase").objects.filter(
+            name="Added the shared way"
+        ).delete()
+        apps.get_model("intake", "CriteriaSet").objects.filter(pk=draft.pk).delete()
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -55,13 +55,13 @@ def try_it(request: HttpRequest, criteria_set: CriteriaSet, context_of) -> HttpR
     """An intake from a reference case, a past case (facts only), the form or JSON, under the
     set and the published set side by side. Nothing is saved; a past case's facts are read
     from its screening and the reading is logged."""
-    forms = _try_forms()
+    forms = _try_forms(criteria_set)
     tried = None
     source = request.POST.get("source", "json") if request.method == "POST" else ""
     if source and source not in TRY_SOURCES:
         messages.error(request, "Choose how to give the intake: nothing was evaluated.")
     elif source:
-        forms[source] = _bound_try_form(source, request.POST)
+        forms[source] = _bound_try_form(source, request.POST, criteria_set)
         tried = _read_try_input(request, source, forms[source])
     context = context_of(request, criteria_set, f"Try it: {criteria_set}")
     context.update(_try_context(criteria_set, forms, tried))
@@ -76,6 +76,7 @@ def save_case(request: HttpRequest, criteria_set: CriteriaSet, context_of) -> Ht
     if form.is_valid():
         try:
             case = services.create_reference_case(
+                criteria_set=criteria_set,
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
                 intake=form.cleaned_data["intake_json"],
@@ -91,7 +92,7 @@ def save_case(request: HttpRequest, criteria_set: CriteriaSet, context_of) -> Ht
                 f"{engine.OUTCOME_LABELS[case.expected_outcome]}.",
             )
             return redirect("admin:intake_referencecase_change", case.pk)
-    forms, tried = _try_forms(), None
+    forms, tried = _try_forms(criteria_set), None
     if "intake_json" not in form.errors:
         intake = form.cleaned_data["intake_json"]
         tried = (intake, _facts_of(intake), "the intake you tried")
@@ -100,14 +101,21 @@ def save_case(request: HttpRequest, criteria_set: CriteriaSet, context_of) -> Ht
     return TemplateResponse(request, "admin/intake/criteriaset/try_it.html", context)
 
 
-def _try_forms() -> dict:
-    return {"json": TryItForm(), "case": TryItCaseForm(prefix="case"), "form": TryItFactsForm()}
+def _try_forms(criteria_set: CriteriaSet) -> dict:
+    """The three ways to give an intake; the reference cases offered are the set's own."""
+    return {
+        "json": TryItForm(criteria_set=criteria_set),
+        "case": TryItCaseForm(prefix="case"),
+        "form": TryItFactsForm(),
+    }
 
 
-def _bound_try_form(source: str, data):
+def _bound_try_form(source: str, data, criteria_set: CriteriaSet):
     if source == "case":
         return TryItCaseForm(data, prefix="case")
-    return TryItFactsForm(data) if source == "form" else TryItForm(data)
+    if source == "form":
+        return TryItFactsForm(data)
+    return TryItForm(data, criteria_set=criteria_set)
 
 
 def _read_try_input(request, source: str, form) -> tuple[dict, dict, str] | None:
@@ -151,7 +159,9 @@ def _try_context(criteria_set, forms: dict, tried, save_form=None) -> dict:
         intake, intake_facts, what = tried
         outcome = services.try_intake(criteria_set=criteria_set, intake_facts=intake_facts)
         # The intake just tried, ready to be changed and tried again in either box.
-        forms["json"] = TryItForm(initial={"intake_json": _pretty_json(intake)})
+        forms["json"] = TryItForm(
+            initial={"intake_json": _pretty_json(intake)}, criteria_set=criteria_set
+        )
         forms["form"] = TryItFactsForm.from_intake(intake)
         if save_form is None and outcome is not None:
             save_form = SaveReferenceCaseForm(

@@ -182,6 +182,7 @@ class ReferenceCaseAdminForm(forms.ModelForm):
     class Meta:
         model = ReferenceCase
         fields = (
+            "criteria_set",
             "name",
             "description",
             "expected_outcome",
@@ -200,10 +201,10 @@ class ReferenceCaseAdminForm(forms.ModelForm):
 
 class TryItForm(forms.Form):
     """An intake to evaluate under a criteria set: pasted JSON, or a reference case's intake.
-    A chosen reference case wins over the text. Nothing is saved."""
+    A chosen reference case (one of the set's own) wins over the text. Nothing is saved."""
 
     reference_case = forms.ModelChoiceField(
-        queryset=ReferenceCase.objects.order_by("name"),
+        queryset=ReferenceCase.objects.none(),
         required=False,
         empty_label="None: use the JSON below",
         label="Reference case",
@@ -216,6 +217,11 @@ class TryItForm(forms.Form):
         widget=_code_textarea(18, "json-input"),
         error_messages={"max_length": validation.TOO_LARGE_MESSAGE},
     )
+
+    def __init__(self, *args, criteria_set=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if criteria_set is not None:
+            self.fields["reference_case"].queryset = criteria_set.reference_cases.order_by("name")
 
     def clean(self):
         cleaned = super().clean()

@@ -193,11 +193,19 @@ def validate_reference_intake(value) -> None:
 
 
 class ReferenceCase(models.Model):
-    """A named JSON intake with the outcome every criteria set must give it."""
+    """A named JSON intake with the outcome a criteria set must give it. Each case belongs to
+    one version: a new draft copies the published set's cases, editing a draft's case changes
+    that draft's copy only, and publishing runs the draft's own cases; a published or retired
+    set's cases are what it was tested against, kept as they were."""
 
-    name = models.CharField(
-        max_length=200, unique=True, help_text="What the case is, in a few words."
+    criteria_set = models.ForeignKey(
+        CriteriaSet,
+        on_delete=models.CASCADE,
+        related_name="reference_cases",
+        verbose_name="version",
+        help_text="The criteria set version this case tests.",
     )
+    name = models.CharField(max_length=200, help_text="What the case is, in a few words.")
     description = models.CharField(
         max_length=500, blank=True, help_text="What the case tests and why its outcome is expected."
     )
@@ -229,6 +237,11 @@ class ReferenceCase(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["criteria_set", "name"], name="reference_case_name_unique_in_its_set"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -35,6 +35,12 @@ DEFAULT_RED_FLAG_CODES = tuple(
 _CRITERION_COPY_FIELDS = tuple(
     f.attname for f in Criterion._meta.concrete_fields if f.name not in ("id", "criteria_set")
 )
+# The same for a reference case (its creation time is the copy's own).
+_CASE_COPY_FIELDS = tuple(
+    f.attname
+    for f in ReferenceCase._meta.concrete_fields
+    if f.name not in ("id", "criteria_set", "created_at")
+)
 
 
 class DraftExists(Exception):
@@ -51,10 +57,11 @@ class DraftExists(Exception):
 def new_draft(*, user) -> CriteriaSet:
     """Copy the published criteria set into a new draft and return the draft.
 
-    Every criterion is copied, active or not, with every field; the draft's version is one
-    above the highest version so far. One draft is open at a time: raises DraftExists (naming
-    it) when there is one already. The published row is locked first, so two editors starting
-    a draft at once get one draft between them.
+    Every criterion is copied, active or not, with every field, and so is every reference
+    case of the published set (the draft's own copies: editing one changes this draft's only);
+    the draft's version is one above the highest version so far. One draft is open at a time:
+    raises DraftExists (naming it) when there is one already. The published row is locked
+    first, so two editors starting a draft at once get one draft between them.
     """
     published = CriteriaSet.objects.select_for_update().get(status=CriteriaSetStatus.PUBLISHED)
     existing = CriteriaSet.objects.filter(status=CriteriaSetStatus.DRAFT).order_by("version")
@@ -76,6 +83,13 @@ def new_draft(*, user) -> CriteriaSet:
             **{name: getattr(criterion, name) for name in _CRITERION_COPY_FIELDS},
         )
         copy._history_user = user
+        copy.save()
+    for case in published.reference_cases.order_by("pk"):
+        copy = ReferenceCase(
+            criteria_set=draft, **{name: getattr(case, name) for name in _CASE_COPY_FIELDS}
+        )
+        copy._history_user = user
+        copy._change_reason = f"Copied from version {published.version}."
         copy.save()
     return draft
 
@@ -123,9 +137,9 @@ class DraftCheck:
     """What publishing a draft would be refused for, and what needs a confirmation.
 
     `expression_errors` names each criterion (code and name) with its problem;
-    `failing_cases` the active reference cases that do not give their expected outcome (run
-    only when every expression checks); `red_flag_warnings` the safety warnings that need an
-    explicit confirmation.
+    `failing_cases` the set's own active reference cases that do not give their expected
+    outcome (run only when every expression checks); `red_flag_warnings` the safety warnings
+    that need an explicit confirmation.
     """
 
     active_criteria: int = 0
@@ -146,8 +160,8 @@ class DraftCheck:
 def check_draft(*, draft: CriteriaSet) -> DraftCheck:
     """Run every publishing check on a criteria set and return every finding (a DraftCheck).
 
-    Checks every active criterion's expression, then runs every active reference case under
-    the set, then the red-flag safety rule: a set with no active red flag, or without one of
+    Checks every active criterion's expression, then runs the set's own active reference
+    cases under it, then the red-flag safety rule: a set with no active red flag, or without one of
     the default red flags, needs an explicit confirmation. Saves nothing.
     """
     criteria = list(draft.criteria.all())
@@ -164,7 +178,7 @@ def check_draft(*, draft: CriteriaSet) -> DraftCheck:
         except (language.ExpressionError, ValueError) as error:
             check.expression_errors.append(str(error))
     if not check.expression_errors:
-        for case in ReferenceCase.objects.filter(active=True).order_by("name"):
+        for case in draft.reference_cases.filter(active=True).order_by("name"):
             check.cases_run += 1
             failing = _run_reference_case(case, compiled)
             if failing is not None:

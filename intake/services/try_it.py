@@ -207,22 +207,49 @@ class ReferenceCaseRefused(Exception):
         self.field = field
 
 
+def reference_case_home(criteria_set: CriteriaSet) -> CriteriaSet | None:
+    """The set a case tried under `criteria_set` is saved to: the set itself when it is a
+    draft, else the open draft (a published or retired set's cases are what it was tested
+    against, and stay so); None when no draft is open."""
+    if criteria_set.is_editable:
+        return criteria_set
+    return CriteriaSet.objects.filter(status=CriteriaSetStatus.DRAFT).order_by("version").first()
+
+
 @transaction.atomic
 def create_reference_case(
-    *, name: str, description: str, intake: dict, expected_outcome: str, user
+    *,
+    criteria_set: CriteriaSet,
+    name: str,
+    description: str,
+    intake: dict,
+    expected_outcome: str,
+    user,
 ) -> ReferenceCase:
-    """Save an intake (facts only) as an active reference case with its expected outcome.
+    """Save an intake (facts only) as an active reference case of a draft, with its expected
+    outcome: of `criteria_set` when it is a draft, else of the open draft
+    (reference_case_home).
 
     Keeps only the input facts of the intake (so no identifying key can come along), checks
-    it with the JSON intake validator and refuses a name already used (ReferenceCaseRefused
-    naming the field). Returns the new case."""
+    it with the JSON intake validator and refuses a name already used in that draft, or no
+    open draft (ReferenceCaseRefused naming the field). Returns the new case."""
     kept = {name_: intake.get(name_) for name_ in facts.INPUT_FACTS if name_ in intake}
     _, errors = validation.validate_intake(kept)
     if errors:
         raise ReferenceCaseRefused("intake", "; ".join(str(error) for error in errors[:5]))
-    if ReferenceCase.objects.filter(name=name).exists():
-        raise ReferenceCaseRefused("name", f"A reference case is already called {name!r}.")
+    home = reference_case_home(criteria_set)
+    if home is None:
+        raise ReferenceCaseRefused(
+            "name",
+            f"Version {criteria_set.version} is {criteria_set.get_status_display().lower()}: its "
+            "reference cases are kept as it was tested. Start a new draft to add one.",
+        )
+    if home.reference_cases.filter(name=name).exists():
+        raise ReferenceCaseRefused(
+            "name", f"Version {home.version} already has a reference case called {name!r}."
+        )
     case = ReferenceCase(
+        criteria_set=home,
         name=name,
         description=description,
         intake=kept,

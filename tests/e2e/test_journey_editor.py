@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from intake import services
-from intake.models import CriteriaSet, ReferenceCase
+from intake.models import CriteriaSet
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import fill_intake, intake_values
 from tests.factories import EXAMPLES_BY_ID, V06_CASE, IntakeFactory, PatientFactory, birth_date_for
@@ -84,7 +84,7 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     expect(page.get_by_text("Publishing is blocked")).to_be_visible()
     screenshot("journey-editor-3-impact-blocked")
 
-    page.locator("#content-main").get_by_role("link", name="Reference cases").click()
+    page.locator("#content-main").get_by_role("link", name="this draft's reference cases").click()
     page.get_by_role("link", name=V06_CASE).click()
     page.get_by_label("Expected outcome").select_option(label="Refer for inflammatory work-up")
     page.get_by_label("Notes").fill(
@@ -92,11 +92,14 @@ def test_editor_lowers_a_threshold_and_the_next_intake_uses_it(
     )
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    assert ReferenceCase.objects.get(name=V06_CASE).expected_outcome == "refer"
+    # The draft's own copy changed; the published version's case is as it was tested.
+    assert draft.reference_cases.get(name=V06_CASE).expected_outcome == "refer"
+    kept = CriteriaSet.objects.published().reference_cases.get(name=V06_CASE)
+    assert kept.expected_outcome == "consider_amps"
 
     page.goto(f"{live_server.url}{reverse('admin:intake_criteriaset_publish', args=[draft.pk])}")
     checks = page.locator(".criteria-checks")
-    cases = ReferenceCase.objects.filter(active=True).count()
+    cases = draft.reference_cases.filter(active=True).count()
     expect(checks).to_contain_text(f"all {cases} active reference cases give their expected")
     publish = page.get_by_role("button", name=f"Publish version {new} and retire version {old}")
     publish.click()  # without a note: refused, and said so
