@@ -3,11 +3,13 @@ drafts, expression errors on the field, try it, the publish page, history, and t
 journey from a lowered threshold to version 2."""
 
 import json
+import re
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils.html import escape
 
 from intake import services
 from intake.models import (
@@ -595,6 +597,30 @@ def test_a_draft_labels_its_notes_as_draft_notes(editor_client):
         reverse("admin:intake_criteriaset_compare") + f"?old=2&new={draft.version}"
     ).content.decode()
     assert f"Version {draft.version} (draft): draft notes</dt>" in " ".join(compare.split())
+
+
+def test_every_expression_is_shown_in_full_in_the_draft_table(editor_client):
+    draft = new_draft(editor_client)
+    html = editor_client.get(change_url(draft)).content.decode()
+    labs = draft.criteria.get(code="rf_labs").expression
+    assert len(labs) > 6 * 36  # longer than the six lines the box used to stop at
+    rows = re.search(
+        r'<textarea[^>]*name="(criteria-\d+)-expression"[^>]*>\n?' + re.escape(escape(labs)), html
+    )
+    assert rows is not None
+    box = re.search(r'<textarea[^>]*name="' + rows.group(1) + r'-expression"[^>]*>', html).group(0)
+    assert f'rows="{-(-len(labs) // 36)}"' in box
+
+
+def test_compare_shows_an_added_criterions_whole_expression_as_wrapping_code(editor_client):
+    draft = new_draft(editor_client)
+    labs = draft.criteria.get(code="rf_labs")
+    labs.pk, labs.code = None, "rf_labs_again"
+    labs.save()
+    compare = editor_client.get(
+        reverse("admin:intake_criteriaset_compare") + f"?old=2&new={draft.version}"
+    ).content.decode()
+    assert f'<code class="criteria-expression-text">{escape(labs.expression)}</code>' in compare
 
 
 def test_the_impact_preview_shows_what_reviewers_signed_on_the_changed_cases(editor_client, bob):

@@ -114,12 +114,17 @@ def _row(form, anchor: str, editable: bool) -> CriterionRow:
         # The check shown under the expression describes it (for a screen reader too).
         attrs = form.fields["expression"].widget.attrs
         attrs["aria-describedby"] = f"{anchor}-check"
-        # As many lines as the expression needs (about 36 characters a line at 1280 px), up
-        # to 6; the box grows by hand beyond that.
-        attrs["rows"] = min(6, max(1, -(-len(row.expression) // 36)))
+        # As many lines as the expression needs (about 36 characters a line at 1280 px): the
+        # whole expression is shown, never cut off (at most MAX_EXPRESSION_LENGTH, 14 lines);
+        # the stylesheet lets the box follow what is typed where the browser can.
+        attrs["rows"] = max(1, -(-len(row.expression) // EXPRESSION_CHARS_PER_LINE))
         if row.problems:
             attrs["aria-invalid"] = "true"
     return row
+
+
+#: About how many characters of an expression fit a line of the table's box at 1280 px.
+EXPRESSION_CHARS_PER_LINE = 36
 
 
 def _form_problems(row: CriterionRow) -> list[str]:
