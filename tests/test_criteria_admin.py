@@ -549,7 +549,7 @@ def test_saving_a_draft_warns_when_a_name_quotes_a_number_the_expression_no_long
     shown = [(m.level_tag, str(m)) for m in page.context["messages"]]
     assert (
         "warning",
-        f"rf_morning_stiffness ({criterion.name}): the name or rationale says 30 but the "
+        f"The name or rationale of rf_morning_stiffness ({criterion.name}) says 30 but the "
         "expression uses 60. Update the wording if the threshold changed: every explanation "
         "shows it.",
     ) in shown

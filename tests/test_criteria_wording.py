@@ -67,7 +67,7 @@ def test_a_warning_names_the_criterion_what_it_says_and_what_it_uses():
     stiffness = published.criteria.get(code="rf_morning_stiffness")
     stiffness.expression = "morning_stiffness_minutes >= 60"
     assert services.wording_warnings(criteria=[stiffness]) == [
-        f"rf_morning_stiffness ({stiffness.name}): the name or rationale says 30 but the "
+        f"The name or rationale of rf_morning_stiffness ({stiffness.name}) says 30 but the "
         "expression uses 60. Update the wording if the threshold changed: every explanation "
         "shows it."
     ]

@@ -230,8 +230,8 @@ def red_flag_warnings(*, criteria) -> list[str]:
 def wording_warnings(*, criteria) -> list[str]:
     """A warning for each active criterion whose name (any number) or rationale (a number
     stated as a threshold) quotes a number its expression does not use (rules.wording), e.g.
-    "rf_morning_stiffness (Morning stiffness 30 minutes or more): the name or rationale says
-    30 but the expression uses 60"."""
+    "The name or rationale of rf_morning_stiffness (Morning stiffness 30 minutes or more) says
+    30 but the expression uses 60. …"."""
     warnings = []
     for criterion in criteria:
         if not criterion.active:
@@ -245,7 +245,7 @@ def wording_warnings(*, criteria) -> list[str]:
         uses = ", ".join(format(n, "f") for n in used) if used else "no number"
         said = ", ".join(stale)
         warnings.append(
-            f"{criterion.code} ({criterion.name}): the name or rationale says {said} but the "
+            f"The name or rationale of {criterion.code} ({criterion.name}) says {said} but the "
             f"expression uses {uses}. Update the wording if the threshold changed: every "
             "explanation shows it."
         )

@@ -1,8 +1,11 @@
 """A criteria editor works the draft as a table (issue 17): one expression broken and named at
 the top with a link to its row, fixed; the draft tried on a past case by its number and on the
 facts form, beside the published set; a reference case made from the try-it; the draft
-compared with the published set; a changed case of the impact preview opened; published.
-The draft page's height at 1280 px is measured, and axe checks every new page."""
+compared with the published set; a changed case of the impact preview opened, with what its
+reviewer signed; published, and the publish note shown on the set, in the list and in Compare.
+A name that still quotes the old threshold is warned about on save. Every expression is shown
+in full (no box or line cut short). The draft page's height at 1280 px is measured, and axe
+checks every new page."""
 
 import re
 
@@ -10,6 +13,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from audit.models import AccessEvent
+from intake import services
 from intake.models import CriteriaSet, ReferenceCase
 from tests.e2e.helpers import expect_accessible
 from tests.e2e.test_journey_editor import screened
@@ -20,16 +24,41 @@ OLD, NEW = "morning_stiffness_minutes >= 30", "morning_stiffness_minutes >= 20"
 MAX_DRAFT_HEIGHT_BASE, MAX_ROW_HEIGHT = 1000, 100
 
 
+def expect_expressions_in_full(page) -> None:
+    """No expression box or text on the page hides part of its expression: boxes are tall
+    enough for their text and texts wrap instead of running out sideways."""
+    hidden = page.evaluate(
+        """() => [
+          ...[...document.querySelectorAll("textarea.criteria-expression")]
+            .filter(box => box.offsetParent && box.scrollHeight > box.clientHeight + 2)
+            .map(box => "box " + box.name),
+          ...[...document.querySelectorAll("code.criteria-expression-text, .criteria-compare code")]
+            .filter(code => code.offsetParent && code.scrollWidth > code.clientWidth + 1)
+            .map(code => "text " + code.textContent.slice(0, 40)),
+        ]"""
+    )
+    assert hidden == [], f"expressions cut short: {hidden}"
+
+
 def criterion_row(page, code: str):
     return page.locator("tr.criteria-row").filter(has=page.locator(f'input[value="{code}"]'))
 
 
 def test_editor_works_the_draft_table_tries_it_and_publishes(
-    page, live_server, login, carol, screenshot
+    page, live_server, login, carol, bob, screenshot
 ):
     page.set_viewport_size({"width": 1280, "height": 900})
     past = screened("V01", morning_stiffness_minutes=20)  # consider AMPS under version 1
     patient = past.intake.patient
+    # Its reviewer disagreed with "consider AMPS": the evidence the impact preview shows.
+    services.record_review(
+        screening=past,
+        reviewer=bob,
+        decision="override",
+        disposition="inflammatory_workup",
+        override_reason="clinical_judgement",
+        comment="Stiff for 20 minutes each morning with a swollen knee.",
+    )
     login("carol")
     page.goto(f"{live_server.url}{reverse('admin:intake_criteriaset_changelist')}")
     page.get_by_role("button", name="New draft from the published version").click()
@@ -48,6 +77,7 @@ def test_editor_works_the_draft_table_tries_it_and_publishes(
     assert height < max_height, f"the draft page is {height} px high at 1280 px"
     screenshot("journey-criteria-1-draft-table")
     expect_accessible(page, "criteria: the draft as a table")
+    expect_expressions_in_full(page)  # rf_labs needs seven lines
 
     # A row's fields follow its kind: a caveat has a message and no urgency.
     fever = criterion_row(page, "rf_fever")
@@ -86,11 +116,22 @@ def test_editor_works_the_draft_table_tries_it_and_publishes(
     screenshot("journey-criteria-2-named-error")
     expect_accessible(page, "criteria: the draft with an error")
 
-    # Fixed: saved, with the new threshold.
+    # Fixed: saved, with the new threshold; the name still says 30 minutes: a warning.
     criterion_row(page, "rf_labs").locator("textarea.criteria-expression").fill(labs_expression)
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     assert draft.criteria.get(code="rf_morning_stiffness").expression == NEW
+    expect(page.locator(".messagelist .warning")).to_contain_text(
+        "The name or rationale of rf_morning_stiffness (Morning stiffness 30 minutes or more) "
+        "says 30 but the expression uses 20."
+    )
+    screenshot("journey-criteria-2b-wording-warning")
+    expect_accessible(page, "criteria: the draft saved with a wording warning")
+    stiffness = criterion_row(page, "rf_morning_stiffness")
+    stiffness.locator('input[name$="-name"]').fill("Morning stiffness 20 minutes or more")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator(".messagelist .warning")).to_have_count(0)
 
     # Try it on the past case, by its number: its facts only, beside the published set.
     page.get_by_role("link", name="Try it").click()
@@ -138,16 +179,35 @@ def test_editor_works_the_draft_table_tries_it_and_publishes(
     page.get_by_role("link", name="Compare with another version").click()
     compare = page.locator("#compare-table")
     expect(compare).to_contain_text("rf_morning_stiffness")
-    expect(compare.locator(".criteria-old")).to_have_text(OLD)
-    expect(compare.locator(".criteria-new")).to_have_text(NEW)
+    expect(compare.locator(".criteria-old").filter(has_text=OLD)).to_have_text(OLD)
+    expect(compare.locator(".criteria-new").filter(has_text=NEW)).to_have_text(NEW)
+    expect(compare.locator(".criteria-new").first).to_have_text(
+        "Morning stiffness 20 minutes or more"
+    )
+    expect(page.locator("#compare-notes")).to_contain_text(
+        f"Version {draft.version} (draft): draft notes"
+    )
     screenshot("journey-criteria-5-compare")
     expect_accessible(page, "criteria: two versions compared")
+    expect_expressions_in_full(page)
 
     # The impact preview's changed case opens, de-identified, with both explanations.
     page.goto(change_url)
     page.get_by_role("link", name="Check, preview impact and publish").click()
     expect(page.locator(".criteria-checks")).to_contain_text("give their expected outcome")
+    expect(page.locator("#impact-reviews")).to_contain_text(
+        "Reviewers disagreed with the old outcome in 1 of 1 changed case"
+    )
+    expect(page.locator("#changed-cases")).to_contain_text(
+        "Overrode the suggestion; disposition: Inflammatory work-up; reason: Clinical judgement"
+    )
+    screenshot("journey-criteria-5b-impact-with-reviews")
+    expect_accessible(page, "criteria: the publish page with the reviews of changed cases")
+    expect_expressions_in_full(page)
     page.locator("#changed-cases").get_by_role("link", name=f"#{past.intake_id}").click()
+    expect(page.locator("#impact-case-review")).to_contain_text(
+        "The reviewer signed: Overrode the suggestion; disposition: Inflammatory work-up"
+    )
     expect(page.locator("#content-main")).to_contain_text(f"Case #{past.intake_id}:")
     expect(page.locator("#content-main")).to_contain_text("The suggestion differs")
     for identity in (patient.mrn, patient.family_name, patient.given_name):
@@ -155,6 +215,7 @@ def test_editor_works_the_draft_table_tries_it_and_publishes(
     assert AccessEvent.objects.filter(intake=past.intake, detail={"view": "impact_case"}).exists()
     screenshot("journey-criteria-6-impact-case")
     expect_accessible(page, "criteria: a case of the impact preview")
+    expect_expressions_in_full(page)
 
     # Published.
     page.get_by_role("link", name="Back to the impact preview").click()
@@ -164,6 +225,25 @@ def test_editor_works_the_draft_table_tries_it_and_publishes(
     ).click()
     expect(page.locator(".messagelist")).to_contain_text(f"Version {draft.version} is published")
     assert CriteriaSet.objects.published() == draft
+
+    # The publish note: on the set's page (not its draft notes), in the list and in Compare.
+    note = "Morning stiffness red flag from 30 to 20 minutes."
+    expect(page.locator(".field-publish_note")).to_contain_text(note)
+    expect(page.locator(".field-publish_note")).to_be_visible()
+    screenshot("journey-criteria-6b-published-with-note")
+    expect_accessible(page, "criteria: the published set with its publish note")
+    expect_expressions_in_full(page)
+    page.goto(f"{live_server.url}{reverse('admin:intake_criteriaset_changelist')}")
+    expect(page.locator("#result_list thead")).to_contain_text("Publish note")
+    expect(page.locator("td.field-shown_publish_note").first).to_have_text(note)
+    expect_accessible(page, "criteria: the set list with publish notes")
+    compare_url = reverse("admin:intake_criteriaset_compare")
+    page.goto(f"{live_server.url}{compare_url}?old={before.version}&new={draft.version}")
+    expect(page.locator("#compare-notes")).to_contain_text(
+        f"Version {draft.version} (published): publish note {note}"
+    )
+    expect_accessible(page, "criteria: Compare with publish notes")
+    page.goto(change_url)
 
     # Its history reads well.
     page.get_by_role("link", name="History").click()
