@@ -94,6 +94,7 @@ def test_new_draft_copies_the_published_sets_reference_cases(carol):
 
 
 def test_a_drafts_case_changes_that_draft_only_and_publishing_runs_the_drafts_own(carol):
+    before = published()
     draft = services.new_draft(user=carol)
     set_expression(draft, "rf_morning_stiffness", STIFFNESS_15)
     assert [c.name for c in services.check_draft(draft=draft).failing_cases] == [V06_CASE]
@@ -103,7 +104,7 @@ def test_a_drafts_case_changes_that_draft_only_and_publishing_runs_the_drafts_ow
     assert services.check_draft(draft=published()).ok
     assert services.check_draft(draft=draft).ok
     services.publish_criteria_set(criteria_set=draft, user=carol, note="Stiffness 15.")
-    retired = CriteriaSet.objects.get(version=2)
+    retired = CriteriaSet.objects.get(pk=before.pk, status=CriteriaSetStatus.RETIRED)
     assert retired.reference_cases.get(name=V06_CASE).expected_outcome == "consider_amps"
     # The next draft starts from the newly published set's cases.
     following = services.new_draft(user=carol)

@@ -75,7 +75,7 @@ def share_the_published_cases_again(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0030_intake_status_historic"),
+        ("intake", "0034_criteria_version_3"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
