@@ -29,16 +29,7 @@ class ReferenceCaseAdmin(GuardedChangeListMixin, GuardedHistoryMixin, SimpleHist
     list_filter = ("criteria_set", "expected_outcome", "active")
     list_select_related = ("criteria_set",)
     search_fields = ("name", "description")
-    fields = (
-        "criteria_set",
-        "name",
-        "description",
-        "expected_outcome",
-        "expected_urgency",
-        "active",
-        "intake",
-        "notes",
-    )
+    fields = ReferenceCaseAdminForm.Meta.fields  # in this order, the set first even read-only
 
     class Media:
         css = {"all": ("admin_criteria.css",)}

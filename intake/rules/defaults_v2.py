@@ -137,9 +137,10 @@ RED_FLAG_URGENCIES: dict[str, tuple[str, str]] = {
 }
 
 
-def _composite(
+def red_flag_criterion(
     code: str, name: str, urgency: str, expression: str, rationale: str, source: str, order: int
 ) -> dict:
+    """A red flag as plain data (the Criterion fields); version 3 builds its own with it."""
     return {
         "code": code,
         "name": name,
@@ -156,7 +157,7 @@ def _composite(
 
 #: The composite red flags version 2 adds. Emergencies come first in display order.
 COMPOSITE_RED_FLAGS: tuple[dict, ...] = (
-    _composite(
+    red_flag_criterion(
         "rf_fever_non_weight_bearing",
         "Fever with non-weight-bearing (septic hip pattern)",
         EMERGENCY,
@@ -167,7 +168,7 @@ COMPOSITE_RED_FLAGS: tuple[dict, ...] = (
         _KOCHER,
         1,
     ),
-    _composite(
+    red_flag_criterion(
         "rf_non_weight_bearing_kocher_labs",
         "Non-weight-bearing with a Kocher laboratory predictor",
         EMERGENCY,
@@ -178,7 +179,7 @@ COMPOSITE_RED_FLAGS: tuple[dict, ...] = (
         _KOCHER,
         2,
     ),
-    _composite(
+    red_flag_criterion(
         "rf_fever_joint_or_bone",
         "Fever with joint swelling, bone tenderness or limp",
         EMERGENCY,
@@ -191,7 +192,7 @@ COMPOSITE_RED_FLAGS: tuple[dict, ...] = (
         f"{_PMM}; {_KOCHER}",
         3,
     ),
-    _composite(
+    red_flag_criterion(
         "rf_leukaemia_pattern",
         "Leukaemia pattern: night pain, low WBC, low-normal platelets",
         URGENT,
@@ -202,7 +203,7 @@ COMPOSITE_RED_FLAGS: tuple[dict, ...] = (
         _JONES,
         201,
     ),
-    _composite(
+    red_flag_criterion(
         "rf_cytopenia_or_blasts",
         "Cytopenia or blasts on the film",
         URGENT,

@@ -25,6 +25,7 @@ Every rationale ends with the criterion's tier, its timeframe and its source.
 
 from __future__ import annotations
 
+from .defaults_v2 import red_flag_criterion
 from .engine import EMERGENCY, ROUTINE, URGENT
 
 VERSION = 3
@@ -81,17 +82,10 @@ def tier_rationale(reason: str, urgency: str, source: str) -> str:
 
 
 def _red_flag(code: str, name: str, urgency: str, expression: str, reason: str, source: str):
-    return {
-        "code": code,
-        "name": name,
-        "kind": "red_flag",
-        "urgency": urgency,
-        "expression": expression,
-        "message": "",
-        "rationale": tier_rationale(reason, urgency, source),
-        "source": source,
-        "active": True,
-    }
+    """A version-3 red flag: its rationale ends with its tier, timeframe and source (its display
+    order is given by its place in RED_FLAGS)."""
+    rationale = tier_rationale(reason, urgency, source)
+    return red_flag_criterion(code, name, urgency, expression, rationale, source, order=0)
 
 
 # fmt: off
