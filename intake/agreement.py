@@ -41,7 +41,9 @@ CACHE_SECONDS = 24 * 3600
 class AgreementWindowForm(forms.Form):
     """The time window of the figures (in the URL: it holds no patient data)."""
 
-    window = forms.ChoiceField(label="Signed in", choices=WINDOW_CHOICES, required=False)
+    window = forms.ChoiceField(
+        label="Signed in", choices=WINDOW_CHOICES, required=False, initial=str(DEFAULT_MONTHS)
+    )
 
     def months(self) -> int | None:
         """Months back from today, None for every signed review; 12 when not chosen (or

@@ -98,9 +98,15 @@ def test_first_run_signs_a_few_cases_gives_demo_clinic_details_and_created_histo
     assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 20
     clinic = ClinicDetails.load()
     assert clinic.is_demo and clinic.phone and clinic.address
+    assert clinic.on_call_phone and clinic.on_call_email  # the demo alarm has a number to call
     for intake in Intake.objects.all():
         first = intake.history.order_by("history_date", "history_id").first()
         assert first.history_type == "+"
+        # The history says what the record holds, and the patient came first.
+        assert first.intake_date == intake.intake_date
+        patient_created = intake.patient.history.earliest("history_date")
+        assert patient_created.date_of_birth == intake.patient.date_of_birth
+        assert patient_created.history_date <= first.history_date
     for patient in Patient.objects.all():
         assert patient.history.earliest("history_date").history_type == "+"
 

@@ -60,6 +60,8 @@ DEMO_CLINIC = {
     "address": "1 Example Road\nDemo Town DT1 1AA",
     "phone": "01632 960000",
     "email": "rheumatology@demo.invalid",
+    "on_call_phone": "01632 960999 (bleep 4410)",
+    "on_call_email": "rheum-on-call@demo.invalid",
     "is_demo": True,
 }
 BATCH = 2000
@@ -181,7 +183,11 @@ class Command(BaseCommand):
                 intake_date=day, submitted_at=moment, screened_at=moment
             )
             Screening.objects.filter(intake_id=intake.pk).update(created_at=moment)
-            Intake.history.filter(id=intake.pk).update(history_date=moment)
+            # Their "Created" history rows say what the records now hold, and when.
+            Intake.history.filter(id=intake.pk).update(history_date=moment, intake_date=day)
+            Patient.history.filter(id=intake.patient_id).update(
+                history_date=moment - timedelta(minutes=5), date_of_birth=born
+            )
         # The longest-waiting cases were signed, one of each suggestion where there is one.
         signed = 0
         for intake in intakes.order_by("submitted_at"):
