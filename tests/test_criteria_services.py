@@ -636,7 +636,7 @@ def test_two_publishes_of_the_same_draft_at_once_publish_it_once(migration_data)
 def test_two_drafts_published_at_once_leave_exactly_one_published_set(migration_data):
     editor = UserFactory(username="editor")
     first = services.new_draft(user=editor)
-    second = CriteriaSet.objects.create(version=4, status=CriteriaSetStatus.DRAFT)
+    second = CriteriaSet.objects.create(version=first.version + 1, status=CriteriaSetStatus.DRAFT)
     for criterion in first.criteria.all():
         criterion.pk, criterion.criteria_set = None, second
         criterion.save()

@@ -147,6 +147,7 @@ REQUIRED_PERMISSION = {
     "intake:review_queue_live": "intake.sign_review",
     "intake:review_create": "intake.sign_review",
     "intake:review_next": "intake.sign_review",
+    "intake:review_agreement": "intake.sign_review",
     "intake:patient_search": "intake.view_patient",
     "intake:patient_detail": "intake.view_patient",
     "intake:patient_correct": "intake.change_patient",
