@@ -23,6 +23,10 @@ class FhirStub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle's algorithm on, the body waits
+            # for the client's delayed ACK of the headers (~40 ms on Linux) on a kept-alive
+            # connection: a stall of the stub, not of a real FHIR server.
+            disable_nagle_algorithm = True
 
             def do_GET(self):  # noqa: N802 (the standard library's name)
                 parts = urlsplit(self.path)
