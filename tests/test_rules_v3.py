@@ -219,7 +219,18 @@ def test_there_is_a_near_miss_for_the_patterns():
         ({"fever": True, "fever_days": 5}, "urgent"),
         ({"fever": True, "fever_days": 2, "crp_mg_l": 21.0}, "urgent"),
         ({"fever": True, "fever_days": 2, "esr_mm_hr": 41}, "urgent"),
-        ({"fever": True, "fever_days": 2, "crp_mg_l": None, "esr_mm_hr": None}, "routine"),
+        # Routine needs normal markers (§4.7): none measured is not normal, so urgent.
+        ({"fever": True, "fever_days": 2, "crp_mg_l": None, "esr_mm_hr": None}, "urgent"),
+        ({"fever": True, "fever_days": 2, "crp_mg_l": 4.0, "esr_mm_hr": None}, "routine"),
+        # Kawasaki features with the fever's duration not given: counted as 5 days or more.
+        (
+            {
+                "fever": True,
+                "fever_days": None,
+                "kawasaki_features": ["oral_changes", "polymorphous_rash", "cervical_node"],
+            },
+            "emergency",
+        ),
         (
             {
                 "fever": True,

@@ -70,8 +70,11 @@ _HIP_THIGH_OR_KNEE = (
     'or "knee_right" in pain_sites'
 )
 _BACK = '"lower_back" in pain_sites or "upper_back" in pain_sites'
+# A fever is routine only with a marker measured and normal (§4.7: "normal markers"): no CRP
+# and no ESR (not done, as on the emergency pathway) keeps it urgent.
 _FEVER_NOT_ROUTINE = (
-    "crp_mg_l > 20 or esr_mm_hr > 40 or not fever_days < 5 or kawasaki_feature_count >= 2"
+    "crp_mg_l > 20 or esr_mm_hr > 40 or not (crp_mg_l <= 20 or esr_mm_hr <= 40) "
+    "or not fever_days < 5 or kawasaki_feature_count >= 2"
 )
 _KNOWN_DISEASE = 'inflammatory_disease in ["in_remission", "active"]'
 
@@ -188,10 +191,11 @@ _RED_FLAGS: tuple[dict, ...] = (
     ),
     _red_flag(
         "rf_kawasaki", "Possible Kawasaki disease",
-        EMERGENCY, "fever and fever_days >= 5 and kawasaki_feature_count >= 2",
+        EMERGENCY, "fever and not fever_days < 5 and kawasaki_feature_count >= 2",
         "Fever for 5 days or more with two or more principal features of Kawasaki disease "
         "(incomplete Kawasaki needs only 2-3): IVIG should start within 10 days of the fever's "
-        "onset to prevent coronary aneurysms.",
+        "onset to prevent coronary aneurysms. A fever of unknown duration (not asked) counts as "
+        "5 days or more: the higher tier.",
         f"{_AHA} ({_REF} §4.7)",
     ),
     _red_flag(
@@ -222,8 +226,9 @@ _RED_FLAGS: tuple[dict, ...] = (
         f"fever and ({_FEVER_NOT_ROUTINE})",
         "Fever with CRP over 20 mg/L or ESR over 40 mm/h (systemic JIA, occult infection, "
         "malignancy), or lasting 5 days or more (Kawasaki disease, fever of unknown origin). "
-        "A fever of unknown duration (not asked) counts as long, and a shorter fever with two "
-        "Kawasaki features is not a fever alone: the higher tier.",
+        "A fever of unknown duration (not asked) counts as long, a fever with no CRP or ESR "
+        "measured is not one with normal markers, and a shorter fever with two Kawasaki "
+        "features is not a fever alone: the higher tier.",
         f"{_PMM}; {_AHA} ({_REF} §4.1 row 2, §4.7)",
     ),
     _red_flag(
