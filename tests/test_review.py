@@ -533,20 +533,37 @@ def test_the_queue_finds_patients_by_name_as_well_as_mrn(rheum_client):
     assert len(rheum_client.get(QUEUE).context["page_obj"]) == 2
 
 
-def test_a_patients_waiting_visits_are_grouped_newest_first_where_the_first_comes(rheum_client):
+def test_a_patients_waiting_visits_are_grouped_where_the_first_comes(rheum_client):
     today = timezone.localdate()
     maya = PatientFactory()
     older = screened("V17", patient=maya, intake_date=today - timedelta(days=10), days_ago=10)
     other = screened("V16", days_ago=5)  # a referral between Maya's two visits in the queue
     newer = screened("V01", patient=maya, intake_date=today - timedelta(days=1), days_ago=1)
+    later = screened("V02", patient=maya, intake_date=today, days_ago=0)
     rows = list(rheum_client.get(QUEUE).context["page_obj"])
-    # Maya's referral came first in queue order: her group stands there, the newest visit
-    # first (consider AMPS), the older referral under it; the other referral after them.
-    assert [row.pk for row in rows] == [newer.pk, older.pk, other.pk]
-    assert rows[0].older_waiting == 1 and not rows[0].newer_waiting
-    assert rows[1].newer_waiting and rows[1].in_group
+    # Maya's referral came first in queue order: her group stands there, the referral first
+    # (a more urgent visit is never put under a less urgent one), then her two consider-AMPS
+    # visits newest first; the other referral after them.
+    assert [row.pk for row in rows][:3] == [older.pk, later.pk, newer.pk]
+    assert rows[3].pk == other.pk
+    assert rows[0].newer_waiting and not rows[0].in_group
+    assert rows[1].older_waiting == 2 and rows[1].in_group
+    assert rows[2].newer_waiting and rows[2].in_group
     html = rheum_client.get(QUEUE).content.decode()
-    assert "1 older visit waiting" in html and "Newer visit waiting" in html
+    assert "2 older visits waiting" in html and "Newer visit waiting" in html
+
+
+def test_a_queue_search_that_finds_cases_is_in_the_access_log(rheum_client, bob):
+    from audit.models import AccessEvent
+
+    screened("V01", patient=PatientFactory(family_name="Ashworth"))
+    rheum_client.post(QUEUE, {"q": "nobody-such"})
+    rheum_client.get(QUEUE)
+    assert not AccessEvent.objects.filter(detail__page="review_queue_search").exists()
+    rheum_client.post(QUEUE, {"q": "ashworth"})
+    rheum_client.get(QUEUE)
+    event = AccessEvent.objects.get(detail__page="review_queue_search")
+    assert (event.user, event.detail["rows"]) == (bob, 1)
 
 
 def test_the_count_chips_are_filter_links(rheum_client):

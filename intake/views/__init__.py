@@ -305,6 +305,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         return redirect(request.get_full_path())
     context = _queue_context(request)
     context.update(opened_at=timezone.now().isoformat())
+    if context["term"] and context["page_obj"].object_list:
+        # A search by name or MRN shows whose cases wait: logged as the patient search is.
+        record_access(
+            request,
+            action=AccessAction.VIEW,
+            detail={"page": "review_queue_search", "rows": len(context["page_obj"].object_list)},
+        )
     return render(request, "intake/review_queue.html", context)
 
 
@@ -394,7 +401,8 @@ def _queue_context(request: HttpRequest, *, since=None) -> dict:
 def _grouped_by_patient(rows: list[Screening]) -> list[Screening]:
     """The page's rows with each patient's waiting visits together: a patient with several
     submitted, unsigned visits is shown where the first of them comes in queue order (so an
-    emergency never moves down), the newest visit first and the older ones under it, marked.
+    emergency never moves down), the more urgent visit first and, among visits of the same
+    urgency, the newest first; the others under it, marked.
 
     Each row gets `older_waiting` (how many older visits of the patient wait, on any page)
     and `newer_waiting` (the newest visit's intake when a newer one waits). One query for the
@@ -420,7 +428,10 @@ def _grouped_by_patient(rows: list[Screening]) -> list[Screening]:
             continue
         placed.add(patient_id)
         group = [r for r in rows if r.intake.patient_id == patient_id]
+        # Newest first among visits of the same priority; a more urgent visit (an emergency
+        # seen before a newer routine one) stays above, never under a less urgent row.
         group.sort(key=lambda r: (r.intake.intake_date, r.intake.submitted_at), reverse=True)
+        group.sort(key=lambda r: (r.intake.review_priority, r.intake.review_urgency))
         for position, member in enumerate(group):
             member.in_group = len(group) > 1 and position > 0
         grouped += group
