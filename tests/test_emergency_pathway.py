@@ -84,6 +84,14 @@ def test_without_a_red_flag_yes_every_rule_stays_and_nothing_typed_is_lost(staff
     assert 'value="MRN-9001"' in html and 'value="Noor"' in html
 
 
+def test_a_safeguarding_concern_alone_does_not_open_the_pathway(staff_client):
+    # A caveat, not a referral: skipping the sections would store an unscreenable case.
+    response = staff_client.post(NEW, required_only(safeguarding_concern=True))
+    assert response.status_code == 200
+    assert "fatigue" in response.context["form"].errors
+    assert not Intake.objects.exists()
+
+
 def test_a_bad_value_in_a_skippable_section_is_still_an_error_beside_it(staff_client):
     data = required_only(fever=True) | {"fatigue": "7", "pain_now": "8", "pain_worst": "3"}
     response = staff_client.post(NEW, data)

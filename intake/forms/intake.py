@@ -84,6 +84,9 @@ YES_NO_DETAIL_FIELDS = tuple(
 # Details that may stay blank while their red flag is yes (null is an answer: not measured).
 OPTIONAL_DETAILS = ("highest_temperature_c",)
 
+# Questions of the red-flag section that refer no child by themselves (a safeguarding concern
+# is a caveat, followed on its own pathway): they do not open the emergency pathway.
+NOT_A_REFERRAL = frozenset({"safeguarding_concern"})
 # What the emergency pathway lets staff leave blank (any red flag answered yes).
 EMERGENCY_OPTIONAL_FIELDS = frozenset(
     name for names in facts.EMERGENCY_OPTIONAL_SECTIONS.values() for name in names
@@ -583,7 +586,11 @@ class IntakeForm(forms.Form):
         """Whether a red flag was answered yes: then the sections of
         facts.EMERGENCY_OPTIONAL_SECTIONS may be left blank to submit (the child is seen now;
         the rest can wait). Values that are given are still checked."""
-        return any(self.cleaned_data.get(name) is True for name in YES_NO_FIELDS)
+        return any(
+            self.cleaned_data.get(name) is True
+            for name in YES_NO_FIELDS
+            if name not in NOT_A_REFERRAL
+        )
 
     def _check_complete_intake(self, cleaned) -> None:
         """Submit: every rule of the data dictionary, through the shared validator (on the
