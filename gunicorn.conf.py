@@ -25,6 +25,9 @@ def _cores() -> int:
 # smaller than the cores it sees) would otherwise exhaust PostgreSQL's 100 connections.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min(2 * _cores() + 1, 12))))
 accesslog = "-"
+# The path without its query string: a FHIR search names an MRN there (Patient?identifier=…),
+# and a sign-in callback its one-time code; neither belongs in a log.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 # A request may take at most this long before the worker is replaced. The database's own
 # timeouts (AMPS_DB_CONNECT_TIMEOUT, AMPS_DB_STATEMENT_TIMEOUT_MS) end a slow query well
 # before; a database that is frozen (SIGSTOP, a hung host) enforces nothing, and then this is

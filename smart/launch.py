@@ -14,6 +14,7 @@ import jwt
 import requests
 from django.conf import settings
 
+from interop.cds.fetching import UnsafeServer, check_server
 from smart.models import SmartEhr
 
 SCOPE = "launch openid fhirUser patient/Patient.rs patient/QuestionnaireResponse.rs"
@@ -52,11 +53,24 @@ def _get_json(url: str, **kwargs) -> dict:
     return document
 
 
+def _safe(url: str, what: str) -> str:
+    """An EHR address the launch may use: https (plain http only to a loopback address, with
+    AMPS_CDS_FHIR_ALLOW_HTTP, as the CDS service's reads): over http anyone on the path could
+    serve their own keys and forge an id_token."""
+    try:
+        check_server(url.split("?", 1)[0])
+    except UnsafeServer as problem:
+        raise LaunchRefused(f"The EHR's {what} {problem}.") from None
+    return url
+
+
 def configuration(ehr: SmartEhr) -> dict:
+    _safe(ehr.iss, "address (iss)")
     config = _get_json(f"{ehr.iss}/.well-known/smart-configuration")
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         if not isinstance(config.get(key), str):
             raise LaunchRefused(f"The EHR's smart-configuration has no {key}.")
+        _safe(config[key], key)
     if "S256" not in (config.get("code_challenge_methods_supported") or []):
         raise LaunchRefused("The EHR does not offer PKCE with S256.")
     return config

@@ -69,12 +69,15 @@ class SignInCallback(OIDCAuthenticationCallbackView):
     def get(self, request):
         if not provider.enabled():
             return _refused(request, "Single sign-on is not set up on this site.", status=404)
-        if request.GET.get("error"):
-            super().get(request)
-            return _refused(request, f"The sign-in service said: {request.GET['error'][:100]}")
+        # The state first: an answer to a sign-in this browser did not start (a link or an image
+        # on another site, "?error=x") is refused, and never reaches the library's error path,
+        # which signs out whoever is signed in.
         state = request.GET.get("state", "")
         if state not in request.session.get("oidc_states", {}):
             return _refused(request, "This sign-in was not started here (unknown state).")
+        if request.GET.get("error"):
+            super().get(request)
+            return _refused(request, f"The sign-in service said: {request.GET['error'][:100]}")
         try:
             response = super().get(request)
         except SuspiciousOperation as error:

@@ -34,6 +34,7 @@ def ehr_patient(mrn: str, given: str, family: str) -> dict:
 
 def start_ehr(tmp_path, settings, *, client_secret: str = ""):
     settings.AMPS_MRN_SYSTEM = MRN_SYSTEM
+    settings.AMPS_CDS_FHIR_ALLOW_HTTP = True  # the stand-in EHR is plain http on loopback
     known = PatientFactory(mrn="MRN-4711", given_name="Known", family_name="Child")
     # Same names as a known patient, another MRN: matching is by MRN only, never by name.
     PatientFactory(mrn="MRN-9999", given_name="Newly", family_name="Seen")

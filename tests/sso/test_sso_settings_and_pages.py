@@ -157,9 +157,32 @@ def test_the_commands_allow_an_ehr_and_link_a_user(alice):
 def test_the_providers_error_answer_is_a_clear_page(client, settings):
     settings.AMPS_OIDC_ISSUER = "http://127.0.0.1:9"
     settings.AMPS_OIDC_CLIENT_ID = "amps"
-    response = client.get("/sso/callback/?error=access_denied&state=whatever")
+    session = client.session
+    session["oidc_states"] = {"started-here": {"code_verifier": "v", "nonce": "n"}}
+    session.save()
+    response = client.get("/sso/callback/?error=access_denied&state=started-here")
     assert response.status_code == 403 and "access_denied" in response.text
     assert AccessEvent.objects.get().detail == {"reason": "The sign-in service said: access_denied"}
+
+
+@pytest.mark.django_db
+def test_an_error_answer_to_a_sign_in_not_started_here_signs_nobody_out(client, settings, alice):
+    # A link or an image on another site: "?error=x" without this browser's state.
+    settings.AMPS_OIDC_ISSUER = "http://127.0.0.1:9"
+    settings.AMPS_OIDC_CLIENT_ID = "amps"
+    client.force_login(alice)
+    response = client.get("/sso/callback/?error=access_denied&state=forged")
+    assert response.status_code == 403 and "unknown state" in response.text
+    assert client.get("/intakes/").status_code == 200  # still signed in
+
+
+def test_a_smart_launch_refuses_an_ehr_that_is_not_https(settings):
+    from smart.launch import LaunchRefused, configuration
+
+    settings.AMPS_CDS_FHIR_ALLOW_HTTP = False
+    for iss in ("http://ehr.example.org/fhir", "http://127.0.0.1:8999/fhir"):
+        with pytest.raises(LaunchRefused, match="must use https"):
+            configuration(SmartEhr(iss=iss, client_id="amps"))
 
 
 @pytest.mark.django_db
