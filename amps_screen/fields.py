@@ -32,7 +32,9 @@ class AsciiDigitsMixin:
     not_ascii_message = NOT_ASCII_MESSAGE
 
     def to_python(self, value):
-        if isinstance(value, str) and not value.isascii():
+        # Surrounding white space (a pasted non-breaking space) is Django's to strip, as its own
+        # fields do; a non-ASCII character inside the value is refused.
+        if isinstance(value, str) and not value.strip().isascii():
             raise ValidationError(self.not_ascii_message, code="not_ascii")
         return super().to_python(value)
 

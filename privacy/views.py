@@ -42,6 +42,12 @@ def patient_search(request: HttpRequest) -> HttpResponse:
                 "family_name", "given_name", "pk"
             )[: RESULTS_SHOWN + 1]
         )
+        if patients:  # the names and MRNs found, logged as the staff's patient search is
+            record_access(
+                request,
+                action=AccessAction.VIEW,
+                detail={"page": "audit_patient_search", "rows": min(len(patients), RESULTS_SHOWN)},
+            )
     return render(
         request,
         "privacy/patient_search.html",

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -277,6 +278,14 @@ def test_non_ascii_digits_are_refused_beside_the_intake_field(staff_client, fiel
     assert response.context["form"].errors.as_data()[field][0].code == "not_ascii"
     assert value in response.content.decode()  # kept as typed
     assert not Intake.objects.exists()
+
+
+def test_a_number_pasted_with_a_non_breaking_space_is_read_as_django_reads_it():
+    from amps_screen.fields import IntegerField
+
+    assert IntegerField().clean("5\xa0") == 5
+    with pytest.raises(ValidationError):
+        IntegerField().clean("5\xa05")
 
 
 def test_non_ascii_digits_are_refused_beside_the_identity_correction_field(staff_client):

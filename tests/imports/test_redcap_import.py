@@ -240,3 +240,26 @@ def test_a_historic_screening_is_never_the_latest_a_cds_card_speaks_of(source, d
     assert not service.latest_screenings(None, call).exists()
     Intake.objects.filter(patient__mrn="ZQ-40417").update(status=IntakeStatus.SUBMITTED)
     assert service.latest_screenings(None, call).count() == 2
+
+
+def test_the_task_worker_deletes_expired_uploads_as_it_starts(settings, tmp_path):
+    import io
+    import os
+    import time
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+
+    from imports.tasks import STORAGE_FOLDER
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    path = default_storage.save(f"{STORAGE_FOLDER}/old/data.csv", ContentFile(b"record_id\n"))
+    fresh = default_storage.save(f"{STORAGE_FOLDER}/new/data.csv", ContentFile(b"record_id\n"))
+    aged = time.time() - (settings.AMPS_EXPORT_FILE_HOURS + 1) * 3600
+    os.utime(default_storage.path(path), (aged, aged))
+    out = io.StringIO()
+    call_command("delete_expired_imports", stdout=out)
+    assert not default_storage.exists(path)
+    assert default_storage.exists(fresh)
+    assert "Deleted 1 expired upload." in out.getvalue()

@@ -165,3 +165,12 @@ def test_the_filtered_access_log_downloads_as_csv_and_the_download_is_logged(
     # Others may not download it.
     assert Client().get(url).status_code == 302
     assert reader.get(url).status_code in (302, 403)
+
+
+def test_an_auditors_search_that_finds_patients_is_logged(auditor_client):
+    PatientFactory(given_name="Zoë", family_name="Quill", mrn="QX-78")
+    url = reverse("privacy:patient_search")
+    auditor_client.post(url, {"q": "quill"})
+    auditor_client.get(url)
+    event = AccessEvent.objects.get(detail__page="audit_patient_search")
+    assert event.detail["rows"] == 1

@@ -51,3 +51,4 @@ class Command(BaseCommand):
     def _tidy_up(self) -> None:
         call_command("recover_jobs", stdout=self.stdout)
         call_command("delete_expired_exports", stdout=self.stdout)
+        call_command("delete_expired_imports", stdout=self.stdout)
