@@ -20,6 +20,7 @@ from django.utils.http import content_disposition_header
 
 from amps_screen.admin_guards import GuardedChangeListMixin
 from amps_screen.inputs import session_text
+from amps_screen.spreadsheets import neutralise
 from audit.access import record_access
 from audit.models import AccessAction, AccessEvent
 
@@ -175,7 +176,8 @@ class AccessEventAdmin(PostedSearchAdmin, ReadOnlyAdmin):
         writer.writerow(
             ["When", "Who", "Action", "Patient", "MRN", "Intake status then", "Detail", "Address"]
         )
-        writer.writerows(rows)
+        # A name or username that starts like a formula is shown, never run, in a spreadsheet.
+        writer.writerows([neutralise(cell) for cell in row] for row in rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, "access-log.csv")
         return response

@@ -20,9 +20,9 @@ import pyarrow.parquet as pq
 import xlsxwriter
 from django.utils import timezone
 
+from amps_screen.spreadsheets import neutralise
 from exports.columns import Kind
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 CSV_FLUSH_ROWS = 500
 PARQUET_BATCH_ROWS = 5000
@@ -42,11 +42,6 @@ class Format:
         XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         PARQUET: "application/vnd.apache.parquet",
     }
-
-
-def neutralise(text: str) -> str:
-    """A text cell as a spreadsheet will show it, never run it."""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def local_naive(moment: datetime) -> datetime:

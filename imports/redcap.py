@@ -31,6 +31,7 @@ from datetime import date
 from django.conf import settings
 from django.utils import timezone
 
+from amps_screen.spreadsheets import FORMULA_START
 from exports.columns import (
     ENROLMENT_EVENT,
     EVENT_NAME,
@@ -46,7 +47,6 @@ from exports.columns import (
     fields_for,
 )
 from exports.dictionary import HEADER, dictionary_rows
-from exports.writers import FORMULA_START
 from intake.forms.intake import FIRST_INTAKE_DATE, MAX_AGE_YEARS, MRN_PATTERN
 from intake.models import Intake, Patient, completed_years, model_values
 from intake.rules import facts as registry

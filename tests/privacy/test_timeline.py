@@ -174,3 +174,14 @@ def test_an_auditors_search_that_finds_patients_is_logged(auditor_client):
     auditor_client.get(url)
     event = AccessEvent.objects.get(detail__page="audit_patient_search")
     assert event.detail["rows"] == 1
+
+
+def test_the_access_log_csv_never_runs_a_name_as_a_formula(auditor_client, alice):
+    viewer = Client()
+    viewer.force_login(alice)
+    patient = PatientFactory(given_name="=HYPERLINK(1)", family_name="Quill")
+    intake = IntakeFactory(created_by=alice, patient=patient)
+    viewer.get(reverse("intake:intake_detail", args=[intake.uuid]))
+    content = auditor_client.get(reverse("admin:audit_accessevent_export")).content.decode()
+    assert ",'=HYPERLINK(1) Quill," in content
+    assert ",=HYPERLINK" not in content
