@@ -298,6 +298,15 @@ def _searchset(request, base, rows, count, offset, resource_type, entry) -> Http
     total = rows.count()
     page = [] if request.GET.get("_summary") == "count" else list(rows[offset : offset + count])
     found = [entry(request, base, row) for row in page]
+    if total and not found:
+        # A count (or a page past the end) still says the patient is known here: logged, with
+        # what was asked for and how many matched, as every read of a row is.
+        record_access(
+            request,
+            action=AccessAction.API_READ,
+            client=caller_label(request),
+            detail={"resource": f"{resource_type}?search (count)", "rows": total},
+        )
     return fhir_response(
         search.bundle(base, request, found, total=total, count=count, offset=offset)
     )

@@ -125,6 +125,9 @@ def test_questionnaire_responses_by_patient_with_paging(client, reader):
     assert AccessEvent.objects.filter(patient=patient).count() == 3
     by_subject = get(client, url, reader, subject=str(patient.uuid), _summary="count").json()
     assert by_subject["total"] == 3 and not by_subject.get("entry")
+    # A count reads no row but says the patient is known here: it is logged too.
+    counted = AccessEvent.objects.get(detail__resource="QuestionnaireResponse?search (count)")
+    assert counted.detail["rows"] == 3 and counted.client
 
 
 def test_questionnaire_responses_by_questionnaire_authored_and_status(client, reader):
