@@ -4,11 +4,14 @@ Uses a clinic's steady state (`<name>_clinic_<LOAD_INTAKES>_<LOAD_SIGNED>`: 100,
 90 % of them signed with their reviews, by default; seeded once), creates the load users,
 collects static files, starts gunicorn (gunicorn.conf.py's sync workers or LOAD_WORKERS of
 them, production settings but plain HTTP) on LOAD_PORT (else a free port) and one task worker,
-runs locust headless for LOAD_SECONDS with LOAD_USERS users (half staff, half
-rheumatologists, who sign cases), stops everything and prints throughput, p50/p95/p99 per
-request type and the errors. LOAD_WAIT ("0.5-1.5" s by default) is each user's pause between
-two actions; "0-0" saturates the server. LOAD_SECONDS=0 only seeds. LOAD_TARGET=bare runs the
-same scenario with the bare form-save view as the submit (bench/urls.py)."""
+runs locust headless for LOAD_SECONDS with LOAD_USERS users (as the issue's independent
+test: of 16, 8 clinic staff, 6 rheumatologists who sign cases, a criteria editor and a data
+manager; LOAD_STAFF_USERS, LOAD_RHEUM_USERS, LOAD_EDITOR_USERS, LOAD_DATA_USERS set them one by
+one), stops everything and prints throughput, p50/p95/p99 per request type and the errors.
+LOAD_WAIT ("0.5-1.5" s by default) is each user's pause after every page (LOAD_PAUSE=task:
+only between two tasks, as before 7 Dec 2026); "0-0" saturates the server. LOAD_SECONDS=0
+only seeds. LOAD_TARGET=bare runs the same scenario with the bare form-save view as the
+submit (bench/urls.py)."""
 
 import csv
 import importlib.util
@@ -31,11 +34,16 @@ bench_run = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench_run)  # sets Django up, as `make bench` does
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from intake.roles import CLINIC_STAFF, RHEUMATOLOGIST  # noqa: E402
+from intake.roles import (  # noqa: E402
+    CLINIC_STAFF,
+    CRITERIA_EDITOR,
+    DATA_MANAGER,
+    RHEUMATOLOGIST,
+)
 
 USERS = int(os.environ.get("LOAD_USERS", "16"))
 # A clinic's steady state: LOAD_INTAKES synthetic intakes of which LOAD_SIGNED percent are
@@ -54,15 +62,39 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def load_users(count: int) -> None:
-    hashed = make_password(PASSWORD, hasher=PBKDF2PasswordHasher())
-    for prefix, role in (("load_staff", CLINIC_STAFF), ("load_rheum", RHEUMATOLOGIST)):
+#: (user name prefix, role, environment variable) of each kind of load user.
+KINDS = (
+    ("load_staff", CLINIC_STAFF, "LOAD_STAFF_USERS"),
+    ("load_rheum", RHEUMATOLOGIST, "LOAD_RHEUM_USERS"),
+    ("load_editor", CRITERIA_EDITOR, "LOAD_EDITOR_USERS"),
+    ("load_data", DATA_MANAGER, "LOAD_DATA_USERS"),
+)
+
+
+def user_counts(users: int) -> dict[str, int]:
+    """How many of each kind (the environment variables locustfile.py reads): half staff,
+    three eighths rheumatologists, the rest one editor and one data manager (8/6/1/1 of 16),
+    unless set one by one."""
+    staff, rheum = max(1, users // 2), max(1, users * 3 // 8)
+    rest = max(0, users - staff - rheum)
+    defaults = (staff, rheum, (rest + 1) // 2, rest // 2)
+    return {
+        variable: int(os.environ.get(variable, default))
+        for (_, _, variable), default in zip(KINDS, defaults, strict=True)
+    }
+
+
+def load_users(counts: dict[str, int]) -> None:
+    # The hasher production uses (Argon2): a sign-in checks it once, as a clinic's would.
+    hashed = make_password(PASSWORD)
+    for prefix, role, variable in KINDS:
         group = Group.objects.get(name=role)
-        for n in range(count):
-            # Created once: later runs keep the hash Django upgraded at the first sign-in.
-            user, created = get_user_model().objects.get_or_create(
-                username=f"{prefix}_{n}", defaults={"password": hashed}
-            )
+        for n in range(counts[variable]):
+            user, created = get_user_model().objects.update_or_create(
+                username=f"{prefix}_{n}",
+                # The criteria pages are in the admin: the editor is a staff user.
+                defaults={"password": hashed, "is_staff": role == CRITERIA_EDITOR},
+            )  # updated too: earlier runs made PBKDF2 hashes, upgraded (slowly) at sign-in
             if created:
                 user.groups.add(group)
 
@@ -127,9 +159,9 @@ def main() -> int:
     use_clinic_database(INTAKES, SIGNED)
     if SECONDS <= 0:
         return 0  # LOAD_SECONDS=0: seed only
-    half = max(1, USERS // 2)
-    load_users(half)
-    extra = {"LOAD_STAFF_USERS": str(half), "LOAD_RHEUM_USERS": str(half)}
+    counts = user_counts(USERS)
+    load_users(counts)
+    extra = {variable: str(count) for variable, count in counts.items()}
     if os.environ.get("LOAD_TARGET") == "bare":
         extra["DJANGO_SETTINGS_MODULE"] = "bench.load_settings"
     port = int(os.environ.get("LOAD_PORT") or free_port())
@@ -139,7 +171,8 @@ def main() -> int:
         prefix = servers.logs / "locust"
         subprocess.run(  # noqa: S603
             [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless"]
-            + ["-u", str(USERS), "-r", str(max(1, USERS // 4)), "-t", f"{SECONDS}s"]
+            + ["-u", str(sum(counts.values())), "-r", str(max(1, USERS // 4))]
+            + ["-t", f"{SECONDS}s"]
             + ["--host", host, "--csv", str(prefix), "--only-summary", "--stop-timeout", "5"],
             cwd=ROOT,
             env=servers.env,
@@ -147,7 +180,7 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
             stderr=(servers.logs / "locust.log").open("wb"),
         )
-        print_figures(prefix, SECONDS)
+        print_figures(prefix, SECONDS, counts)
         print(f"\nlogs: {servers.logs}")
     finally:
         stop_servers(servers)
@@ -219,12 +252,15 @@ def stop_servers(servers: Servers) -> None:
             process.wait(timeout=30)
 
 
-def print_figures(prefix: Path, seconds: int) -> None:
+def print_figures(prefix: Path, seconds: int, counts: dict[str, int]) -> None:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    staff, rheum, editors, data = counts.values()
     print(
-        f"\nload scenario: {USERS} users ({USERS // 2} staff, {USERS // 2} rheumatologists), "
-        f"{seconds} s, pauses {os.environ.get('LOAD_WAIT', '0.5-1.5')} s, "
+        f"\nload scenario: {staff + rheum + editors + data} users ({staff} staff, {rheum} "
+        f"rheumatologists, {editors} criteria editors, {data} data managers), {seconds} s, "
+        f"pauses {os.environ.get('LOAD_WAIT', '0.5-1.5')} s after every "
+        f"{os.environ.get('LOAD_PAUSE', 'page')}, "
         f"gunicorn {WORKERS or '2 x cores + 1'} sync workers, PostgreSQL, "
         f"target {os.environ.get('LOAD_TARGET', 'app')}\n"
     )
