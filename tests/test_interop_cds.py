@@ -18,11 +18,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AccessEvent
 from intake import services
-from intake.models import Intake
+from intake.models import Intake, Screening
+from interop.cds.suggestions import Suggestion
+from interop.fhir.resources import matched_criteria
 from interop.models import CdsCard, CdsClient, CdsFeedback, UsedJwtId
 from tests.factories import IntakeFactory, PatientFactory
 from tests.fhir_validation import assert_cds_response_valid
@@ -146,6 +150,43 @@ def test_a_call_takes_the_same_few_queries_however_many_visits(
     with django_assert_num_queries(9):
         response = call(client, hook_call(patient))
     assert response.json()["cards"][0]["summary"].startswith("AMPS screen: refer")
+
+
+def test_the_card_is_made_without_reading_the_trace_or_the_criteria_set(client, ehr):
+    """The screening is read without its trace (20 kB) and without joining its criteria set:
+    the matched criteria and the version come from the set, kept per process; the card names
+    exactly what the stored trace says matched, in the same order."""
+    patient = PatientFactory()
+    latest = screened("V17", patient=patient, joint_swelling_observed=True, night_pain=True)
+    call(client, hook_call(patient))  # warm: the published set, read and compiled once
+    with CaptureQueriesContext(connection) as queries:
+        response = call(client, hook_call(patient))
+    statements = [query["sql"] for query in queries.captured_queries]
+    (read,) = [sql for sql in statements if sql.startswith('SELECT "intake_screening"')]
+    assert '"intake_screening"."trace"' not in read
+    assert not [sql for sql in statements if "intake_criteriaset" in sql]
+    detail = response.json()["cards"][0]["detail"]
+    flags = [code for code, _, _ in matched_criteria(latest.trace, ("red_flag",))]
+    assert len(flags) >= 3 and all(f"(`{code}`)" in detail for code in flags)
+    where = [detail.index(f"(`{code}`)") for code in flags]
+    assert where == sorted(where)  # in the trace's order
+    suggestion = Suggestion.of_screening(Screening.objects.get(pk=latest.pk))
+    assert suggestion.trace == [
+        {"code": code, "kind": kind, "name": name, "matched": True}
+        for code, kind, name in matched_criteria(latest.trace)
+    ]
+
+
+def test_a_code_its_set_does_not_have_is_named_from_the_stored_trace(client, ehr):
+    patient = PatientFactory()
+    latest = screened("V17", patient=patient)
+    trace = [*latest.trace, {"code": "rf_gone", "kind": "red_flag", "name": "A flag since removed",
+                             "matched": True, "comparisons": []}]  # fmt: skip
+    Screening.objects.filter(pk=latest.pk).update(
+        red_flags=[*latest.red_flags, "rf_gone"], trace=trace
+    )
+    detail = call(client, hook_call(patient)).json()["cards"][0]["detail"]
+    assert "- A flag since removed (`rf_gone`)" in detail
 
 
 def test_optional_card_fields_are_omitted_not_null(client, ehr):

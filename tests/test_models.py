@@ -90,6 +90,23 @@ def _named_examples() -> dict:
     return {old.removeprefix("Example "): value for old, value in migration.CASES.items()}
 
 
+def test_a_published_or_retired_set_is_read_once_per_process_and_a_draft_every_time(
+    django_assert_num_queries,
+):
+    published = CriteriaSet.objects.published()
+    CriteriaSet.objects.final(published.pk)
+    with django_assert_num_queries(0):
+        kept = CriteriaSet.objects.final(published.pk)
+    assert kept.version == published.version and kept.pk == published.pk
+    draft = CriteriaSet.objects.create(version=99)
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert CriteriaSet.objects.final(draft.pk).version == 99
+    # Saving any set lets go of every kept copy (a test database reuses ids).
+    with django_assert_num_queries(1):
+        CriteriaSet.objects.final(published.pk)
+
+
 def test_only_one_criteria_set_can_be_published():
     with pytest.raises(IntegrityError), transaction.atomic():
         CriteriaSet.objects.create(version=99, status="published")

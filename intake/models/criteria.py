@@ -17,6 +17,19 @@ class CriteriaSetStatus(models.TextChoices):
 
 
 class CriteriaSetQuerySet(models.QuerySet):
+    def final(self, pk: int) -> "CriteriaSet":
+        """The set with this id, read once per process when it is published or retired (a
+        draft is read every time): its version and criteria never change once published.
+        Its status may still go from published to retired, which the kept copy does not see:
+        read the status from the database where it matters. Saving any set empties the
+        copies (a test database may give a new set an id used before)."""
+        kept = _FINAL.get(pk)
+        if kept is None:
+            kept = self.get(pk=pk)
+            if not kept.is_editable:
+                _FINAL[pk] = kept
+        return kept
+
     def published(self) -> "CriteriaSet":
         return self.get(status=CriteriaSetStatus.PUBLISHED)
 
@@ -25,6 +38,8 @@ class CriteriaSetQuerySet(models.QuerySet):
 # Each saved edit of a draft adds a key; the cache is emptied when it grows past this.
 _COMPILED: dict[tuple, engine.CompiledCriteria] = {}
 _COMPILED_LIMIT = 256
+# Published and retired sets by id (CriteriaSetQuerySet.final): a clinic has a few.
+_FINAL: dict[int, "CriteriaSet"] = {}
 
 
 class CriteriaSet(models.Model):
@@ -68,6 +83,14 @@ class CriteriaSet(models.Model):
 
     def __str__(self) -> str:
         return f"Criteria set v{self.version} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _FINAL.clear()
+
+    def delete(self, *args, **kwargs):
+        _FINAL.clear()
+        return super().delete(*args, **kwargs)
 
     @property
     def is_editable(self) -> bool:

@@ -232,6 +232,18 @@ class CompiledCriteria:
         result.criteria = self.criteria
         return result
 
+    def matched_steps(self, codes: Iterable[str]) -> list[dict] | None:
+        """What a trace says of these matched codes, without the trace: an entry per code
+        ({"code", "kind", "name", "matched": True}, no comparisons) in criterion order; None
+        when a code is not one of this set's active criteria."""
+        wanted = set(codes)
+        steps = [
+            {"code": c.code, "kind": c.kind, "name": c.name, "matched": True}
+            for c in self.criteria
+            if c.code in wanted
+        ]
+        return steps if len(steps) == len(wanted) else None
+
     def urgency_of(self, red_flags: Iterable[str]) -> str | None:
         """The highest urgency of these matched red-flag codes, None when there are none."""
         ranks = [self._urgency_rank[code] for code in red_flags]

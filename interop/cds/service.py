@@ -434,15 +434,17 @@ def latest_screenings(base: Base, call: Call):
         # A historic intake (a REDCap import) is screened when it is loaded, years after its
         # visit: its screening is never "the latest" a card speaks of.
         .exclude(intake__status=IntakeStatus.HISTORIC)
-        .select_related("intake__patient", "criteria_set", "review__reviewer")
+        # The criteria set comes from CriteriaSet.objects.final (kept per process).
+        .select_related("intake__patient", "review__reviewer")
         # Only what the card and the access log read: the intake's ~100 answer columns are
-        # neither fetched nor planned for (a third of a call's cost when they were).
+        # neither fetched nor planned for (a third of a call's cost when they were), nor the
+        # screening's trace (20 kB of JSON; the matched criteria come from its set).
         .only(*CARD_FIELDS)
         .order_by("-created_at", "-pk")
     )
 
 
-# The columns of a screening, its intake, patient and criteria set that a card is made of.
+# The columns of a screening, its intake, patient and review that a card is made of.
 CARD_FIELDS = (
     "uuid",
     "outcome",
@@ -451,11 +453,10 @@ CARD_FIELDS = (
     "pathways",
     "caveats",
     "caveat_messages",
-    "trace",
     "explanation",
     "criteria_hash",
     "created_at",
-    "criteria_set__version",
+    "criteria_set_id",
     "intake__uuid",
     "intake__status",  # the access log keeps the status the card was made from
     "intake__patient__uuid",

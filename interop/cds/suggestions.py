@@ -42,11 +42,16 @@ class Suggestion:
 
     @classmethod
     def of_screening(cls, screening: Screening) -> Suggestion:
-        """A stored screening (its intake and criteria set loaded)."""
+        """A stored screening (its intake loaded). Its criteria set's version and matched
+        criteria come from the set, read and compiled once per process (a set that screened
+        an intake never changes), so neither the set nor the stored trace (some 20 kB: every
+        comparison of every criterion) need be read with the screening."""
+        criteria_set = CriteriaSet.objects.final(screening.criteria_set_id)
         return cls(
             **_what_was_found(screening),
+            trace=_matched_steps(screening, criteria_set),
             explanation=screening.explanation,
-            criteria_version=screening.criteria_set.version,
+            criteria_version=criteria_set.version,
             criteria_hash=screening.criteria_hash,
             created_at=screening.created_at,
             screening=screening,
@@ -59,6 +64,7 @@ class Suggestion:
     def of_result(cls, result: Result, *, criteria_set: CriteriaSet, criteria_hash: str):
         return cls(
             **_what_was_found(result),
+            trace=result.trace,
             explanation=explain(result),
             criteria_version=criteria_set.version,
             criteria_hash=criteria_hash,
@@ -67,7 +73,16 @@ class Suggestion:
 
 
 # What a stored screening and an engine result both hold, under the same names.
-_FOUND = ("outcome", "caveat_messages", "trace")
+_FOUND = ("outcome", "caveat_messages")
+
+
+def _matched_steps(screening: Screening, criteria_set: CriteriaSet) -> list[dict]:
+    """The trace entries of what matched (what a card and a GuidanceResponse name), from the
+    screening's codes and its criteria set; the stored trace only when a code is not in the
+    set (read then if it was deferred)."""
+    codes = [*screening.red_flags, *screening.pathways, *screening.caveats]
+    steps = criteria_set.compiled().matched_steps(codes)
+    return screening.trace if steps is None else steps
 
 
 def _what_was_found(row) -> dict:
