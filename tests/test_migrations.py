@@ -1,5 +1,7 @@
 """Migrations that move data: what was there is still there, pointing at the same rows."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -187,4 +189,54 @@ def test_reference_cases_go_to_the_published_set_and_are_copied_to_each_draft(mi
             name="Added the shared way"
         ).delete()
         apps.get_model("intake", "CriteriaSet").objects.filter(pk=draft.pk).delete()
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_agreement_counters_start_with_every_review_signed_before(migration_data):
+    """0036 counts the reviews already signed (historical models), on their day in the
+    clinic's time zone; back, the counters go with their table."""
+    mine, before = _own_migration("_agreement_counts")
+    apps = _migrate([before])
+    user = apps.get_model("auth", "User").objects.create(username="m36")
+    patient = apps.get_model("intake", "Patient").objects.create(
+        mrn="MIG-36", given_name="A", family_name="B", date_of_birth="2012-01-01", sex="female"
+    )
+    published = apps.get_model("intake", "CriteriaSet").objects.get(status="published")
+    signed = [
+        # 23:30 UTC on 31 March is 00:30 on 1 April in London (summer time).
+        ("agree", "", ["rf_fever"], ["amps_p2_acr2016"], "2026-03-31T23:30:00+00:00"),
+        ("override", "clinical_judgement", [], ["amps_p2_acr2016"], "2026-04-01T20:00:00+00:00"),
+    ]
+    for decision, reason, red_flags, pathways, signed_at in signed:
+        intake = apps.get_model("intake", "Intake").objects.create(patient=patient, created_by=user)
+        screening = apps.get_model("intake", "Screening").objects.create(
+            intake=intake,
+            outcome="refer" if red_flags else "consider_amps",
+            urgency="urgent" if red_flags else "",
+            red_flags=red_flags,
+            pathways=pathways,
+            criteria_set=published,
+        )
+        apps.get_model("intake", "Review").objects.create(
+            intake=intake,
+            screening=screening,
+            reviewer=user,
+            decision=decision,
+            override_reason=reason,
+            disposition="other_referral",
+            signed_at=signed_at,
+        )
+    try:
+        apps = _migrate([mine])
+        counts = apps.get_model("intake", "AgreementCount").objects
+        day, version = dt.date(2026, 4, 1), published.version
+        assert set(counts.values_list("day", "version", "kind", "key", "total", "agreed")) == {
+            (day, version, "version", "", 2, 1),
+            (day, version, "code", "rf_fever", 1, 1),
+            (day, version, "code", "amps_p2_acr2016", 2, 1),
+            (day, version, "override_reason", "clinical_judgement", 1, 0),
+        }
+        _migrate([before])
+        assert "intake_agreementcount" not in connection.introspection.table_names()
+    finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

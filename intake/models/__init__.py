@@ -1,11 +1,18 @@
-"""Patients, intakes, criteria sets, the append-only screenings they produce, reviews and
-the access log — one module each; import them from here, `intake.models`.
+"""Patients, intakes, criteria sets, the append-only screenings they produce, reviews, the
+agreement counters and the access log — one module each; import them from here,
+`intake.models`.
 
 Field names are the data-dictionary names (`shared/intake-data-dictionary.md`). The triage
 decision itself lives in `intake.rules`; models only store and hand over plain data.
 """
 
 from audit.models import AppendOnlyError
+from intake.models.agreement import (
+    AgreementCount,
+    AgreementKind,
+    agreement_keys,
+    recount_agreement,
+)
 from intake.models.criteria import (
     CriteriaSet,
     CriteriaSetQuerySet,
@@ -54,6 +61,8 @@ __all__ = [
     "PATIENT_FIELDS",
     "URGENCY_PRIORITY",
     "Addendum",
+    "AgreementCount",
+    "AgreementKind",
     "AppendOnlyError",
     "CriteriaSet",
     "CriteriaSetQuerySet",
@@ -74,9 +83,11 @@ __all__ = [
     "SubmitToken",
     "Urgency",
     "VisitType",
+    "agreement_keys",
     "code_choices",
     "completed_years",
     "input_facts_of",
     "model_values",
+    "recount_agreement",
     "sign_off",
 ]
