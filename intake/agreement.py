@@ -1,29 +1,35 @@
 """How often reviewers agree with the criteria: figures only, never a patient.
 
-The figures are worked out by the database (GROUP BY over the reviews of a time window; no
-review row comes into Python) on their own page, never on the review queue, and kept in the
-shared cache (Django's configured cache: the database table or Redis, so every worker sees
-one entry) under a key that names the newest review and the window. A signature makes a new
-key, so the figures are computed once per signature (and window) by whoever asks first, and
-reading them otherwise costs one index lookup (the newest review's id) and one cache read.
+The figures are sums of counters (intake.models.AgreementCount): per day, criteria set version
+and matched code or override reason, how many reviews were signed and how many agreed. The
+review service adds each signature to them in the signature's own transaction. The page sums
+the counters of the window's days (`day >=` its first day: the window starts at midnight in
+the clinic's time zone and a counter's day is the signature's day there, so these are exactly
+the reviews signed since the window's start). No review is read: the page costs the same at
+a hundred reviews or a hundred thousand. What it does read grows with the days of the window
+times the keys counted on each (the version, each code that matched that day, each reason
+given: a few tens of rows per clinic day), some tens of thousands of small rows for 24 months.
 
-Why not counters kept in the signature's transaction: the window slides, so counters would
-have to be kept per day and per criterion, back-filled for every past review, and every
-signature would update the same few rows (one lock that all signatures wait on), for a page
-a reviewer opens now and then. The aggregate over one window costs the database a few tens
-of milliseconds at 90,000 reviews, once per signature.
+Nothing is cached. The cache these figures had (keyed by the newest review, because they were
+a GROUP BY over every review of the window) went stale with every signature, so under steady
+signing every page paid for the whole window; the sums are cheap enough to work out for each
+request, and they are never stale.
+
+What the counters cost: each signature makes its rows if they are missing and adds to them
+(three statements, the last before its commit); signatures of one day and version take their
+turn on that version's row for the length of the last update and the commit, milliseconds,
+where a clinic signs one every few seconds. Reviews are never deleted nor changed once signed,
+so the counters only go up; `manage.py recount_agreement` rebuilds them from the reviews.
 """
 
 import datetime as dt
 
 from django import forms
-from django.core.cache import cache
-from django.db import connection, models
-from django.db.models import Count, Max, Q
+from django.db.models import Sum
 from django.utils import timezone
 
 from intake.charts import agreement_chart
-from intake.models import Criterion, Decision, OverrideReason, Review, Screening
+from intake.models import AgreementCount, AgreementKind, Criterion, OverrideReason
 
 #: Fewer signed reviews than this give no rate: "n = 9, too few for a rate".
 MIN_REVIEWS_FOR_RATE = 20
@@ -35,7 +41,6 @@ WINDOW_CHOICES = [
     ("24", "Last 24 months"),
     ("all", "All signed reviews"),
 ]
-CACHE_SECONDS = 24 * 3600
 
 
 class AgreementWindowForm(forms.Form):
@@ -73,104 +78,67 @@ def _rate(total: int, agreed: int) -> float | None:
 
 
 def agreement_figures(months: int | None = DEFAULT_MONTHS) -> dict:
-    """The figures of the reviews signed in the window (see the module's docstring for the
-    cache), with the chart of the rate per criteria set version."""
+    """The figures of the reviews signed in the window, with the chart of the rate per
+    criteria set version."""
     since = window_start(months)
-    newest = Review.objects.aggregate(newest=Max("pk"))["newest"] or 0
-    key = f"agreement-figures:1:{since.isoformat() if since else 'all'}:{newest}"
-    figures = cache.get(key)
-    if figures is None:
-        reviews = Review.objects.all()
-        if since is not None:
-            reviews = reviews.filter(signed_at__gte=since)
-        figures = {
-            "agreement_by_version": by_version(reviews),
-            "agreement_by_criterion": by_criterion(since),
-            "override_reasons": override_reasons(reviews),
-        }
-        cache.set(key, figures, CACHE_SECONDS)
+    counts = AgreementCount.objects.all()
+    if since is not None:
+        counts = counts.filter(day__gte=since.date())
+    versions = by_version(counts)
     return {
-        **figures,
+        "agreement_by_version": versions,
+        "agreement_by_criterion": by_criterion(counts),
+        "override_reasons": override_reasons(counts),
         "agreement_since": since,
-        "agreement_chart": agreement_chart(figures["agreement_by_version"]),
+        "agreement_chart": agreement_chart(versions),
         "min_reviews_for_rate": MIN_REVIEWS_FOR_RATE,
     }
 
 
-def by_version(reviews) -> list[dict]:
+def _sums(counts, kind: str, group_by: str):
+    return (
+        counts.filter(kind=kind)
+        .values(group_by)
+        .annotate(sum_total=Sum("total"), sum_agreed=Sum("agreed"))
+    )
+
+
+def by_version(counts) -> list[dict]:
     """Signed reviews per criteria set version: total, agreed, and the rate (None under
     MIN_REVIEWS_FOR_RATE)."""
-    rows = (
-        reviews.values("screening__criteria_set__version")
-        .annotate(total=Count("pk"), agreed=Count("pk", filter=Q(decision=Decision.AGREE)))
-        .order_by("screening__criteria_set__version")
-    )
+    rows = _sums(counts, AgreementKind.VERSION, "version").order_by("version")
     return [
         {
-            "version": row["screening__criteria_set__version"],
-            "total": row["total"],
-            "agreed": row["agreed"],
-            "rate": _rate(row["total"], row["agreed"]),
+            "version": row["version"],
+            "total": row["sum_total"],
+            "agreed": row["sum_agreed"],
+            "rate": _rate(row["sum_total"], row["sum_agreed"]),
         }
         for row in rows
     ]
 
 
-def by_criterion(since: dt.datetime | None) -> list[dict]:
-    """Signed reviews per matched red flag or pathway code: its name (as the newest set that
-    has the code calls it), total, agreed, rate; by name. The codes are a JSON list on each
-    screening: the database unnests them and counts per code."""
+def by_criterion(counts) -> list[dict]:
+    """Signed reviews per matched red flag or pathway code, over every version: its name (as
+    the newest set that has the code calls it), total, agreed, rate; by name."""
     names = dict(Criterion.objects.order_by("criteria_set__version").values_list("code", "name"))
-    totals = _counts_per_code(since)
     rows = [
         {
-            "code": code,
-            "name": names.get(code, code),
-            "total": total,
-            "agreed": agreed,
-            "rate": _rate(total, agreed),
+            "code": row["key"],
+            "name": names.get(row["key"], row["key"]),
+            "total": row["sum_total"],
+            "agreed": row["sum_agreed"],
+            "rate": _rate(row["sum_total"], row["sum_agreed"]),
         }
-        for code, (total, agreed) in totals.items()
+        for row in _sums(counts, AgreementKind.CODE, "key")
     ]
     return sorted(rows, key=lambda row: (row["name"].lower(), row["code"]))
 
 
-def _counts_per_code(since: dt.datetime | None) -> dict[str, tuple[int, int]]:
-    review, screening = Review._meta, Screening._meta
-    where = f"WHERE r.{review.get_field('signed_at').column} >= %s" if since else ""
-    joined = (
-        f"{review.db_table} r JOIN {screening.db_table} s "
-        f"ON s.{screening.pk.column} = r.{review.get_field('screening').column}"
-    )
-    agree = f"r.{review.get_field('decision').column} = %s"
-    if connection.vendor == "postgresql":
-        sql = (
-            f"SELECT code, COUNT(*), COUNT(*) FILTER (WHERE {agree}) FROM {joined} "  # noqa: S608
-            "CROSS JOIN LATERAL jsonb_array_elements_text(s.red_flags || s.pathways) AS code "
-            f"{where} GROUP BY code"
-        )
-        params = [Decision.AGREE, *([since] if since else [])]
-    else:  # SQLite: json_each over each list (a code is a red flag or a pathway, never both)
-        part = (
-            f"SELECT j.value AS code, COUNT(*) AS total, SUM({agree}) AS agreed "  # noqa: S608
-            f"FROM {joined}, json_each(s.{{column}}) j {where} GROUP BY j.value"
-        )
-        sql = " UNION ALL ".join(part.format(column=c) for c in ("red_flags", "pathways"))
-        params = [Decision.AGREE, *([since] if since else [])] * 2
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)  # every value a parameter; names from the models
-        return {code: (total, agreed or 0) for code, total, agreed in cursor.fetchall()}
-
-
-def override_reasons(reviews) -> list[dict]:
+def override_reasons(counts) -> list[dict]:
+    """Overrides per reason, over every version, the most frequent first."""
     labels = dict(OverrideReason.choices)
-    rows = (
-        reviews.filter(decision=Decision.OVERRIDE)
-        .values("override_reason")
-        .annotate(count=models.Count("pk"))
-        .order_by("-count", "override_reason")
-    )
+    rows = _sums(counts, AgreementKind.OVERRIDE_REASON, "key").order_by("-sum_total", "key")
     return [
-        {"reason": labels.get(r["override_reason"], r["override_reason"]), "count": r["count"]}
-        for r in rows
+        {"reason": labels.get(row["key"], row["key"]), "count": row["sum_total"]} for row in rows
     ]

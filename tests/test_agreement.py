@@ -1,11 +1,17 @@
 """The agreement figures: criterion names, a chart per criteria version drawn on the server,
 override reasons; on their own page (linked from the queue) for rheumatologists, with a time
-window, and read-only in the admin for editors; no rate over fewer than 20 reviews."""
+window, and read-only in the admin for editors; no rate over fewer than 20 reviews. They are
+counters kept with each signature: the page reads no review."""
 
+import contextlib
 import datetime as dt
 import itertools
+import re
+from io import StringIO
+from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,7 +20,8 @@ from django.utils import timezone
 from intake import services
 from intake.agreement import window_start
 from intake.charts import agreement_chart
-from intake.models import Review
+from intake.models import AgreementCount, Review
+from tests.conftest import PASSWORD
 from tests.factories import IntakeFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +31,19 @@ PAGE = reverse("intake:review_agreement")
 
 
 _patients = itertools.count(1)
+
+
+@contextlib.contextmanager
+def _clock(moment: dt.datetime):
+    """Django's clock (timezone.now, a review's signed_at) reads `moment` meanwhile."""
+
+    class Stopped(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment.astimezone(tz)
+
+    with mock.patch("django.utils.timezone.datetime", Stopped):
+        yield
 
 
 def _signed(example_id, reviewer, decision="agree", disposition="amps_programme", reason=""):
@@ -144,13 +164,12 @@ def test_the_page_needs_a_sign_in(client):
 
 
 def _sign_many(reviewer, count, *, agreeing, signed_at=None):
-    for n in range(count):
-        review = _signed(
-            "V01", reviewer, "agree" if n < agreeing else "override", "amps_programme",
-            "" if n < agreeing else "clinical_judgement",
-        )  # fmt: skip
-        if signed_at is not None:
-            Review.objects.filter(pk=review.pk).update(signed_at=signed_at)
+    with _clock(signed_at) if signed_at else contextlib.nullcontext():
+        for n in range(count):
+            _signed(
+                "V01", reviewer, "agree" if n < agreeing else "override", "amps_programme",
+                "" if n < agreeing else "clinical_judgement",
+            )  # fmt: skip
 
 
 def test_a_rate_needs_twenty_reviews_and_says_n_otherwise(rheum_client, bob):
@@ -199,12 +218,97 @@ def test_the_window_starts_on_the_same_day_months_back():
     assert window_start(None) is None
 
 
-def test_the_figures_are_worked_out_once_per_signature(rheum_client, bob):
-    _sign_many(bob, 2, agreeing=1)
+# -- the counters -----------------------------------------------------------------------------
+
+
+def _counters() -> set[tuple]:
+    return set(
+        AgreementCount.objects.values_list("day", "version", "kind", "key", "total", "agreed")
+    )
+
+
+def _sign_on_the_page(client, example_id, moment, **decision):
+    screening = services.screen_intake(intake=IntakeFactory(example_id=example_id))
+    data = {"override_reason": "", "comment": "", "note": "", "password": PASSWORD}
+    with _clock(moment):
+        response = client.post(
+            reverse("intake:review_create", args=[screening.uuid]),
+            {**data, **decision, "action": "sign"},
+        )
+    assert response.status_code == 302
+    return Review.objects.get(screening=screening)
+
+
+def test_signing_counts_the_review_on_its_day_in_the_clinic_its_version_codes_and_reason(
+    rheum_client,
+):
+    london = dt.timezone(dt.timedelta(hours=1))  # Europe/London in July (summer time)
+    just_after_midnight = dt.datetime(2026, 7, 1, 0, 30, tzinfo=london)  # 30 June in UTC
+    agreed = _sign_on_the_page(
+        rheum_client, "V17", just_after_midnight,
+        decision="agree", disposition="inflammatory_workup",
+    )  # fmt: skip
+    assert agreed.signed_at == just_after_midnight
+    overridden = _sign_on_the_page(
+        rheum_client, "V01", dt.datetime(2026, 7, 1, 23, 59, tzinfo=london),
+        decision="override", override_reason="clinical_judgement", disposition="other_referral",
+    )  # fmt: skip
+    assert overridden.decision == "override"
+    day = dt.date(2026, 7, 1)
+    assert _counters() == {
+        (day, 3, "version", "", 2, 1),
+        (day, 3, "code", "rf_fever", 1, 1),
+        (day, 3, "code", "amps_p2_acr2016", 2, 1),
+        (day, 3, "code", "amps_p3_amplified_pain", 2, 1),
+        (day, 3, "override_reason", "clinical_judgement", 1, 0),
+    }
+    html = rheum_client.get(PAGE, {"window": "all"}).content.decode()
+    assert "Clinical judgement" in html and "rf_fever" in html
+
+
+def test_a_recount_gives_the_counters_signing_made(bob, reviews):
+    _signed("V02", bob, "override", "other_referral", "criteria_do_not_apply")
+    _signed("V33", bob)
+    _signed("V16", bob, "override", "amps_programme", "clinical_judgement")
+    signed = _counters()
+    assert len(signed) > 5
+    AgreementCount.objects.update(total=99, agreed=0)
+    out = StringIO()
+    call_command("recount_agreement", stdout=out)
+    assert _counters() == signed
+    assert out.getvalue() == f"Counted 7 signed reviews into {len(signed)} counters.\n"
+
+
+def test_the_window_starts_at_midnight_of_its_first_day_in_the_clinic(rheum_client, bob):
+    since = window_start(12)
+    _sign_many(bob, 1, agreeing=1, signed_at=since - dt.timedelta(minutes=1))
+    _sign_many(bob, 2, agreeing=2, signed_at=since)
+    figures = rheum_client.get(PAGE).context
+    assert figures["agreement_since"] == since
+    assert figures["agreement_by_version"] == [
+        {"version": 3, "total": 2, "agreed": 2, "rate": None}
+    ]
+    every = rheum_client.get(PAGE, {"window": "all"}).context
+    assert every["agreement_by_version"][0]["total"] == 3
+    assert figures["agreement_by_criterion"][0]["total"] == 2
+
+
+def _page_statements(client) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(PAGE, {"window": "all"})
+    assert response.status_code == 200
+    return [query["sql"] for query in queries]
+
+
+def test_the_page_reads_no_review_and_as_many_statements_at_0_or_300_reviews(rheum_client):
+    review_table = re.compile(rf'\b{Review._meta.db_table}\b"?', re.IGNORECASE)
     rheum_client.get(PAGE)
-    with CaptureQueriesContext(connection) as cached:
-        rheum_client.get(PAGE)
-    assert not any("GROUP BY" in q["sql"] for q in cached if "cds" not in q["sql"])
-    _sign_many(bob, 1, agreeing=1)
-    response = rheum_client.get(PAGE)  # a new signature: worked out again
-    assert [row["total"] for row in response.context["agreement_by_version"]] == [3]
+    empty = _page_statements(rheum_client)
+    # 300 reviews in bulk by the demo data, which counts them when it is done.
+    call_command("seed_demo", intakes=300, signed=100, stdout=StringIO(), stderr=StringIO())
+    assert Review.objects.count() == 300
+    many = _page_statements(rheum_client)
+    assert not [sql for sql in empty + many if review_table.search(sql)]
+    assert len(many) == len(empty)
+    figures = rheum_client.get(PAGE, {"window": "all"}).context["agreement_by_version"]
+    assert sum(row["total"] for row in figures) == 300

@@ -66,7 +66,8 @@ class Review(models.Model):
     class Meta:
         ordering = ["-signed_at"]
         permissions = [("sign_review", "Can review and sign screenings")]
-        # The agreement figures read the reviews of a time window along it.
+        # Made for the agreement figures' windows, which now read counters (AgreementCount):
+        # nothing filters reviews by time any more.
         indexes = [models.Index(fields=["signed_at"], name="review_signed_at_idx")]
         constraints = [
             # A case is signed once: a second signature, even a concurrent one, is refused.

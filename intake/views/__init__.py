@@ -512,7 +512,8 @@ def _opened_to_review_lately(user, intake: Intake) -> bool:
 def review_create(request: HttpRequest, uuid) -> HttpResponse:
     """A case under review: the summary, the suggestion and its explanation, and the form."""
     screening = get_object_or_404(
-        Screening.objects.select_related("intake__patient", "intake__created_by"), uuid=uuid
+        Screening.objects.select_related("intake__patient", "intake__created_by", "criteria_set"),
+        uuid=uuid,
     )
     intake = screening.intake
     if request.method == "GET" and not _opened_to_review_lately(request.user, intake):
