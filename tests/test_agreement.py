@@ -7,12 +7,13 @@ import contextlib
 import datetime as dt
 import itertools
 import re
+import threading
 from io import StringIO
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -312,3 +313,48 @@ def test_the_page_reads_no_review_and_as_many_statements_at_0_or_300_reviews(rhe
     assert len(many) == len(empty)
     figures = rheum_client.get(PAGE, {"window": "all"}).context["agreement_by_version"]
     assert sum(row["total"] for row in figures) == 300
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL (DATABASE_URL)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_signatures_make_the_same_rows_once_and_lose_no_count(migration_data):
+    cases = [("V17", "agree", "inflammatory_workup", ""), ("V01", "agree", "amps_programme", "")]
+    cases += [("V01", "override", "other_referral", "clinical_judgement")] * 2
+    cases += [
+        ("V17", "override", "amps_programme", "other"),
+        ("V16", "agree", "inflammatory_workup", ""),
+    ]
+    screenings = [services.screen_intake(intake=IntakeFactory(example_id=c[0])) for c in cases]
+    reviewer = UserFactory(username="concurrent")
+    barrier = threading.Barrier(len(cases))
+    failures: list[Exception] = []
+
+    def sign(screening, decision, disposition, reason):
+        try:
+            barrier.wait()
+            services.record_review(
+                screening=screening, reviewer=reviewer, decision=decision,
+                disposition=disposition, override_reason=reason,
+            )  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - the test reports every one
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=sign, args=(screening, *case[1:]))
+        for screening, case in zip(screenings, cases, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    signed = _counters()
+    call_command("recount_agreement", stdout=StringIO())
+    assert _counters() == signed
+    day = timezone.localdate()
+    assert (day, 3, "version", "", 6, 3) in signed
+    assert (day, 3, "code", "amps_p2_acr2016", 5, 2) in signed
