@@ -108,7 +108,7 @@ def use_clinic_database(intakes: int, signed: int) -> None:
     that one and its reviews removed (the same intakes, none signed)."""
     from django.core.management import call_command
 
-    from intake.models import Intake, IntakeStatus, Patient, Review
+    from intake.models import AgreementCount, Intake, IntakeStatus, Patient, Review
 
     base = connection.settings_dict["NAME"]
     name = f"{base}_clinic_{intakes}_{signed}"
@@ -120,6 +120,7 @@ def use_clinic_database(intakes: int, signed: int) -> None:
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
         Review.history.model.objects.all().delete()
         Review.objects.all().delete()
+        AgreementCount.objects.all().delete()  # the counters of the reviews just removed
         Intake.objects.filter(status=IntakeStatus.SIGNED).update(status=IntakeStatus.SUBMITTED)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
