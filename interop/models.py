@@ -1,5 +1,6 @@
 """API clients (bearer tokens for the FHIR reads), CDS Hooks clients (allow-listed EHR issuers
-and their keys), the JWT ids already used, and the cards we issued with the feedback on them."""
+and their keys), the JWT ids already used, the cards we issued with the feedback on them, and
+their counts per day."""
 
 import hashlib
 import hmac
@@ -163,7 +164,7 @@ class CdsCard(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "CDS Hooks card"
-        # The feedback counts of the agreement page read the cards of a time window along it.
+        # The feedback counts count the cards of a finished day (and of today) along it.
         indexes = [models.Index(fields=["created_at"], name="cds_card_created_at_idx")]
 
     def __str__(self) -> str:
@@ -200,3 +201,36 @@ class CdsFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} {self.card.uuid}"
+
+
+class CdsCardDay(models.Model):
+    """The cards of one day (in the clinic's time zone) and criteria version, for the feedback
+    counts beside the agreement figures (interop.cds.counts): how many were returned, and how
+    many of them were accepted, or overridden, in the EHR (a card counts once per outcome,
+    however many feedback items say it).
+
+    `cards` is written once the day is over, by the roll-up the agreement page runs (the CDS
+    call writes nothing here: it is latency-critical); `accepted` and `overridden` are added
+    to by each feedback request, on the card's own day, in the feedback's transaction."""
+
+    day = models.DateField()
+    criteria_version = models.PositiveIntegerField()
+    cards = models.PositiveIntegerField(
+        null=True, help_text="Empty until the day is over and its cards are counted."
+    )
+    accepted = models.PositiveIntegerField(default=0)
+    overridden = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "CDS Hooks cards of a day"
+        verbose_name_plural = "CDS Hooks cards per day"
+        constraints = [
+            # Its index leads with the day: the counts read the days of a window along it.
+            models.UniqueConstraint(fields=["day", "criteria_version"], name="cds_card_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.day} v{self.criteria_version}: {self.cards} cards, "
+            f"{self.accepted} accepted, {self.overridden} overridden"
+        )

@@ -240,3 +240,43 @@ def test_the_agreement_counters_start_with_every_review_signed_before(migration_
         assert "intake_agreementcount" not in connection.introspection.table_names()
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_cds_card_days_start_with_the_feedback_given_before(migration_data):
+    """interop 0006 counts the feedback already given (historical models): per day of the card
+    in the clinic's time zone and version, the cards accepted and overridden, each once per
+    outcome; the cards themselves are left to the roll-up. Back, the rows go with their table."""
+    mine, before = ("interop", "0006_cds_card_days"), ("interop", "0005_card_created_at_index")
+    apps = _migrate([before])
+    client = apps.get_model("interop", "CdsClient").objects.create(
+        label="EHR", issuer="https://ehr.example/", jwks={"keys": []}
+    )
+    card_model = apps.get_model("interop", "CdsCard")
+    feedback_model = apps.get_model("interop", "CdsFeedback")
+    given = [
+        # 23:30 UTC on 31 March is 00:30 on 1 April in London (summer time).
+        ("2026-03-31T23:30:00+00:00", 3, ["accepted", "accepted", "overridden"]),
+        ("2026-04-01T20:00:00+00:00", 3, ["overridden"]),
+        ("2026-04-01T20:00:00+00:00", 2, ["accepted"]),
+        ("2026-03-31T22:30:00+00:00", 3, []),
+    ]
+    for created_at, version, outcomes in given:
+        card = card_model.objects.create(
+            client=client, hook_instance="h", outcome="refer", indicator="warning",
+            criteria_version=version, created_at=created_at,
+        )  # fmt: skip
+        for outcome in outcomes:
+            feedback_model.objects.create(
+                card=card, outcome=outcome, outcome_timestamp="2026-04-02T10:00:00+00:00"
+            )
+    try:
+        apps = _migrate([mine])
+        days = apps.get_model("interop", "CdsCardDay").objects
+        april = dt.date(2026, 4, 1)
+        assert set(
+            days.values_list("day", "criteria_version", "cards", "accepted", "overridden")
+        ) == {(april, 3, None, 1, 2), (april, 2, None, 1, 0)}
+        _migrate([before])
+        assert "interop_cdscardday" not in connection.introspection.table_names()
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
