@@ -37,6 +37,7 @@ from intake.models import (
 from intake.rules import engine
 from intake.rules import review as review_rules
 from interop.cds import fetching
+from interop.cds.counts import count_new_outcomes
 from interop.cds.storing import store_response
 from interop.cds.suggestions import (
     Problem,
@@ -782,13 +783,32 @@ def record_feedback(*, body: bytes, client: CdsClient) -> int:
             valid.append(uuid.UUID(value))
         except ValueError:
             continue
-    cards = {
-        str(card.uuid): card
-        for card in CdsCard.objects.filter(client=client, uuid__in=valid).annotate(
-            feedback_rows=Count("feedback")
-        )
-    }
+    # Locked (in one order, so that two requests cannot deadlock over them) until the commit:
+    # a concurrent request with feedback on the same card waits, then sees this one's.
+    found = CdsCard.objects.select_for_update().filter(client=client, uuid__in=valid)
+    cards = {str(card.uuid): card for card in found.order_by("pk")}
+    had = _outcomes_had(cards.values())
     rows = [_feedback_row(index, item, cards) for index, item in enumerate(items)]
     _check_rows_per_card(rows)
     CdsFeedback.objects.bulk_create(rows)
+    count_new_outcomes([row for row in rows if (row.card.pk, row.outcome) not in had])
     return len(rows)
+
+
+def _outcomes_had(cards) -> set[tuple[int, str]]:
+    """The (card, outcome) pairs already given as feedback; sets each card's `feedback_rows`
+    (how many it has) for _check_rows_per_card. One GROUP BY."""
+    by_pk = {card.pk: card for card in cards}
+    for card in by_pk.values():
+        card.feedback_rows = 0
+    had = set()
+    stored = (
+        CdsFeedback.objects.filter(card__in=by_pk)
+        .values_list("card", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for card_pk, outcome, n in stored:
+        by_pk[card_pk].feedback_rows += n
+        had.add((card_pk, outcome))
+    return had
