@@ -8,7 +8,9 @@ runs locust headless for LOAD_SECONDS with LOAD_USERS users (as the issue's inde
 test: of 16, 8 clinic staff, 6 rheumatologists who sign cases, a criteria editor and a data
 manager; LOAD_STAFF_USERS, LOAD_RHEUM_USERS, LOAD_EDITOR_USERS, LOAD_DATA_USERS set them one by
 one), stops everything and prints throughput, p50/p95/p99 per request type and the errors.
-LOAD_WAIT ("0.5-1.5" s by default) is each user's pause after every page (LOAD_PAUSE=task:
+Users start (and sign in) LOAD_SPAWN_RATE a second (1: a clinic's morning, not 16 sign-ins
+in 4 s as before 7 Dec 2026, when it was a quarter of the users a second). LOAD_WAIT
+("0.5-1.5" s by default) is each user's pause after every page (LOAD_PAUSE=task:
 only between two tasks, as before 7 Dec 2026); "0-0" saturates the server. LOAD_SECONDS=0
 only seeds. LOAD_TARGET=bare runs the same scenario with the bare form-save view as the
 submit (bench/urls.py)."""
@@ -173,7 +175,7 @@ def main() -> int:
         prefix = servers.logs / "locust"
         subprocess.run(  # noqa: S603
             [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless"]
-            + ["-u", str(sum(counts.values())), "-r", str(max(1, USERS // 4))]
+            + ["-u", str(sum(counts.values())), "-r", os.environ.get("LOAD_SPAWN_RATE", "1")]
             + ["-t", f"{SECONDS}s"]
             + ["--host", host, "--csv", str(prefix), "--only-summary", "--stop-timeout", "5"],
             cwd=ROOT,
