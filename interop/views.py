@@ -427,10 +427,14 @@ def cds_service(request: HttpRequest) -> HttpResponse:
         client, _ = security.verify_call(
             request, audiences=[_service_url(request, service.SERVICE_ID)]
         )
+        call = service.parse_call(request.body)
+        base = Base.of(request)
+        # What the call lacks is read from the EHR's FHIR server before the transaction
+        # opens: no database connection waits in a transaction on another server's answer.
+        service.fill_prefetch(base, call, client)
         # One transaction (one commit) for the card and the access-log entry.
         with transaction.atomic():
-            call = service.parse_call(request.body)
-            answer = service.call_service(base=Base.of(request), call=call, client=client)
+            answer = service.call_service(base=base, call=call, client=client)
             if answer.patient is not None or answer.cards:
                 record_access(
                     request,

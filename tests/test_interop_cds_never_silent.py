@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from audit.models import AccessEvent
@@ -183,6 +184,35 @@ def test_without_a_usable_prefetch_the_service_reads_the_ehrs_fhir_server(
     assert {r["authorization"] for r in stub.requests} == {"Bearer ehr-token-123"}
     event = AccessEvent.objects.filter(patient=patient).latest("pk")
     assert event.detail["resource"] == "cds-hooks/amps-screen"
+
+
+def test_the_fhir_server_is_read_before_the_calls_transaction_opens(
+    client, staff_client, ehr, loopback_http, monkeypatch
+):
+    """A slow EHR server must not keep a database connection waiting in a transaction: the
+    reads happen with as many atomic blocks open as the test itself has, none of the view's."""
+    patient = PatientFactory()
+    qr = _qr(staff_client, "V17")
+    fhir_patient = {
+        "resourceType": "Patient",
+        "id": "1288992",
+        "identifier": [{"system": "http://testserver/fhir/sid/mrn", "value": patient.mrn}],
+    }
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    seen = []
+    read_all = fetching.read_all
+
+    def watched(reads):
+        seen.append(len(connection.atomic_blocks))
+        return read_all(reads)
+
+    monkeypatch.setattr(fetching, "read_all", watched)
+    with FhirStub(patient=fhir_patient, responses=[qr]) as stub:
+        ehr.fhir_server = stub.url
+        ehr.save()
+        response = call(client, _reads(stub, outcome=False))
+    assert response.status_code == 200 and response.json()["cards"]
+    assert seen == [outside]
 
 
 def test_when_the_fhir_server_fails_too_the_answer_is_412(client, ehr, loopback_http):

@@ -294,8 +294,8 @@ class Answer:
 def call_service(*, base: Base, call: Call, client: CdsClient) -> Answer:
     """The cards for one call, each stored as a CdsCard for feedback (the view holds the
     call's transaction): the suggestion's card, and a "screening incomplete" card when the
-    prefetched response could not be screened whole."""
-    fill_prefetch(base, call, client)
+    prefetched response could not be screened whole. The call's prefetch is complete by then
+    (fill_prefetch, before the transaction)."""
     check_one_patient(base, call)
     response = _prefetched_response(base, call)
     patient_resource = call.prefetch.get(PATIENT_KEY)
