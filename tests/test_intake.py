@@ -450,6 +450,28 @@ def test_a_signed_intake_cannot_be_edited(staff_client, alice):
     assert "locked" in page
 
 
+@pytest.mark.parametrize("submit", [True, False], ids=["submit", "draft"])
+def test_an_imported_historic_visit_cannot_be_edited_nor_resubmitted(
+    staff_client, alice, mailoutbox, submit
+):
+    """A visit imported from a past record is never put back in the queue (nor, as an
+    emergency, announced to the on-call team years later), nor turned into a draft."""
+    intake = IntakeFactory(created_by=alice, status=IntakeStatus.HISTORIC)
+    edit = reverse("intake:intake_edit", args=[intake.uuid])
+    data = form_data(example("V17"))
+    if not submit:
+        data["action"] = "draft"
+    response = staff_client.post(edit, data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("intake:intake_detail", args=[intake.uuid])
+    intake.refresh_from_db()
+    assert intake.status == IntakeStatus.HISTORIC and not intake.screenings.exists()
+    assert not mailoutbox
+    page = staff_client.get(edit, follow=True).content.decode()
+    assert "imported from a past record" in page
+    assert f'href="{edit}"' not in page  # no "Edit intake" button
+
+
 # -- the list -----------------------------------------------------------------------------------
 
 

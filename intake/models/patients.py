@@ -385,6 +385,12 @@ class Intake(models.Model):
         return self.status == IntakeStatus.SIGNED
 
     @property
+    def is_read_only(self) -> bool:
+        """Signed, or imported from a past system (a historic visit is a record of what was,
+        never resubmitted to the queue or the on-call team): its answers are not edited."""
+        return self.status in (IntakeStatus.SIGNED, IntakeStatus.HISTORIC)
+
+    @property
     def age_years(self) -> int:
         return completed_years(self.patient.date_of_birth, self.intake_date)
 

@@ -17,10 +17,14 @@ from intake.models import (
 
 
 class IntakeLocked(Exception):
-    """A signed intake cannot be changed."""
+    """A signed or historic intake cannot be changed."""
 
     def __init__(self, intake: Intake):
-        super().__init__("This intake has been signed and is locked; add an addendum instead.")
+        if intake.status == IntakeStatus.HISTORIC:
+            message = "This visit was imported from a past record; it cannot be edited."
+        else:
+            message = "This intake has been signed and is locked; add an addendum instead."
+        super().__init__(message)
         self.intake = intake
 
 
@@ -168,7 +172,7 @@ def _save_intake(
         intake = used.intake
     if intake is not None:
         intake = Intake.objects.select_for_update().get(pk=intake.pk)
-        if intake.is_locked:
+        if intake.is_read_only:
             raise IntakeLocked(intake)
     if patient is None or patient.mrn != patient_values["mrn"]:
         patient = Patient.objects.create(**patient_values)

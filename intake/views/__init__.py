@@ -120,8 +120,8 @@ def intake_create(request: HttpRequest) -> HttpResponse:
 @permission_required("intake.change_intake", raise_exception=True)
 def intake_edit(request: HttpRequest, uuid) -> HttpResponse:
     intake = get_object_or_404(Intake.objects.select_related("patient"), uuid=uuid)
-    if intake.is_locked:
-        messages.error(request, "This intake has been signed and is locked; it cannot be edited.")
+    if intake.is_read_only:
+        messages.error(request, str(services.IntakeLocked(intake)))
         return redirect("intake:intake_detail", uuid=intake.uuid)
     if request.method == "GET":
         record_access(request, action=AccessAction.EDIT, intake=intake)
