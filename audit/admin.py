@@ -196,6 +196,24 @@ class HistoryAdmin(PostedSearchAdmin, ReadOnlyAdmin):
     def record(self, entry):
         return str(entry)
 
+    def accessed(self, entry) -> dict:
+        """Whose record one history entry is, for the access log: `patient=` and/or
+        `intake=` (the app that registers its history says; nothing by default)."""
+        return {}
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """One version of a record, every field: a view of patient data, logged."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        entry = self.get_object(request, object_id)
+        if entry is not None and response.status_code == 200:
+            record_access(
+                request,
+                action=AccessAction.VIEW,
+                detail={"page": "change_history", "model": entry._meta.label},
+                **self.accessed(entry),
+            )
+        return response
+
     @admin.display(description="Changed")
     def changed_fields(self, entry):
         previous = entry.prev_record

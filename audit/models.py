@@ -29,6 +29,10 @@ class AccessAction(models.TextChoices):
     NOTIFIED = "notified", "Sent to the on-call team"
 
 
+# The pages an event's detail names, where their code does not read well as words.
+PAGE_WORDS = {"audit_timeline": "the patient's audit timeline"}
+
+
 class AccessEvent(models.Model):
     """Who looked at which patient's record, when, from where. Written once, never changed.
 
@@ -87,8 +91,9 @@ class AccessEvent(models.Model):
         CSV, 1,204 rows"), never raw JSON."""
         detail = self.detail or {}
         parts = []
-        if detail.get("page") == "audit_timeline":
-            parts.append("the patient's audit timeline")
+        if "page" in detail:  # a page of patient data other than the record itself
+            page = str(detail["page"])
+            parts.append(PAGE_WORDS.get(page, page.replace("_", " ")))
         if detail.get("redcap_import"):
             parts.append("REDCap import, dry run" if detail.get("dry_run") else "REDCap import")
         if detail.get("data_dictionary"):

@@ -12,20 +12,31 @@ from intake.models import Addendum, Intake, Patient, Review
 class PatientHistoryAdmin(HistoryAdmin):
     search_fields = ("mrn", "family_name")
 
+    def accessed(self, entry) -> dict:
+        return {"patient": entry.instance}
+
 
 @admin.register(Intake.history.model)
 class IntakeHistoryAdmin(HistoryAdmin):
     search_fields = ("patient__mrn", "patient__family_name")
     list_select_related = ("history_user", "patient")
 
+    def accessed(self, entry) -> dict:
+        return {"intake": entry.instance}
+
+
+class _OfAnIntake(HistoryAdmin):
+    def accessed(self, entry) -> dict:
+        return {"intake": entry.instance.intake}
+
 
 @admin.register(Review.history.model)
-class ReviewHistoryAdmin(HistoryAdmin):
+class ReviewHistoryAdmin(_OfAnIntake):
     search_fields = ("intake__patient__mrn",)
     list_select_related = ("history_user", "intake__patient", "reviewer")
 
 
 @admin.register(Addendum.history.model)
-class AddendumHistoryAdmin(HistoryAdmin):
+class AddendumHistoryAdmin(_OfAnIntake):
     search_fields = ("intake__patient__mrn",)
     list_select_related = ("history_user", "intake__patient", "author")

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.access import record_access
-from audit.models import AccessEvent
+from audit.models import AccessAction, AccessEvent
 from intake import services
 from intake.models import Intake, Review
 from tests.factories import IntakeFactory, example, form_data
@@ -202,3 +202,19 @@ def test_an_access_event_needs_someone_who_read(db):
 
     with pytest.raises(IntegrityError):
         AccessEvent.objects.create(action="view")
+
+
+@pytest.mark.parametrize("kind", ["historicalpatient", "historicalintake"])
+def test_opening_one_version_of_a_record_in_its_history_is_in_the_access_log(
+    auditor_client, alice, kind
+):
+    first, _ = two_viewed_intakes(alice)
+    entry = (first.patient if kind == "historicalpatient" else first).history.first()
+    url = reverse(f"admin:intake_{kind}_change", args=[entry.history_id])
+    before = AccessEvent.objects.count()
+    assert auditor_client.get(url).status_code == 200
+    assert AccessEvent.objects.count() == before + 1
+    event = AccessEvent.objects.latest("pk")
+    assert event.action == AccessAction.VIEW and event.patient == first.patient
+    assert event.detail["page"] == "change_history"
+    assert event.intake == (first if kind == "historicalintake" else None)
