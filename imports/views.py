@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.access import AccessAction, record_access
 from imports import tasks
 from imports.forms import RedcapUploadForm
 from intake.forms import error_summary
@@ -66,6 +67,13 @@ def import_job(request: HttpRequest, job_id) -> HttpResponse:
     imported (or would import, with the button that does)."""
     job = _job_for(request, job_id)
     errors = tasks.read_errors(job) if job.is_finished and job.result else []
+    if errors:
+        # The errors quote the file's cells (MRNs, names, dates): a view of patient data.
+        record_access(
+            request,
+            action=AccessAction.VIEW,
+            detail={"page": "redcap_import_errors", "rows": min(len(errors), ERRORS_SHOWN)},
+        )
     records = [
         (
             record,

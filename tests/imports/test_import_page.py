@@ -104,6 +104,8 @@ def test_the_dry_run_lists_errors_by_record_and_field(source, data_client):
     assert "ZQ-51822" in text and "esr_mm_hr" in text and "inflammatory_disease" in text
     assert "must be a whole number, not 'fast'" in text
     assert "Import 6" not in text
+    viewed = AccessEvent.objects.filter(detail__page="redcap_import_errors").get()
+    assert viewed.user.username == "dana" and viewed.detail["rows"] == 2
     job = Job.objects.get(kind="redcap_import")
     assert data_client.post(reverse("imports:import_start", args=[job.pk])).status_code == 302
     assert not Patient.objects.exists()
