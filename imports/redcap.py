@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -46,7 +46,7 @@ from exports.columns import (
     Profile,
     fields_for,
 )
-from exports.dictionary import HEADER, dictionary_rows
+from exports.dictionary import HEADER
 from intake.forms.intake import FIRST_INTAKE_DATE, MAX_AGE_YEARS, MRN_PATTERN
 from intake.models import Intake, Patient, completed_years, model_values
 from intake.rules import facts as registry
@@ -718,12 +718,3 @@ def _date(text: str) -> date | None:
 def _date_message(text: str) -> str:
     text = text.strip()
     return f"must be a date YYYY-MM-DD, not '{printable(text)}'" if text else "is required"
-
-
-def format_errors(errors: Iterable[RowError]) -> list[str]:
-    return [str(error) for error in errors]
-
-
-def template_dictionary(layout: str = Layout.REPEATING) -> list[dict[str, str]]:
-    """The dictionary an import expects (the identified export's), for the page's help."""
-    return dictionary_rows(Profile.IDENTIFIED, layout)

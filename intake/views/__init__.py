@@ -107,7 +107,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
             "search_form": IntakeSearchForm(initial={"q": term}),
             "term": term,
             "filters": filters,
-            "page_query": _query_without_page(request),
+            "page_query": _query_without(request, "page"),
         },
     )
 
@@ -480,10 +480,6 @@ def review_next(request: HttpRequest) -> HttpResponse:
         messages.info(request, "No case is waiting for review.")
         return redirect("intake:review_queue")
     return redirect("intake:review_create", uuid=first)
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    return _query_without(request, "page")
 
 
 def _query_without(request: HttpRequest, *names: str) -> str:
