@@ -29,7 +29,13 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from intake.charts import agreement_chart
-from intake.models import AgreementCount, AgreementKind, Criterion, OverrideReason
+from intake.models import (
+    AgreementCount,
+    AgreementKind,
+    CriteriaSetStatus,
+    Criterion,
+    OverrideReason,
+)
 
 #: Fewer signed reviews than this give no rate: "n = 9, too few for a rate".
 MIN_REVIEWS_FOR_RATE = 20
@@ -121,7 +127,9 @@ def by_version(counts) -> list[dict]:
 def by_criterion(counts) -> list[dict]:
     """Signed reviews per matched red flag or pathway code, over every version: its name (as
     the newest set that has the code calls it), total, agreed, rate; by name."""
-    names = dict(Criterion.objects.order_by("criteria_set__version").values_list("code", "name"))
+    # A draft's new wording is not shown before it is published.
+    named = Criterion.objects.exclude(criteria_set__status=CriteriaSetStatus.DRAFT)
+    names = dict(named.order_by("criteria_set__version").values_list("code", "name"))
     rows = [
         {
             "code": row["key"],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import models
+from django.utils import timezone
 
 from audit.models import AccessEvent
 from intake.models import Addendum, Intake, Patient, Review, Screening
@@ -50,7 +51,7 @@ def in_words(value, model_field: models.Field | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return f"{value:%-d %b %Y, %H:%M}"
+        return f"{timezone.localtime(value):%-d %b %Y, %H:%M}"  # the clinic's time
     if isinstance(value, date):
         return f"{value:%-d %b %Y}"
     if isinstance(value, list):

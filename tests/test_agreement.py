@@ -93,6 +93,14 @@ def test_the_chart_gives_no_rate_over_too_few_reviews():
     assert chart.bars[0].value_x < chart.bars[1].value_x  # written inside the empty track
 
 
+def test_a_drafts_new_wording_is_not_shown_before_it_is_published(rheum_client, reviews, alice):
+    draft = services.new_draft(user=alice)
+    draft.criteria.filter(code="rf_fever").update(name="Fever (draft wording)")
+    html = rheum_client.get(PAGE).content.decode()
+    assert '<span title="rf_fever">Fever</span> ' in html
+    assert "draft wording" not in html
+
+
 def test_the_page_shows_names_first_with_the_code_and_a_chart_with_its_table(rheum_client, reviews):
     html = rheum_client.get(PAGE).content.decode()
     name = '<span title="rf_fever">Fever</span> '
