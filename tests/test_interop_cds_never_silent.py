@@ -215,6 +215,22 @@ def test_the_fhir_server_is_read_before_the_calls_transaction_opens(
     assert seen == [outside]
 
 
+def test_a_failed_read_spoils_no_other_read(client, staff_client, ehr, loopback_http):
+    """The Patient read fails (404) while the responses are read: the card comes from them,
+    not a 412 for both."""
+    qr = _qr(staff_client, "V17")
+    with FhirStub(patient=None, responses=[qr]) as stub:
+        ehr.fhir_server = stub.url
+        ehr.save()
+        response = call(client, _reads(stub, outcome=False))
+    assert {r["path"] for r in stub.requests} == {
+        "/fhir/Patient/1288992",
+        "/fhir/QuestionnaireResponse",
+    }
+    assert response.status_code == 200, response.content
+    assert response.json()["cards"][0]["summary"].startswith("AMPS screen: refer")
+
+
 def test_when_the_fhir_server_fails_too_the_answer_is_412(client, ehr, loopback_http):
     with FhirStub(status=500) as stub:
         ehr.fhir_server = stub.url

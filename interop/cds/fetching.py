@@ -130,16 +130,25 @@ def read(base: str, path: str, params: dict | None, token: str, *, expect: str) 
     return resource
 
 
-def read_all(reads: dict) -> dict:
-    """Run the reads {key: (function, *arguments)} at once; their results by key, or the
-    first FetchFailed."""
+def read_all(reads: dict) -> tuple[dict, list[FetchFailed]]:
+    """Run the reads {key: (function, *arguments)} at once: the results of those that
+    succeeded, by key, and the FetchFailed of the others (one failed read spoils no other)."""
     if len(reads) == 1:
         ((key, (function, *arguments)),) = reads.items()
-        return {key: function(*arguments)}
+        try:
+            return {key: function(*arguments)}, []
+        except FetchFailed as error:
+            return {}, [error]
     futures = {
         key: _readers.submit(function, *arguments) for key, (function, *arguments) in reads.items()
     }
-    return {key: future.result() for key, future in futures.items()}
+    found, failed = {}, []
+    for key, future in futures.items():
+        try:
+            found[key] = future.result()
+        except FetchFailed as error:
+            failed.append(error)
+    return found, failed
 
 
 def fetch_patient(base: str, patient_id: str, token: str) -> dict:

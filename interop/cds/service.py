@@ -232,13 +232,15 @@ def fill_prefetch(base: Base, call: Call, client: CdsClient) -> None:
         if RESPONSES_KEY in wanted:
             reads[RESPONSES_KEY] = (fetching.fetch_responses, server, call.patient_id,
                                     base.questionnaire, call.access_token)  # fmt: skip
-        call.prefetch.update(fetching.read_all(reads))
+        found, failed = fetching.read_all(reads)
+        # What was read is used even when the other read failed: the cards the rest allows.
+        call.prefetch.update(found)
+        if failed:
+            call.unavailable = set(wanted) - set(call.prefetch)
+            call.unavailable_reason = f"reading the FHIR server failed ({failed[0]})"
     except fetching.UnsafeServer as error:
         call.unavailable = set(wanted) - set(call.prefetch)
         call.unavailable_reason = f"fhirServer {error}"
-    except fetching.FetchFailed as error:
-        call.unavailable = set(wanted) - set(call.prefetch)
-        call.unavailable_reason = f"reading the FHIR server failed ({error})"
     if call.unavailable:
         logger.info("CDS call %s: not read from the FHIR server: %s", call.hook_instance,
                     call.unavailable_reason)  # fmt: skip
