@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from audit.access import AccessAction, record_access
+from audit.access import AccessAction, record_access, record_accesses
 from intake.models import (
     CriteriaSet,
     CriteriaSetStatus,
@@ -280,24 +280,30 @@ def patient_search(request: HttpRequest) -> HttpResponse:
     return _searchset(request, base, patients, count, offset, "Patient", _patient_entry)
 
 
-def _patient_entry(request, base, patient) -> dict:
-    _log_read(request, resource="Patient?search", patient=patient)
-    return resources.patient_resource(base, patient)
+def _patient_entry(base, patient) -> tuple[dict, tuple]:
+    return resources.patient_resource(base, patient), (patient, None)
 
 
-def _response_entry(request, base, intake) -> dict:
-    _log_read(
-        request, resource="QuestionnaireResponse?search", patient=intake.patient, intake=intake
-    )
-    return resources.questionnaire_response(base, intake)
+def _response_entry(base, intake) -> tuple[dict, tuple]:
+    return resources.questionnaire_response(base, intake), (intake.patient, intake)
 
 
 def _searchset(request, base, rows, count, offset, resource_type, entry) -> HttpResponse:
-    """The Bundle of one page of `rows`; each row on it is built (and its read logged) by
-    `entry`. `_summary=count`: the total only, nothing read."""
+    """The Bundle of one page of `rows`; `entry` builds each row's resource and says whose
+    it is, and each row's read is logged (one statement for the page). `_summary=count`: the
+    total only, nothing read."""
     total = rows.count()
     page = [] if request.GET.get("_summary") == "count" else list(rows[offset : offset + count])
-    found = [entry(request, base, row) for row in page]
+    built = [entry(base, row) for row in page]
+    found = [resource for resource, _ in built]
+    if found:
+        record_accesses(
+            request,
+            action=AccessAction.API_READ,
+            client=caller_label(request),
+            detail={"resource": f"{resource_type}?search"},
+            records=[whose for _, whose in built],
+        )
     if total and not found:
         # A count (or a page past the end) still says the patient is known here: logged, with
         # what was asked for and how many matched, as every read of a row is.

@@ -4,6 +4,8 @@ resource the API returns checked by HL7's official R4 JSON schema (point 6)."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,6 +130,19 @@ def test_questionnaire_responses_by_patient_with_paging(client, reader):
     # A count reads no row but says the patient is known here: it is logged too.
     counted = AccessEvent.objects.get(detail__resource="QuestionnaireResponse?search (count)")
     assert counted.detail["rows"] == 3 and counted.client
+
+
+def test_a_page_of_results_is_logged_a_row_each_in_one_statement(client, reader):
+    patient = PatientFactory()
+    intakes = [IntakeFactory(patient=patient, example_id="V01") for _ in range(5)]
+    with CaptureQueriesContext(connection) as queries:
+        page = get(client, "/fhir/QuestionnaireResponse", reader, patient=f"Patient/{patient.uuid}")
+    assert len(page.json()["entry"]) == 5
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len([sql for sql in inserts if "audit_accessevent" in sql]) == 1
+    logged = AccessEvent.objects.filter(detail__resource="QuestionnaireResponse?search")
+    assert {event.intake for event in logged} == set(intakes)
+    assert all(event.patient == patient and event.client for event in logged)
 
 
 def test_questionnaire_responses_by_questionnaire_authored_and_status(client, reader):
