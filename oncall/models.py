@@ -1,10 +1,15 @@
 """One emergency notification per case: to whom, its status, attempts and last error."""
 
 import uuid
+from datetime import timedelta
 
 from django.db import models
+from django.utils import timezone
 
 from intake.models import Intake, Screening
+
+# An email not gone this long after the alarm is shown as not confirmed.
+UNCONFIRMED_AFTER = timedelta(minutes=5)
 
 
 class NotificationStatus(models.TextChoices):
@@ -46,3 +51,10 @@ class EmergencyNotification(models.Model):
     @property
     def nobody_notified(self) -> bool:
         return self.status == NotificationStatus.NOT_SENT
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Queued or being sent for longer than an email takes (a worker that died while
+        sending leaves it so): the alarm stops saying "being sent"."""
+        waiting = self.status in (NotificationStatus.QUEUED, NotificationStatus.SENDING)
+        return waiting and timezone.now() - self.created_at > UNCONFIRMED_AFTER

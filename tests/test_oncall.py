@@ -3,6 +3,7 @@ to the on-call team (sent in the background, retried, logged, never losing the s
 
 import smtplib
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -101,6 +102,21 @@ def test_an_urgent_result_shows_a_warning_with_its_timeframe_and_emails_nobody(
     assert "within 48 hours" in html
     assert 'role="alert" id="alarm"' not in html
     assert mail.outbox == [] and not EmergencyNotification.objects.exists()
+
+
+def test_an_email_stuck_in_sending_is_shown_as_not_confirmed(staff_client, on_call):
+    """A worker that died while sending leaves the notification 'sending': after a few
+    minutes the alarm says it is not confirmed, not that it is being sent."""
+    _submit(staff_client, example("V01", **EMERGENCY), mrn="MRN-7009")
+    intake = Intake.objects.get(patient__mrn="MRN-7009")
+    stuck = EmergencyNotification.objects.filter(intake=intake)
+    stuck.update(status=NotificationStatus.SENDING, sent_at=None)
+    page = reverse("intake:intake_detail", args=[intake.uuid])
+    assert "is being sent" in staff_client.get(page).content.decode()
+    stuck.update(created_at=timezone.now() - timedelta(minutes=6))
+    html = staff_client.get(page).content.decode()
+    assert "The email to the on-call team is not confirmed" in html
+    assert "is being sent" not in html
 
 
 def test_a_result_without_urgency_has_no_alarm(staff_client, on_call):
