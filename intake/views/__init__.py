@@ -279,7 +279,9 @@ def _intake_context(intake: Intake, *, addendum_form: AddendumForm | None = None
         "addendum_form": addendum_form or AddendumForm(),
         # Changes made to the intake after it was submitted, each with its reason.
         "changes": list(
-            intake.history.exclude(history_change_reason__isnull=True)
+            # "~": a change (an imported visit's creation carries its import as the reason).
+            intake.history.filter(history_type="~")
+            .exclude(history_change_reason__isnull=True)
             .exclude(history_change_reason="")
             .select_related("history_user")
             .order_by("-history_date")

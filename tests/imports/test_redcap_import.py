@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from audit.models import AccessEvent
 from exports.columns import Layout
@@ -68,6 +69,16 @@ def test_imported_intakes_are_historic_screened_with_the_published_set_and_not_q
     assert event.detail["intakes"] == 6 and event.detail["imported"] is True
     assert event.detail["dry_run"] is False
     assert event.detail_in_words() == "REDCap import, 9 rows, 6 intakes, 0 errors"
+
+
+def test_an_imported_visit_lists_no_change_after_submission(source, dana, staff_client):
+    data, dictionary = export_csv(), dictionary_csv()
+    empty_the_database()
+    run_import(dictionary=dictionary, data=data, user=dana, dry_run=False)
+    intake = Intake.objects.first()
+    assert intake.history.filter(history_change_reason__startswith="Imported").exists()
+    page = staff_client.get(reverse("intake:intake_detail", args=[intake.uuid]))
+    assert "Changed after submission" not in page.content.decode()
 
 
 def test_a_dry_run_saves_nothing_and_is_logged(source, dana):
