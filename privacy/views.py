@@ -2,7 +2,6 @@
 never in a URL), then read their audit timeline. Auditors only; opening a timeline is itself
 in the access log."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -11,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from amps_screen.inputs import session_text
 from audit.access import AccessAction, record_access
+from intake.forms.patients import PatientSearchForm
 from intake.models import Patient
 from intake.search import matching_patients
 from privacy.timeline import patient_timeline as build_timeline
@@ -21,14 +21,10 @@ RESULTS_SHOWN = 50
 ENTRIES_PER_PAGE = 100
 
 
-class SearchForm(forms.Form):
-    q = forms.CharField(label="Name or MRN", max_length=100, required=False, strip=True)
-
-
 @permission_required(AUDIT_PERMISSION, raise_exception=True)
 def patient_search(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = SearchForm(request.POST)
+        form = PatientSearchForm(request.POST)  # the clinic's own patient search form
         if form.is_valid():
             request.session[SEARCH_SESSION_KEY] = form.cleaned_data["q"]
         else:
