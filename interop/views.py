@@ -5,7 +5,6 @@ caller themselves (interop.access for FHIR, a signed JWT for CDS Hooks)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from amps_screen.inputs import BadInput, load_json
 from audit.access import AccessAction, record_access, record_accesses
 from intake.models import (
     CriteriaSet,
@@ -186,12 +186,12 @@ def questionnaire_response_validate(request: HttpRequest) -> HttpResponse:
     content_type = request.content_type or ""
     if content_type not in ("application/fhir+json", "application/json"):
         return fhir_error(415, "not-supported", "Send the resource as application/fhir+json.")
+    if _too_big(request, MAX_VALIDATE_BYTES):
+        return fhir_error(413, "too-costly", "The resource is too large (at most 1 MB).")
     try:
-        if int(request.headers.get("Content-Length") or 0) > MAX_VALIDATE_BYTES:
-            return fhir_error(413, "too-costly", "The resource is too large (at most 1 MB).")
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return fhir_error(400, "structure", "The body is not JSON.")
+        body = load_json(request.body)
+    except BadInput as error:
+        return fhir_error(400, "structure", f"The {error.field} {error.message}.")
     if isinstance(body, dict) and body.get("resourceType") == "Parameters":
         parts = body.get("parameter") if isinstance(body.get("parameter"), list) else []
         body = next(
@@ -394,12 +394,13 @@ def _cds_error(status: int, message: str, *, field: str = "") -> JsonResponse:
     return response
 
 
-def _too_big(request: HttpRequest) -> bool:
+def _too_big(request: HttpRequest, limit: int | None = None) -> bool:
+    """A declared length over the limit (the CDS service's unless given), or not a number."""
     try:
         length = int(request.headers.get("Content-Length") or 0)
     except ValueError:
         return True
-    return length > settings.AMPS_CDS_MAX_REQUEST_BYTES
+    return length > (settings.AMPS_CDS_MAX_REQUEST_BYTES if limit is None else limit)
 
 
 def _service_url(request: HttpRequest, *parts: str) -> str:

@@ -154,5 +154,11 @@ def test_validate_refuses_other_formats_and_methods(staff_client, client):
     response = a_response(staff_client)
     assert post(staff_client, response, content_type="application/fhir+xml").status_code == 415
     assert post(staff_client, {"resourceType": "Patient"}).status_code == 400
+    not_json = staff_client.post(VALIDATE, b"{", content_type="application/fhir+json")
+    assert not_json.status_code == 400
+    assert not_json.json()["issue"][0]["diagnostics"] == "The body is not JSON."
+    big = b'{"resourceType": "QuestionnaireResponse", "x": "' + b"a" * 1_000_000 + b'"}'
+    oversized = staff_client.post(VALIDATE, big, content_type="application/fhir+json")
+    assert oversized.status_code == 413
     assert staff_client.get(VALIDATE).status_code == 405
     assert post(client, response).status_code == 401  # not signed in, no token
